@@ -1,0 +1,70 @@
+"""`MinHashConfig`: the knobs every near-duplicate stage shares, with why each is set so.
+
+Figures quoted here come from `bench/dedup_quality.py` and `bench/dedup_speed.py` (see
+bench/README.dedup.md for the exact commands).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SHINGLE_SIZE = 5
+"""Words per shingle. 5 is where the syndication bench peaks: 3-word shingles make unrelated
+news share stock phrases ("said in a statement"), 7+ lets one edited word kill 7 shingles
+and costs recall on edited copies (see the k sweep in bench/README.dedup.md)."""
+
+NUM_PERM = 128
+"""Hash functions per signature. The Jaccard estimate's standard error is sqrt(J(1-J)/128),
+at most 0.044, well inside the gap between copies (J >= 0.5) and distinct texts (J < 0.1);
+256 halves the speed for no gain on the bench, 64 loses edited copies near the threshold."""
+
+LSH_BANDS = 42
+LSH_ROWS = 3
+"""42 bands of 3 rows (126 of the 128 values): a pair becomes a candidate with probability
+1-(1-J^3)^42 = 0.94 at J=0.4, 0.995 at J=0.5, but only 4e-5 at J=0.01 (unrelated news).
+The S-curve's midpoint ~(1/42)^(1/3) = 0.29 sits well below the verification thresholds,
+so LSH loses almost no true pair (trimmed copies with other-site chrome sit at J~0.4)."""
+
+JACCARD_THRESHOLD = 0.5
+"""Estimated Jaccard at or above which two texts are near-duplicates: a lightly edited copy
+(new headline, a few sentences dropped or reworded) scores 0.6-0.9, unrelated news < 0.05."""
+
+CONTAINMENT_THRESHOLD = 0.7
+"""Estimated containment (share of the smaller shingle set found in the larger) at or above
+which a shorter text is a trimmed copy of a longer one (60-90% of paragraphs kept, each side
+possibly wrapped in up to ~30% leftover site chrome)."""
+
+MIN_CONTAINED_SHINGLES = 25
+"""Containment only counts when the smaller text has this many shingles (~30 words, one
+paragraph): below that, a teaser or a stock sentence is 'contained' in many articles."""
+
+SIGNATURE_CHUNK_ROWS = 2048
+"""Shingles hashed per numpy block in `signatures`: a (2048, 128) uint64 block is 2 MB and
+stays in L2 cache; 16k-row blocks measured ~25% slower here (memory-bound)."""
+
+
+@dataclass(slots=True, frozen=True)
+class MinHashConfig:
+    """Near-duplicate settings shared by `signatures`, `lsh_candidates` and `verify_pairs`.
+
+    Signatures stored in the warehouse are only comparable when `shingle_size`,
+    `num_perm` and `seed` are unchanged; the other fields may change between runs.
+    """
+
+    shingle_size: int = SHINGLE_SIZE
+    num_perm: int = NUM_PERM
+    seed: int = 1
+    bands: int = LSH_BANDS
+    rows: int = LSH_ROWS
+    jaccard_threshold: float = JACCARD_THRESHOLD
+    containment_threshold: float = CONTAINMENT_THRESHOLD
+    min_contained_shingles: int = MIN_CONTAINED_SHINGLES
+    chunk_rows: int = SIGNATURE_CHUNK_ROWS
+
+    def __post_init__(self) -> None:
+        if self.bands * self.rows > self.num_perm:
+            raise ValueError(
+                f"bands*rows ({self.bands}*{self.rows}) exceeds num_perm ({self.num_perm})"
+            )
+        if self.shingle_size < 1 or self.num_perm < 1:
+            raise ValueError("shingle_size and num_perm must be positive")

@@ -1,0 +1,209 @@
+"""Word shingles and MinHash signatures, vectorised over a whole batch with numpy.
+
+Why our own instead of datasketch: datasketch hashes every shingle with SHA-1 in Python
+and permutes each document separately; here tokenising, shingle hashing and the
+permutations run as a handful of numpy passes over the batch's concatenated bytes, which
+`bench/dedup_speed.py` measures several times faster (figures in bench/README.dedup.md).
+`tests/cleaners/dedup/test_dedup_minhash.py` checks that both estimate the same Jaccard.
+
+Stages: `normalize` -> `token_hashes` (polynomial hash of each word, from prefix sums over
+the byte array) -> `shingle_hashes` (rolling combination of k token hashes, 32-bit) ->
+`minhash` (multiply-add-shift universal hashing, min per document).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+from cleaners.dedup.config import MinHashConfig
+from cleaners.dedup.normalize import normalize
+
+_U64 = np.uint64
+_MASK64 = (1 << 64) - 1
+_TOKEN_BASE = 0x100000001B3  # FNV-64 prime: odd, so invertible modulo 2**64
+_TOKEN_BASE_INV = pow(_TOKEN_BASE, -1, 1 << 64)
+_SHINGLE_BASE = 0x9E3779B97F4A7C15  # golden-ratio constant, odd
+_EMPTY = np.uint32(0xFFFFFFFF)
+"""Signature value of a document without shingles (empty text)."""
+
+_WORD_BYTE = np.zeros(256, dtype=bool)
+_WORD_BYTE[ord("0") : ord("9") + 1] = True
+_WORD_BYTE[ord("a") : ord("z") + 1] = True
+_WORD_BYTE[0x80:] = True  # any non-ASCII character (after NFKC + casefold) is a letter
+WORD_RE = re.compile(r"[0-9a-z\u0080-\U0010ffff]+")
+"""The same word definition as `_WORD_BYTE`, for reference implementations and tests."""
+
+
+def _mix64(x: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser: spreads polynomial hashes over all 64 bits (in place)."""
+    x ^= x >> _U64(30)
+    x *= _U64(0xBF58476D1CE4E5B9)
+    x ^= x >> _U64(27)
+    x *= _U64(0x94D049BB133111EB)
+    x ^= x >> _U64(31)
+    return x
+
+
+def token_hashes(normed: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Hash every word of every (already normalised) text in one pass.
+
+    Returns:
+        (hashes, doc) for all tokens in reading order: uint64 token hashes, and the
+        int64 index of the text each token belongs to.
+    """
+    n = len(normed)
+    encoded = [t.encode("utf-8") for t in normed]
+    lengths = np.fromiter((len(b) + 1 for b in encoded), dtype=np.int64, count=n)
+    doc_start = np.zeros(n, dtype=np.int64)
+    np.cumsum(lengths[:-1], out=doc_start[1:])
+    buf = np.frombuffer(b"\0".join(encoded) + b"\0", dtype=np.uint8)
+    is_word = _WORD_BYTE[buf]
+    edges = np.diff(is_word.view(np.int8), prepend=np.int8(0))
+    starts = np.flatnonzero(edges == 1)
+    ends = np.flatnonzero(edges == -1)  # buf ends with \0, so every token has an end
+    if len(starts) == 0:
+        return np.zeros(0, dtype=_U64), np.zeros(0, dtype=np.int64)
+    # prefix[i] = sum_{j<i} buf[j] * B**j (mod 2**64); a token's hash is its slice of the
+    # sum divided by B**start, so equal words hash equally wherever they occur.
+    with np.errstate(over="ignore"):
+        powers = np.full(len(buf), _TOKEN_BASE, dtype=_U64)
+        powers[0] = 1
+        np.cumprod(powers, out=powers)
+        prefix = np.zeros(len(buf) + 1, dtype=_U64)
+        np.cumsum(buf.astype(_U64) * powers, out=prefix[1:])
+        inv_powers = np.full(len(buf), _TOKEN_BASE_INV, dtype=_U64)
+        inv_powers[0] = 1
+        np.cumprod(inv_powers, out=inv_powers)
+        inv = inv_powers[starts]
+        hashes = (prefix[ends] - prefix[starts]) * inv
+    doc = np.searchsorted(doc_start, starts, side="right") - 1
+    return _mix64(hashes), doc
+
+
+def shingle_hashes(
+    normed: Sequence[str], k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct 32-bit hashes of every text's word k-shingles, grouped by text.
+
+    A text with fewer than k words (but at least one) gets one shingle of all its words,
+    so short texts still compare; an empty text gets none.
+
+    Returns:
+        (values, offsets): uint64 shingle hashes (< 2**32), sorted within each text, and
+        int64 offsets of length n+1 such that text i owns values[offsets[i]:offsets[i+1]].
+    """
+    n = len(normed)
+    tok, doc = token_hashes(normed)
+    m = len(tok)
+    per_doc = np.bincount(doc, minlength=n) if m else np.zeros(n, dtype=np.int64)
+    with np.errstate(over="ignore"):
+        if m >= k:
+            acc = tok[: m - k + 1].copy()
+            for i in range(1, k):
+                acc *= _U64(_SHINGLE_BASE)
+                acc += tok[i : m - k + 1 + i]
+            valid = doc[: m - k + 1] == doc[k - 1 :]
+            sh, sh_doc = acc[valid], doc[: m - k + 1][valid]
+        else:
+            sh, sh_doc = np.zeros(0, dtype=_U64), np.zeros(0, dtype=np.int64)
+        short = np.flatnonzero((per_doc > 0) & (per_doc < k))
+        if len(short):
+            first = np.zeros(n + 1, dtype=np.int64)
+            np.cumsum(per_doc, out=first[1:])
+            extra = np.zeros(len(short), dtype=_U64)
+            for j, d in enumerate(short):
+                acc1 = _U64(0)
+                for t in tok[first[d] : first[d + 1]]:
+                    acc1 = acc1 * _U64(_SHINGLE_BASE) + t
+                extra[j] = acc1
+            sh = np.concatenate([sh, extra])
+            sh_doc = np.concatenate([sh_doc, short])
+        sh = _mix64(sh) >> _U64(32)
+    keys = np.unique((sh_doc.astype(_U64) << _U64(32)) | sh)
+    values = keys & _U64(0xFFFFFFFF)
+    counts = np.bincount((keys >> _U64(32)).astype(np.int64), minlength=n)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    return values, offsets
+
+
+def permutation_params(cfg: MinHashConfig) -> tuple[np.ndarray, np.ndarray]:
+    """The (a, b) of the num_perm hash functions h(x) = ((a*x + b) mod 2**64) >> 32.
+
+    Multiply-add-shift (Dietzfelbinger) is universal for 32-bit keys and needs no modulo;
+    a is odd. Seeded by `cfg.seed`, so stored signatures stay comparable across runs.
+    """
+    rng = np.random.default_rng(cfg.seed)
+    a = rng.integers(0, 1 << 63, size=cfg.num_perm, dtype=np.uint64) * _U64(2) + _U64(1)
+    b = rng.integers(0, 1 << 63, size=cfg.num_perm, dtype=np.uint64)
+    return a, b
+
+
+def minhash(values: np.ndarray, offsets: np.ndarray, cfg: MinHashConfig) -> np.ndarray:
+    """Min over each text's shingles of each hash function: (n, num_perm) uint32.
+
+    Works in blocks of about `cfg.chunk_rows` shingles (whole texts per block) so the
+    (rows, num_perm) intermediate stays cache-sized. Texts without shingles get all
+    0xFFFFFFFF, which `verify_pairs` never accepts (their shingle count is 0).
+    """
+    n = len(offsets) - 1
+    a, b = permutation_params(cfg)
+    out = np.full((n, cfg.num_perm), _EMPTY, dtype=np.uint32)
+    nonempty = np.flatnonzero(np.diff(offsets) > 0)
+    if len(nonempty) == 0:
+        return out
+    buf = np.empty((max(cfg.chunk_rows, int(np.diff(offsets).max())), cfg.num_perm), _U64)
+    i = 0
+    with np.errstate(over="ignore"):
+        while i < len(nonempty):
+            lo = offsets[nonempty[i]]
+            # take whole texts while the block stays within chunk_rows (at least one text)
+            j = int(np.searchsorted(offsets[nonempty + 1], lo + cfg.chunk_rows, side="right"))
+            j = max(j, i + 1)
+            docs = nonempty[i:j]
+            hi = offsets[docs[-1] + 1]
+            block = buf[: hi - lo]
+            np.multiply(values[lo:hi, None], a[None, :], out=block)
+            block += b[None, :]
+            mins = np.minimum.reduceat(block, offsets[docs] - lo, axis=0)
+            out[docs] = (mins >> _U64(32)).astype(np.uint32)
+            i = j
+    return out
+
+
+def signatures(
+    texts: Sequence[str], cfg: MinHashConfig = MinHashConfig()
+) -> tuple[np.ndarray, np.ndarray]:
+    """MinHash signatures and shingle-set sizes of `texts`.
+
+    Each text's signature depends only on that text and (shingle_size, num_perm, seed),
+    never on the batch it is computed in, so signatures from different runs compare.
+
+    Args:
+        texts: raw or cleaned texts; normalised here.
+        cfg: shared settings (shingle_size, num_perm, seed, chunk_rows are used).
+
+    Returns:
+        (sigs, sizes): sigs is (n, num_perm) uint32, sizes is (n,) int32, the number of
+        distinct shingles of each text (0 for a text without words).
+    """
+    normed = [normalize(t) for t in texts]
+    values, offsets = shingle_hashes(normed, cfg.shingle_size)
+    sigs = minhash(values, offsets, cfg)
+    return sigs, np.diff(offsets).astype(np.int32)
+
+
+def shingle_set(text: str, k: int) -> set[str]:
+    """Word k-shingles of `text` as strings: the reference for tests and exact checks.
+
+    Uses the same normalisation and word definition as `signatures`.
+    """
+    words = WORD_RE.findall(normalize(text))
+    if not words:
+        return set()
+    if len(words) < k:
+        return {" ".join(words)}
+    return {" ".join(words[i : i + k]) for i in range(len(words) - k + 1)}

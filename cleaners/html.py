@@ -1,0 +1,157 @@
+"""The HTML cleaner: guard the markup, pre-prune chrome blocks, extract with
+trafilatura, then run the extracted lines through the same line labelling as dumps.
+
+`Cleaned.removed` line numbers for HTML are 1-based line numbers in the text that
+trafilatura extracted (one paragraph, heading or list item per line), i.e. in the
+text *before* line classification; lines trafilatura itself dropped are not listed.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from cleaners.language import detect_language
+from cleaners.lines import assemble, label_dump, split_lines
+from cleaners.metadata import site_from_url
+from cleaners.options import DEFAULT_OPTIONS, MAX_HTML_DEPTH, MAX_INPUT_CHARS, CleanOptions
+from schemas import Cleaned
+
+CLEANER_NAME = "presswash-html"
+CLEANER_VERSION = 1
+
+SNIFF_CHARS = 4096
+"""Only the start of a document is looked at to tell HTML from text."""
+
+SNIFF_MIN_TAGS = 5
+"""Without a doctype/html/body tag, this many common tags in the sniffed part make it HTML."""
+
+_DOCTYPE = re.compile(r"<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>]|<meta\s", re.IGNORECASE)
+_COMMON_TAG = re.compile(
+    r"</?(?:p|div|span|a|br|script|style|ul|li|table|h[1-6]|article|section|img)\b[^>]*>",
+    re.IGNORECASE,
+)
+_TAG = re.compile(r"<(/?)([a-zA-Z][\w:-]*)([^<>]*?)(/?)>")
+_VOID = frozenset(
+    "area base br col embed hr img input link meta param source track wbr".split()
+)
+
+PRUNE_XPATH = (
+    "//nav|//aside|//footer|//form"
+    "|//*[@role='navigation' or @role='complementary' or @role='contentinfo']"
+    "|//*[contains(@class,'related') or contains(@id,'related')]"
+    "|//*[contains(@class,'newsletter') or contains(@class,'share-') or contains(@class,'social')]"
+    "|//*[contains(@class,'recommend') or contains(@class,'most-popular') or contains(@class,'trending')]"
+)
+"""Blocks dropped before extraction: page chrome trafilatura sometimes lets through."""
+
+
+def sniff_markup(text: str) -> Literal["html", "text"]:
+    """Tell an HTML page from a text dump by its first `SNIFF_CHARS` characters."""
+    head = text[:SNIFF_CHARS]
+    if _DOCTYPE.search(head):
+        return "html"
+    return "html" if len(_COMMON_TAG.findall(head)) >= SNIFF_MIN_TAGS else "text"
+
+
+def flatten_deep_markup(html: str, max_depth: int = MAX_HTML_DEPTH) -> str:
+    """Drop open/close tags nested deeper than `max_depth` (their text stays).
+
+    Linear in the input, so a page nested 100,000 deep costs one regex pass instead of
+    a parser's recursion; pages within the limit are returned unchanged.
+    """
+    depth = 0
+    deepest = 0
+    for m in _TAG.finditer(html):
+        if m[2].lower() in _VOID or m[4]:
+            continue
+        depth = depth - 1 if m[1] else depth + 1
+        deepest = max(deepest, depth)
+    if deepest <= max_depth:
+        return html
+    out: list[str] = []
+    depth = 0
+    last = 0
+    for m in _TAG.finditer(html):
+        if m[2].lower() in _VOID or m[4]:
+            continue
+        if m[1]:
+            drop = depth > max_depth
+            depth = max(0, depth - 1)
+        else:
+            depth += 1
+            drop = depth > max_depth
+        if drop:
+            out.append(html[last : m.start()])
+            out.append(" ")
+            last = m.end()
+    out.append(html[last:])
+    return "".join(out)
+
+
+def _extract(html: str, url: str | None, prune: bool) -> Any:
+    """trafilatura's bare extraction (imported lazily: it is slow to import)."""
+    import trafilatura
+
+    kwargs: dict[str, Any] = {
+        "url": url,
+        "with_metadata": True,
+        "include_comments": False,
+        "include_tables": True,
+    }
+    if prune:
+        kwargs["prune_xpath"] = PRUNE_XPATH
+    try:
+        return trafilatura.bare_extraction(html, **kwargs)
+    except Exception:  # trafilatura raises assorted errors on broken markup; never ours to raise
+        return None
+
+
+def clean_html(
+    html: str,
+    *,
+    url: str | None = None,
+    options: CleanOptions | None = None,
+    template_lines: frozenset[str] = frozenset(),
+) -> Cleaned:
+    """Clean an HTML news page into its article body and metadata.
+
+    Args:
+        html: the page markup.
+        url: the page URL when known (helps trafilatura and fills `site`).
+        options: thresholds; `CleanOptions()` when None.
+        template_lines: keys of the site's chrome lines, removed as `site_template`.
+    """
+    options = options or DEFAULT_OPTIONS
+    if not isinstance(html, str):
+        html = str(html)
+    html = flatten_deep_markup(html[:MAX_INPUT_CHARS])
+    doc = _extract(html, url, options.html_prune)
+    notes: list[str] = []
+    if options.html_prune and (doc is None or len(doc.text or "") < options.guard_min_body_chars):
+        unpruned = _extract(html, url, False)
+        if unpruned is not None and len(unpruned.text or "") > len(getattr(doc, "text", "") or ""):
+            notes.append("guard: pre-pruning left too little text; extracted the unpruned page")
+            doc = unpruned
+    text = (doc.text or "") if doc is not None else ""
+    lines = split_lines(text)
+    language = options.language or (getattr(doc, "language", None) if doc else None) or detect_language(text)
+    labels, _head, more = label_dump(
+        lines, options, language=language, template_lines=template_lines, url=url,
+        find_metadata=False,
+    )
+    notes.extend(more)
+    body, removed = assemble(labels)
+    title = getattr(doc, "title", None) if doc else None
+    return Cleaned(
+        text=body,
+        title=title or None,
+        author=(getattr(doc, "author", None) or None) if doc else None,
+        published_at=(getattr(doc, "date", None) or None) if doc else None,
+        site=site_from_url(url) or ((getattr(doc, "sitename", None) or getattr(doc, "hostname", None)) if doc else None),
+        url=url or ((getattr(doc, "url", None) or None) if doc else None),
+        language=language,
+        removed=removed,
+        cleaner=f"{CLEANER_NAME}/{CLEANER_VERSION}",
+        notes=tuple(notes),
+    )

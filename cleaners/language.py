@@ -1,0 +1,102 @@
+"""Offline language detection by stopword hits, using jusText's stoplists.
+
+Why stoplists: they ship inside the `justext` package (100 languages), the line
+features need the page's stoplist anyway, and counting stopword hits over a page
+of prose is reliable for the languages news comes in. The stoplist files are read
+once, lazily, as package data (no `import justext`, which pulls in lxml_html_clean).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from functools import cache
+from pathlib import Path
+
+STOPLIST_TO_ISO: dict[str, str] = {
+    "Afrikaans": "af", "Albanian": "sq", "Arabic": "ar", "Aragonese": "an", "Armenian": "hy",
+    "Asturian": "ast", "Azerbaijani": "az", "Basque": "eu", "Belarusian": "be", "Bengali": "bn",
+    "Bosnian": "bs", "Breton": "br", "Bulgarian": "bg", "Catalan": "ca", "Cebuano": "ceb",
+    "Chuvash": "cv", "Croatian": "hr", "Czech": "cs", "Danish": "da", "Dutch": "nl",
+    "English": "en", "Esperanto": "eo", "Estonian": "et", "Finnish": "fi", "French": "fr",
+    "Galician": "gl", "Georgian": "ka", "German": "de", "Greek": "el", "Gujarati": "gu",
+    "Haitian": "ht", "Hebrew": "he", "Hindi": "hi", "Hungarian": "hu", "Icelandic": "is",
+    "Ido": "io", "Igbo": "ig", "Indonesian": "id", "Irish": "ga", "Italian": "it",
+    "Javanese": "jv", "Kannada": "kn", "Kazakh": "kk", "Korean": "ko", "Kurdish": "ku",
+    "Kyrgyz": "ky", "Latin": "la", "Latvian": "lv", "Lithuanian": "lt", "Luxembourgish": "lb",
+    "Macedonian": "mk", "Malay": "ms", "Malayalam": "ml", "Maltese": "mt", "Marathi": "mr",
+    "Nepali": "ne", "Norwegian_Bokmal": "nb", "Norwegian_Nynorsk": "nn", "Occitan": "oc",
+    "Persian": "fa", "Polish": "pl", "Portuguese": "pt", "Quechua": "qu", "Romanian": "ro",
+    "Russian": "ru", "Serbian": "sr", "Slovak": "sk", "Slovenian": "sl", "Spanish": "es",
+    "Sundanese": "su", "Swahili": "sw", "Swedish": "sv", "Tagalog": "tl", "Tamil": "ta",
+    "Telugu": "te", "Turkish": "tr", "Turkmen": "tk", "Ukrainian": "uk", "Urdu": "ur",
+    "Uzbek": "uz", "Vietnamese": "vi", "Walloon": "wa", "Welsh": "cy", "West_Frisian": "fy",
+    "Yoruba": "yo",
+}  # fmt: skip
+"""jusText stoplist name -> ISO 639-1 (639-3 where no 639-1 code exists); others are skipped."""
+
+MIN_HITS = 5
+"""Fewer stopword hits than this is too little evidence to name a language."""
+
+MIN_HIT_SHARE = 0.15
+"""A language must cover this share of the page's words: prose is 30-50% stopwords."""
+
+SAMPLE_WORDS = 3000
+"""Words looked at per page: more does not change the answer, only the time."""
+
+_WORD = re.compile(r"\w+")
+
+
+def _stoplist_dir() -> Path | None:
+    spec = importlib.util.find_spec("justext")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations))) / "stoplists"
+    return path if path.is_dir() else None
+
+
+@cache
+def stoplist(language: str) -> frozenset[str]:
+    """The lower-cased stopwords of an ISO code ('en'); empty when unknown."""
+    names = [name for name, iso in STOPLIST_TO_ISO.items() if iso == language]
+    folder = _stoplist_dir()
+    if not names or folder is None:
+        return frozenset()
+    try:
+        text = (folder / f"{names[0]}.txt").read_text(encoding="utf-8")
+    except OSError:
+        return frozenset()
+    return frozenset(w.strip().lower() for w in text.split() if w.strip())
+
+
+@cache
+def _index() -> dict[str, tuple[str, ...]]:
+    """word -> ISO codes whose stoplist holds it, built once from every shipped stoplist."""
+    index: dict[str, list[str]] = {}
+    for iso in sorted(set(STOPLIST_TO_ISO.values())):
+        for word in stoplist(iso):
+            index.setdefault(word, []).append(iso)
+    return {w: tuple(langs) for w, langs in index.items()}
+
+
+def detect_language(text: str) -> str | None:
+    """Guess the ISO 639-1 code of prose by which stoplist it hits most; None if unsure.
+
+    Args:
+        text: the article body (or any prose); only the first `SAMPLE_WORDS` words count.
+    """
+    words = _WORD.findall(text.lower(), 0, 40 * SAMPLE_WORDS)[:SAMPLE_WORDS]
+    if not words:
+        return None
+    index = _index()
+    hits: dict[str, int] = {}
+    for word in words:
+        for iso in index.get(word, ()):
+            hits[iso] = hits.get(iso, 0) + 1
+    if not hits:
+        return None
+    # English-like tie-breaks: prefer the larger count, then the more common language code.
+    best = max(hits.items(), key=lambda kv: (kv[1], kv[0] == "en"))
+    if best[1] < MIN_HITS or best[1] < MIN_HIT_SHARE * len(words):
+        return None
+    return best[0]

@@ -1,0 +1,268 @@
+"""The text-dump cleaner: split -> classify_lines -> revise_labels -> guard -> Cleaned.
+
+A text dump (innerText-style: one block per line, blank lines between blocks) has no
+markup to tell the article from menus, teasers and footers, so every non-blank line
+is labelled. `classify_lines` judges each line (patterns, site templates, the learned
+line model or, without it, length/stopword rules); `revise_labels` uses neighbours
+(a short line between body lines is body; lines under a "Recent Stories" heading
+inherit its reason). Every line not kept becomes a `Removed(line_no, text, reason)`,
+with `line_no` 1-based in the dump as split by `split_lines` (on \\n, \\r\\n or \\r).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from cleaners.features import LineStats, features, is_prose, line_stats
+from cleaners.language import detect_language, stoplist
+from cleaners.metadata import HeadInfo, find_head
+from cleaners.model import current_model
+from cleaners.options import (
+    DEFAULT_OPTIONS,
+    MAX_INPUT_CHARS,
+    MAX_LINE_CHARS,
+    MAX_LINES,
+    CleanOptions,
+)
+from cleaners.templates import line_key
+from schemas import Cleaned, Removed
+
+CLEANER_NAME = "presswash-text"
+CLEANER_VERSION = 1
+
+FALLBACK_LANGUAGE = "en"
+"""Stoplist used when the language cannot be detected (most scraped news is English)."""
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+@dataclass(slots=True)
+class Label:
+    """The verdict on one non-blank line: kept, or removed with a reason."""
+
+    index: int
+    stats: LineStats
+    keep: bool
+    reason: str | None
+    score: float = 0.0
+    fixed: bool = False
+    """Set by metadata, title and template decisions, which revision must not undo."""
+    by_rules: bool = False
+    """Scored by the rule fallback rather than the model (revision then does more)."""
+
+
+def split_lines(text: str) -> list[str]:
+    """Split a dump into lines, bounded in count and length (see MAX_LINES, MAX_LINE_CHARS)."""
+    lines = _LINE_BREAK.split(text[:MAX_INPUT_CHARS])[:MAX_LINES]
+    return [line[:MAX_LINE_CHARS] for line in lines]
+
+
+def _rule_keep(s: LineStats, options: CleanOptions) -> float:
+    """Rule score when no model is shipped: 1 body, 0.5 undecided (short/medium), 0 not body."""
+    if s.reason is not None:
+        return 0.0
+    if s.words >= options.min_body_words and s.stop_density >= options.min_stopword_density:
+        return 1.0
+    if (
+        s.words <= options.short_line_words
+        or s.stop_density >= options.min_stopword_density
+        or s.sentence_end
+    ):
+        return 0.5
+    return 0.0
+
+
+def classify_lines(
+    lines: Sequence[str],
+    options: CleanOptions = DEFAULT_OPTIONS,
+    *,
+    stopwords: frozenset[str] = frozenset(),
+    template_lines: frozenset[str] = frozenset(),
+) -> list[Label]:
+    """Label every non-blank line by itself: patterns, site template, model or rules.
+
+    Args:
+        lines: all lines of the dump (blank ones are skipped, indexes kept).
+        options: thresholds.
+        stopwords: the page language's stoplist.
+        template_lines: `line_key`s of the site's chrome (see `cleaners.templates`).
+    """
+    idx = [i for i, line in enumerate(lines) if line.strip()]
+    stats = [line_stats(lines[i], stopwords, options.pattern_max_words) for i in idx]
+    model = current_model() if options.use_model else None
+    if model is not None and stats:
+        scores = model.predict_proba(features(stats)).tolist()
+        threshold = options.model_threshold
+    else:
+        scores = [_rule_keep(s, options) for s in stats]
+        threshold = 1.0
+    labels = []
+    for i, s, score in zip(idx, stats, scores, strict=True):
+        label = Label(i, s, score >= threshold, None if score >= threshold else s.reason, score)
+        if template_lines and s.words < options.template_body_words:
+            if line_key(s.text) in template_lines:
+                label = replace(label, keep=False, reason="site_template", fixed=True)
+        labels.append(label)
+    if model is None:
+        for label in labels:  # rules decide undecided lines in revision
+            label.fixed = label.fixed or label.score != 0.5
+            label.by_rules = True
+    else:
+        for label in labels:
+            label.fixed = True
+    return labels
+
+
+def _close_teaser_blocks(labels: list[Label], options: CleanOptions) -> None:
+    """Rules only: under a section heading, only long prose reopens the body."""
+    header: str | None = None
+    for lab in labels:
+        if lab.stats.header is not None:
+            header = lab.stats.header
+        elif header and lab.keep and lab.stats.words < 2 * options.min_body_words:
+            lab.keep = False
+        elif lab.keep:
+            header = None
+
+
+def revise_labels(labels: Sequence[Label], options: CleanOptions = DEFAULT_OPTIONS) -> list[Label]:
+    """Decide undecided lines from their neighbours and name every removal's reason.
+
+    A short or medium line is kept when the nearest decided lines on both sides are kept
+    (or one side is kept and it has prose-like stopword density). A removed line with no
+    pattern reason inherits the reason of the section heading above it ("Recent Stories"
+    -> recent_stories) if no body line came in between; otherwise it is `navigation`
+    before the first body line and `boilerplate` after it.
+    """
+    out = list(labels)
+    decided = [j for j, lab in enumerate(out) if lab.fixed]
+    for j, lab in enumerate(out):
+        if lab.fixed:
+            continue
+        prev = next((out[k] for k in range(j - 1, -1, -1) if out[k].fixed), None)
+        nxt = next((out[k] for k in range(j + 1, len(out)) if out[k].fixed), None)
+        left = prev is not None and prev.keep
+        right = nxt is not None and nxt.keep
+        prose_like = lab.stats.stop_density >= options.min_stopword_density
+        lab.keep = (left and right) or ((left or right) and prose_like and lab.stats.words > 2)
+    del decided
+    if any(lab.by_rules for lab in out):
+        _close_teaser_blocks(out, options)
+    first_body = next((j for j, lab in enumerate(out) if lab.keep), len(out))
+    header: str | None = None
+    for j, lab in enumerate(out):
+        if lab.keep:
+            header = None
+            continue
+        if lab.stats.header is not None:
+            header = lab.stats.header
+        if lab.reason is None:
+            lab.reason = header or ("navigation" if j < first_body else "boilerplate")
+    return out
+
+
+def _guard(
+    labels: list[Label], options: CleanOptions
+) -> tuple[list[Label], tuple[str, ...]]:
+    """Undo the classifier when it kept almost nothing of a page with a long prose body."""
+    prose_chars = sum(len(lab.stats.text) for lab in labels if is_prose(lab.stats))
+    kept_chars = sum(len(lab.stats.text) for lab in labels if lab.keep)
+    if prose_chars < options.guard_min_body_chars or kept_chars >= options.guard_min_kept_share * prose_chars:
+        return labels, ()
+    for lab in labels:
+        if lab.reason not in ("site_template", "metadata", "duplicate_title") and (
+            is_prose(lab.stats) or lab.stats.reason is None
+        ):
+            lab.keep, lab.reason = True, None
+    note = (
+        f"guard: line classifier kept {kept_chars} of {prose_chars} prose chars "
+        f"(< {options.guard_min_kept_share:.2f}); kept the unpruned lines instead"
+    )
+    return labels, (note,)
+
+
+def apply_head(labels: list[Label], head: HeadInfo) -> None:
+    """Remove the headline repeats and byline/dateline lines found by `find_head`."""
+    for lab in labels:
+        if lab.index in head.title_lines:
+            lab.keep, lab.reason, lab.fixed = False, "duplicate_title", True
+        elif lab.index in head.meta_lines:
+            lab.keep, lab.reason, lab.fixed = False, "metadata", True
+
+
+def label_dump(
+    lines: Sequence[str],
+    options: CleanOptions,
+    *,
+    language: str | None,
+    template_lines: frozenset[str],
+    url: str | None,
+    find_metadata: bool = True,
+) -> tuple[list[Label], HeadInfo, tuple[str, ...]]:
+    """Classify, revise and guard the lines of one dump; also find its head metadata."""
+    stopwords = stoplist(language or FALLBACK_LANGUAGE) or stoplist(FALLBACK_LANGUAGE)
+    labels = classify_lines(lines, options, stopwords=stopwords, template_lines=template_lines)
+    first_body = next((lab.index for lab in labels if lab.keep and is_prose(lab.stats)), len(lines))
+    if find_metadata:
+        chrome = {lab.index for lab in labels if lab.reason == "site_template"}
+        head_lines = ["" if i in chrome else line for i, line in enumerate(lines)] if chrome else lines
+        head = find_head(head_lines, first_body, url)
+    else:
+        head = HeadInfo()
+    apply_head(labels, head)
+    labels = revise_labels(labels, options)
+    labels, notes = _guard(labels, options)
+    return labels, head, notes
+
+
+def assemble(labels: Sequence[Label]) -> tuple[str, tuple[Removed, ...]]:
+    """Join kept lines as paragraphs (blank line between) and list the removed ones."""
+    body = "\n\n".join(lab.stats.text for lab in labels if lab.keep)
+    removed = tuple(
+        Removed(lab.index + 1, lab.stats.text, lab.reason or "boilerplate")
+        for lab in labels
+        if not lab.keep
+    )
+    return body, removed
+
+
+def clean_text(
+    text: str,
+    *,
+    url: str | None = None,
+    options: CleanOptions | None = None,
+    template_lines: frozenset[str] = frozenset(),
+) -> Cleaned:
+    """Clean an innerText-style dump of a news page into its article body and metadata.
+
+    Args:
+        text: the dump; lines are split on \\n, \\r\\n or \\r, numbered from 1.
+        url: the page URL when known (fills `url` and `site`).
+        options: thresholds; `CleanOptions()` when None.
+        template_lines: keys of the site's chrome lines, removed as `site_template`.
+    """
+    options = options or DEFAULT_OPTIONS
+    if not isinstance(text, str):
+        text = str(text)
+    lines = split_lines(text)
+    language = options.language or detect_language(text)
+    labels, head, notes = label_dump(
+        lines, options, language=language, template_lines=template_lines, url=url
+    )
+    body, removed = assemble(labels)
+    if body and options.language is None:
+        language = detect_language(body) or language
+    return Cleaned(
+        text=body,
+        title=head.title,
+        author=head.author,
+        published_at=head.published_at,
+        site=head.site,
+        url=url,
+        language=language,
+        removed=removed,
+        cleaner=f"{CLEANER_NAME}/{CLEANER_VERSION}",
+        notes=notes,
+    )

@@ -1,0 +1,228 @@
+"""Title, byline, dateline and site from the head of a text dump.
+
+Text dumps carry metadata as loose lines ("Faizan Hashmi Published June 08, 2023 |
+09:00 AM", "Thursday, 8 June 2023, 01:10", "By Jane Doe"). These helpers recognise
+such lines, pull the value out, and let `cleaners.lines` remove them with reason
+`metadata` (byline/dateline) or `duplicate_title` (repeats of the headline).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from cleaners.options import TITLE_MAX_WORDS
+from cleaners.templates import line_key
+
+_MONTHS = {
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8,
+    "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12,
+}  # fmt: skip
+_MONTH = r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+_DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
+_YEAR = r"(?P<year>(?:19|20)\d\d)"
+_TIME = r"(?:[\s,|at-]+(?P<hh>[0-2]?\d):(?P<mm>[0-5]\d)(?::[0-5]\d)?\s*(?P<ampm>[ap]\.?m\.?)?)?"
+
+DATE_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        _YEAR + r"-(?P<mnum>[01]?\d)-" + _DAY + r"(?:[T ](?P<hh>[0-2]\d):(?P<mm>[0-5]\d))?",
+        _MONTH + r"\s+" + _DAY + r",?\s+" + _YEAR + _TIME,
+        _DAY + r"(?:\s+of)?\s+" + _MONTH + r",?\s+" + _YEAR + _TIME,
+        _YEAR + r"/(?P<mnum>[01]?\d)/" + _DAY,
+    )
+)
+"""Dates as news pages print them; numeric d/m/y is left out (ambiguous)."""
+
+_WEEKDAY = r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|sday|urday|rsday)?"
+_DATELINE_FILLER = re.compile(
+    r"\b(?:" + _WEEKDAY + r"|published|updated|posted|last|modified|on|at|date|am|pm|a\.m\.|p\.m\."
+    r"|gmt|utc|est|edt|pst|pdt|cet|cest|bst|ist|ET|PT|today|yesterday|time|min|read)\b|[\d:|,./·•+()-]+",
+    re.IGNORECASE,
+)
+_BYLINE_LEAD = re.compile(
+    r"^(?:by|written by|posted by|story by|words by|reporting by|author(?:`s|'s|’s)? name|authors?)"
+    r"\s*:?\s+(?P<name>.+)$",
+    re.IGNORECASE,
+)
+_NAME = re.compile(r"^(?:[A-Z][\w'’.-]*\.?|de|van|von|der|da|al|bin|and|&)(?:\s+(?:[A-Z][\w'’.-]*\.?|de|van|von|der|da|al|bin|and|&)){0,5}$")
+_BEFORE_PUBLISHED = re.compile(r"^(?P<name>.+?)\s+(?:published|posted|updated)\b", re.IGNORECASE)
+_SITE_SUFFIX = re.compile(r"\s+[-|–—:•·]\s+(?P<site>[^-|–—:•·]{2,40})$")
+_DOMAIN = re.compile(r"\b(?P<domain>[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|net|co\.uk|ru|ua|pk|in|news|info|de|fr|uk|us|eu))\b", re.IGNORECASE)
+
+DATELINE_MAX_WORDS = 4
+"""A line with a date and at most this many other words is a dateline, not a sentence."""
+
+BYLINE_MAX_WORDS = 8
+"""A name line longer than this is prose that mentions a person."""
+
+
+@dataclass(slots=True, frozen=True)
+class HeadInfo:
+    """Metadata found in the head of a dump and the lines it came from (0-based indexes)."""
+
+    title: str | None = None
+    author: str | None = None
+    published_at: str | None = None
+    site: str | None = None
+    title_lines: frozenset[int] = frozenset()
+    meta_lines: frozenset[int] = frozenset()
+
+
+def parse_date(text: str) -> tuple[str | None, re.Match[str] | None]:
+    """Find the first date in `text`; return (ISO 8601 date or datetime, match)."""
+    for pattern in DATE_PATTERNS:
+        m = pattern.search(text)
+        if not m:
+            continue
+        groups = m.groupdict()
+        month = int(groups["mnum"]) if groups.get("mnum") else _MONTHS.get(groups["mon"][:4].lower().rstrip("."), 0) or _MONTHS.get(groups["mon"][:3].lower(), 0)
+        day, year = int(groups["day"]), int(groups["year"])
+        if not (1 <= month <= 12 and 1 <= day <= 31):
+            continue
+        iso = f"{year:04d}-{month:02d}-{day:02d}"
+        if groups.get("hh"):
+            hour = int(groups["hh"])
+            ampm = (groups.get("ampm") or "").lower().replace(".", "")
+            if ampm == "pm" and hour < 12:
+                hour += 12
+            elif ampm == "am" and hour == 12:
+                hour = 0
+            if hour < 24:
+                iso += f"T{hour:02d}:{groups['mm']}:00"
+        return iso, m
+    return None, None
+
+
+def dateline(line: str) -> str | None:
+    """ISO date if the line is a dateline (a date and little else), else None."""
+    words = line.split()
+    if not words or len(words) > 16:
+        return None
+    iso, m = parse_date(line)
+    if iso is None or m is None:
+        return None
+    rest = _DATELINE_FILLER.sub(" ", line[: m.start()] + " " + line[m.end() :])
+    rest_words = [w for w in rest.split() if not _DOMAIN.fullmatch(w)]
+    return iso if len(rest_words) <= DATELINE_MAX_WORDS else None
+
+
+def byline(line: str) -> tuple[str | None, str | None]:
+    """(author, ISO date) if the line is a byline ('By X', 'X Published June 8, 2023'), else (None, None)."""
+    text = " ".join(line.split())
+    if not text or len(text.split()) > 20:
+        return None, None
+    iso, _ = parse_date(text)
+    m = _BYLINE_LEAD.match(text)
+    if m:
+        name = re.split(r"\s*(?:[|,;•·]|\bpublished\b|\bupdated\b|\bon\b)\s*", m["name"], maxsplit=1, flags=re.I)[0]
+        name = name.strip(" .:")
+        if name and len(name.split()) <= BYLINE_MAX_WORDS and not parse_date(name)[0]:
+            return name, iso
+        return None, None
+    m = _BEFORE_PUBLISHED.match(text)
+    if m and iso:
+        name = m["name"].strip(" .,:|")
+        if _NAME.match(name) and len(name.split()) <= BYLINE_MAX_WORDS:
+            return name, iso
+    return None, None
+
+
+def site_from_url(url: str | None) -> str | None:
+    """Host of the URL without 'www.', lower-cased; None for no or bad URLs."""
+    if not url:
+        return None
+    try:
+        host = urlsplit(url if "//" in url else "//" + url).hostname
+    except ValueError:
+        return None
+    if not host:
+        return None
+    return host[4:] if host.startswith("www.") else host
+
+
+def split_site_suffix(title: str) -> tuple[str, str | None]:
+    """'Headline - WSJ' -> ('Headline', 'WSJ'); titles without a suffix come back unchanged."""
+    m = _SITE_SUFFIX.search(title)
+    if m and len(title[: m.start()].split()) >= 3 and len(m["site"].split()) <= 4:
+        return title[: m.start()].strip(), m["site"].strip()
+    return title, None
+
+
+def _title_shaped(line: str) -> bool:
+    words = line.split()
+    return 3 <= len(words) <= TITLE_MAX_WORDS and not line.rstrip().endswith((":",))
+
+
+def find_head(lines: Sequence[str], body_start: int, url: str | None = None) -> HeadInfo:
+    """Find title, byline, dateline and site among the lines before the body starts.
+
+    Args:
+        lines: every line of the dump (blank ones included).
+        body_start: index of the first body line; the head is what comes before it,
+            plus a few lines after (bylines sometimes follow the first paragraph).
+        url: the page URL when known, for `site`.
+    """
+    author: str | None = None
+    published: str | None = None
+    site = site_from_url(url)
+    meta: set[int] = set()
+    head_end = min(len(lines), body_start + 3)
+    for i in range(head_end):
+        line = lines[i]
+        if not line.strip():
+            continue
+        name, iso = byline(line)
+        if name:
+            author = author or name
+            published = published or iso
+            meta.add(i)
+            continue
+        iso = dateline(line)
+        if iso:
+            published = published or iso
+            meta.add(i)
+            if site is None:
+                m = _DOMAIN.search(line)
+                if m:
+                    site = m["domain"].lower()
+    # Title: prefer a head line that repeats (headline + <title>), else the last
+    # title-shaped line before the first byline/dateline/body line.
+    keys: dict[str, list[int]] = {}
+    candidates: list[int] = []
+    for i in range(min(body_start, len(lines))):
+        if i in meta or not _title_shaped(lines[i]):
+            continue
+        bare, _ = split_site_suffix(lines[i].strip())
+        keys.setdefault(line_key(bare), []).append(i)
+        candidates.append(i)
+    title_idx: list[int] = []
+    repeated = [v for v in keys.values() if len(v) > 1]
+    if repeated:
+        title_idx = max(repeated, key=len)
+    elif candidates:
+        first_meta = min(meta) if meta else body_start
+        before = [i for i in candidates if i < first_meta] or candidates
+        title_idx = [before[-1]]
+    title = None
+    if title_idx:
+        raw = " ".join(lines[title_idx[0]].split())
+        title, suffix = split_site_suffix(raw)
+        if site is None and suffix:
+            site = suffix
+        key = line_key(title)
+        # Every head line that is the title (with or without a site suffix) is a duplicate.
+        title_idx = [
+            i for i in range(min(len(lines), body_start + 3))
+            if lines[i].strip() and line_key(split_site_suffix(" ".join(lines[i].split()))[0]) == key
+        ] or title_idx
+    return HeadInfo(
+        title=title,
+        author=author,
+        published_at=published,
+        site=site,
+        title_lines=frozenset(title_idx),
+        meta_lines=frozenset(meta - set(title_idx)),
+    )

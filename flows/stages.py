@@ -1,0 +1,203 @@
+"""The pipeline's stages as plain functions over batches; `flows.tasks` wraps each one.
+
+Kept free of Prefect so every stage can be run and tested on its own. Each stage takes
+a whole batch: per-document overhead would otherwise dominate.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from cleaners import clean
+from cleaners.dedup import DedupDoc, cluster_documents, signatures
+from cleaners.templates import find_template_lines
+from flows import readers
+from schemas import Article, Batch, Cleaned, ClusterRow, RawDocument, Reject, Signature
+from warehouse import Warehouse
+
+SIGNATURE_DTYPE = np.uint32
+"""How `cleaners.dedup.signatures` stores a MinHash value; blobs are read back with it."""
+
+MIN_SITE_PAGES = 3
+"""A line must be seen on several pages of one site before it can be called the site's
+template; below three pages a shared line is as likely a shared quote as chrome."""
+
+
+def discover(paths: Sequence[str | Path]) -> tuple[list[Path], list[Reject]]:
+    """Expand input paths into files; missing or unreadable paths become rejects."""
+    return readers.discover(paths)
+
+
+def read_files(
+    files: Iterable[Path], *, max_bytes: int
+) -> tuple[list[RawDocument | Reject], int]:
+    """Read and decode every unit in these files; returns the units and how many a
+    reader skipped by design (WARC request/metadata records)."""
+    tally = readers.Tally()
+    units: list[RawDocument | Reject] = []
+    for path in files:
+        units.extend(readers.read_file(path, max_bytes=max_bytes, tally=tally))
+    return units, sum(tally.skipped.values())
+
+
+def to_article(doc: RawDocument, cleaned: Cleaned) -> Article:
+    """Merge the cleaner's findings with the hints the reader had (JSONL/WARC fields)."""
+    return Article(
+        doc_id=doc.doc_id,
+        text=cleaned.text,
+        title=cleaned.title or doc.title,
+        author=cleaned.author,
+        published_at=cleaned.published_at or doc.published_at,
+        site=doc.site or cleaned.site,
+        url=doc.url or cleaned.url,
+        language=cleaned.language,
+        n_words=len(cleaned.text.split()),
+        cleaner=cleaned.cleaner,
+        removed_lines=len(cleaned.removed),
+    )
+
+
+def clean_documents(
+    docs: Sequence[RawDocument], template_lines: frozenset[str] = frozenset()
+) -> tuple[list[tuple[RawDocument, Article, Cleaned]], list[Reject]]:
+    """Clean each document; one with no article text left is a `no_content` reject."""
+    kept: list[tuple[RawDocument, Article, Cleaned]] = []
+    rejects: list[Reject] = []
+    for doc in docs:
+        cleaned = clean(doc.raw_text, fmt=doc.markup, url=doc.url, template_lines=template_lines)
+        if not cleaned.text.strip():
+            rejects.append(Reject(
+                source_uri=doc.source_uri,
+                reason="no_content",
+                detail=f"no article text after cleaning ({len(cleaned.removed)} lines removed)",
+                raw_bytes=doc.raw_bytes,
+                content_sha256=doc.doc_id,
+            ))
+            continue
+        kept.append((doc, to_article(doc, cleaned), cleaned))
+    return kept, rejects
+
+
+def sign_articles(articles: Sequence[Article]) -> list[Signature]:
+    """MinHash signatures for a batch at once (the signer is vectorised over the batch)."""
+    if not articles:
+        return []
+    sigs, sizes = signatures([a.text for a in articles])
+    return [
+        Signature(a.doc_id, sigs[i].tobytes(), int(sizes[i])) for i, a in enumerate(articles)
+    ]
+
+
+def clean_units(units: Sequence[RawDocument | Reject], known: set[str]) -> Batch:
+    """Turn read units into one loadable batch; documents already loaded are not cleaned."""
+    batch = Batch()
+    todo: dict[str, RawDocument] = {}
+    for unit in units:
+        if isinstance(unit, Reject):
+            batch.rejects.append(unit)
+        elif unit.doc_id in known:
+            batch.documents.append(unit)
+        else:
+            todo.setdefault(unit.doc_id, unit)
+    kept, rejects = clean_documents(list(todo.values()))
+    batch.rejects.extend(rejects)
+    rejected = {r.content_sha256 for r in rejects}
+    for unit in units:
+        if isinstance(unit, RawDocument) and unit.doc_id in todo and unit.doc_id not in rejected:
+            batch.documents.append(unit)
+    for _doc, article, cleaned in kept:
+        batch.articles.append(article)
+        batch.removed.extend((article.doc_id, r) for r in cleaned.removed)
+    batch.signatures = sign_articles(batch.articles)
+    return batch
+
+
+def reclean_sites(wh: Warehouse, sites: Sequence[str]) -> int:
+    """Learn each site's template from all its pages and re-clean pages it changes.
+
+    The template is learned from every page of the site in the warehouse, so quality
+    grows with the data, and the final articles do not depend on the order in which
+    pages arrived. Returns how many articles were re-cleaned.
+    """
+    n = 0
+    for site in sites:
+        table = wh.site_documents(site)
+        if table.num_rows < MIN_SITE_PAGES:
+            continue
+        rows = table.to_pylist()
+        text_rows = [r for r in rows if r["markup"] == "text"]
+        keys = set(find_template_lines([r["raw_text"] for r in text_rows]))
+        if keys == wh.site_templates(site):
+            continue
+        docs = [_row_to_document(r) for r in text_rows]
+        kept, _ = clean_documents(docs, frozenset(keys))
+        batch = Batch(articles=[a for _, a, _ in kept])
+        for _doc, article, cleaned in kept:
+            batch.removed.extend((article.doc_id, r) for r in cleaned.removed)
+        batch.signatures = sign_articles(batch.articles)
+        wh.replace_articles(batch, {site: keys})
+        n += len(batch.articles)
+    return n
+
+
+def _row_to_document(row: dict[str, object]) -> RawDocument:
+    return RawDocument(
+        doc_id=str(row["doc_id"]),
+        source_uri=str(row["source_uri"]),
+        format=row["format"],  # type: ignore[arg-type]
+        markup=row["markup"],  # type: ignore[arg-type]
+        raw_bytes=b"",
+        raw_text=str(row["raw_text"]),
+        encoding=str(row["encoding"]),
+        url=row["url"],  # type: ignore[arg-type]
+        site=row["site"],  # type: ignore[arg-type]
+    )
+
+
+def dedup_warehouse(wh: Warehouse) -> dict[str, int]:
+    """Cluster every article in the warehouse from stored signatures; replace `clusters`.
+
+    Recomputing over everything (signatures are never recomputed) makes the partition
+    independent of run order; returns cluster counts for the run summary.
+    """
+    table = wh.dedup_inputs()
+    if table.num_rows == 0:
+        wh.replace_clusters([])
+        return {"near_clusters": 0, "story_clusters": 0, "exact_duplicates": 0}
+    cols = table.to_pydict()
+    docs = [
+        DedupDoc(
+            doc_id=cols["doc_id"][i],
+            text=cols["text"][i],
+            title=cols["title"][i],
+            published_at=cols["published_at"][i],
+            ingested_at=cols["ingested_at"][i],
+            site=cols["site"][i],
+        )
+        for i in range(table.num_rows)
+    ]
+    first = np.frombuffer(cols["minhash"][0], dtype=SIGNATURE_DTYPE)
+    sigs = np.empty((table.num_rows, first.size), dtype=SIGNATURE_DTYPE)
+    for i, blob in enumerate(cols["minhash"]):
+        sigs[i] = np.frombuffer(blob, dtype=SIGNATURE_DTYPE)
+    sizes = np.asarray(cols["n_shingles"], dtype=np.int64)
+    rows = cluster_documents(docs, sigs, sizes)
+    wh.replace_clusters(rows)
+    return summarize_clusters(rows)
+
+
+def summarize_clusters(rows: Sequence[ClusterRow]) -> dict[str, int]:
+    """Clusters with two or more members at each level, and exact copies beyond the first."""
+    near = Counter(r.near_cluster for r in rows)
+    story = Counter(r.story_cluster for r in rows)
+    exact = Counter(r.exact_group for r in rows)
+    return {
+        "near_clusters": sum(1 for n in near.values() if n > 1),
+        "story_clusters": sum(1 for n in story.values() if n > 1),
+        "exact_duplicates": sum(n - 1 for n in exact.values() if n > 1),
+    }
+

@@ -1,0 +1,199 @@
+"""Record types, one per pipeline stage.
+
+Each record is a frozen, slotted dataclass whose fields match the DuckDB columns of
+the table it lands in (see `schemas/sql/`). They carry no behaviour beyond small
+derived properties, so every stage can be tested with plain literals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Markup = Literal["html", "text"]
+"""What the cleaner sees: an HTML page or a plain-text dump of one."""
+
+ContainerFormat = Literal["html", "text", "warc", "jsonl"]
+"""`documents.format`: where the document came from (a WARC record is still `warc`)."""
+
+REMOVAL_REASONS: tuple[str, ...] = (
+    "navigation",
+    "recent_stories",
+    "footer",
+    "related",
+    "share",
+    "subscribe",
+    "comments",
+    "advertising",
+    "metadata",
+    "site_template",
+    "duplicate_title",
+    "boilerplate",
+)
+"""The `removed_lines.reason` vocabulary. `metadata` marks bylines and datelines moved
+into the record's fields; `boilerplate` is the classifier's verdict when no pattern
+names a more specific reason."""
+
+REJECT_REASONS: tuple[str, ...] = (
+    "not_found",
+    "unreadable",
+    "empty",
+    "binary",
+    "too_large",
+    "undecodable",
+    "parse_error",
+    "truncated",
+    "unsafe_path",
+    "archive_bomb",
+    "no_content",
+)
+"""The `rejects.reason` vocabulary: each names an expected, per-input failure."""
+
+
+@dataclass(slots=True, frozen=True)
+class RawDocument:
+    """One input unit, read and decoded, before cleaning.
+
+    `doc_id` is the sha256 hex of `raw_bytes`, so the same bytes are the same document
+    wherever and whenever they arrive.
+    """
+
+    doc_id: str
+    source_uri: str
+    format: ContainerFormat
+    markup: Markup
+    raw_bytes: bytes
+    raw_text: str
+    encoding: str
+    url: str | None = None
+    site: str | None = None
+    title: str | None = None
+    published_at: str | None = None
+
+
+@dataclass(slots=True, frozen=True)
+class Removed:
+    """One line the cleaner took out, and why (a `removed_lines` row without its doc)."""
+
+    line_no: int
+    text: str
+    reason: str
+
+
+@dataclass(slots=True, frozen=True)
+class Cleaned:
+    """What a cleaner returns: the article body, its metadata, and every removal."""
+
+    text: str
+    title: str | None = None
+    author: str | None = None
+    published_at: str | None = None
+    site: str | None = None
+    url: str | None = None
+    language: str | None = None
+    removed: tuple[Removed, ...] = ()
+    cleaner: str = ""
+    notes: tuple[str, ...] = field(default=())
+    """Decisions a person may want to know about (e.g. an over-pruning guard firing)."""
+
+
+@dataclass(slots=True, frozen=True)
+class Article:
+    """An accepted, cleaned document: one `articles` row."""
+
+    doc_id: str
+    text: str
+    title: str | None = None
+    author: str | None = None
+    published_at: str | None = None
+    site: str | None = None
+    url: str | None = None
+    language: str | None = None
+    n_words: int = 0
+    cleaner: str = ""
+    removed_lines: int = 0
+
+
+@dataclass(slots=True, frozen=True)
+class Reject:
+    """An input that did not become a document, with a reason from `REJECT_REASONS`.
+
+    `content_sha256` lets a re-run recognise a reject it has already recorded, so
+    running twice over the same bad input adds nothing.
+    """
+
+    source_uri: str
+    reason: str
+    detail: str
+    raw_bytes: bytes | None = None
+    content_sha256: str = ""
+
+
+@dataclass(slots=True, frozen=True)
+class ClusterRow:
+    """One `clusters` row: where a document sits at both duplicate levels."""
+
+    doc_id: str
+    exact_group: str
+    near_cluster: str
+    story_cluster: str
+    is_canonical: bool
+    similarity: float
+
+
+@dataclass(slots=True, frozen=True)
+class RunSummary:
+    """What a run did; printed as the CLI's summary table and stored in `runs.counts`."""
+
+    run_id: str
+    files_seen: int = 0
+    inputs: int = 0
+    new_documents: int = 0
+    known_documents: int = 0
+    exact_duplicates: int = 0
+    rejected: int = 0
+    articles: int = 0
+    near_clusters: int = 0
+    story_clusters: int = 0
+    skipped: int = 0
+    seconds: float = 0.0
+    rejects_by_reason: dict[str, int] = field(default_factory=dict)
+    status: str = "completed"
+
+
+@dataclass(slots=True, frozen=True)
+class Signature:
+    """A stored MinHash signature, so later runs never recompute it."""
+
+    doc_id: str
+    minhash: bytes
+    n_shingles: int
+
+
+@dataclass(slots=True)
+class Batch:
+    """What one load writes, in one transaction.
+
+    `documents` holds every unit that decoded, new or already known (a known one still
+    records its `source_uri` in `sources`); `articles`, `removed` and `signatures` only
+    exist for documents cleaned in this batch.
+    """
+
+    documents: list[RawDocument] = field(default_factory=list)
+    articles: list[Article] = field(default_factory=list)
+    removed: list[tuple[str, Removed]] = field(default_factory=list)
+    signatures: list[Signature] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    skipped: int = 0
+    """Units a reader passed over by design (e.g. WARC request records), counted only."""
+
+
+@dataclass(slots=True, frozen=True)
+class LoadCounts:
+    """What a load changed: new rows, and what was already there."""
+
+    new_documents: int = 0
+    known_documents: int = 0
+    articles: int = 0
+    rejects: int = 0
+    new_rejects: int = 0

@@ -1,0 +1,47 @@
+"""Patterns are data keyed by the removal vocabulary, and each match keeps its reason."""
+
+import re
+
+import pytest
+
+from cleaners.patterns import PATTERNS, _group, match_reason
+from schemas import REMOVAL_REASONS
+
+
+def test_pattern_groups_use_the_removal_vocabulary() -> None:
+    assert set(PATTERNS) <= set(REMOVAL_REASONS)
+    assert all(PATTERNS[reason] for reason in PATTERNS)
+
+
+def test_empty_group_is_refused() -> None:
+    with pytest.raises(ValueError):
+        _group()
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("Recent Stories", "recent_stories"),
+        ("9 hours ago", "recent_stories"),
+        ("Related Topics", "related"),
+        ("© 1997-2023, UrduPoint Network", "footer"),
+        ("About Us", "footer"),
+        ("Share on Facebook", "share"),
+        ("Subscribe to Pravda.Ru Telegram channel, Facebook, Twitter, YouTube, RSS!", "subscribe"),
+        ("Leave a comment", "comments"),
+        ("Advertisement", "advertising"),
+        ("Home > World > Europe", "navigation"),
+        ("Enable Read mode", "boilerplate"),
+    ],
+)
+def test_match_reason(line: str, reason: str) -> None:
+    assert match_reason(line) == reason
+
+
+def test_prose_matches_nothing() -> None:
+    assert match_reason("The minister said on Tuesday that the talks would resume next week.") is None
+
+
+def test_patterns_are_compiled_case_insensitive() -> None:
+    for group in PATTERNS.values():
+        assert all(p.flags & re.IGNORECASE for p in group)

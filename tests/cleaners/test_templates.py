@@ -1,0 +1,33 @@
+"""Site templates: recurring short lines across a site's pages."""
+
+from cleaners import clean_text
+from cleaners.templates import find_template_lines, line_key
+
+BODY = "The council voted on Monday to approve the new budget, which had been delayed for months."
+
+
+def test_line_key_folds_case_digits_and_punctuation() -> None:
+    assert line_key("© 1997-2023,  UrduPoint") == line_key("© 1997-2024 urdupoint")
+
+
+def test_recurring_short_lines_are_template() -> None:
+    names = ["alpha", "beta", "gamma", "delta", "omega"]
+    pages = [f"Site Menu\nStory {name} is here\n{BODY}" for name in names]
+    keys = find_template_lines(pages)
+    assert line_key("Site Menu") in keys
+    assert line_key("Story alpha is here") not in keys
+
+
+def test_long_recurring_lines_are_never_template() -> None:
+    long_line = " ".join(["word"] * 40)
+    assert find_template_lines([long_line] * 5) == frozenset()
+
+
+def test_too_few_pages_give_nothing() -> None:
+    assert find_template_lines(["Menu", "Menu"]) == frozenset()
+
+
+def test_template_lines_are_removed_with_reason() -> None:
+    text = f"Our Great Site Banner\n\n{BODY}\n\n{BODY} Again."
+    cleaned = clean_text(text, template_lines=frozenset({line_key("Our Great Site Banner")}))
+    assert ("Our Great Site Banner", "site_template") in {(r.text, r.reason) for r in cleaned.removed}

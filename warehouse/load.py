@@ -1,0 +1,244 @@
+"""Write batches to the warehouse: Arrow in, one transaction per batch, idempotent.
+
+Every insert is `INSERT OR IGNORE` on the table's natural key, so loading the same batch
+twice (a re-run, or a run resumed after a crash) changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import duckdb
+import pyarrow as pa
+
+from schemas import Batch, ClusterRow, LoadCounts
+from warehouse.db import transaction
+
+
+def parse_timestamp(value: str | None) -> datetime | None:
+    """ISO 8601 (date or datetime, any offset) -> naive UTC; anything else -> None.
+
+    Cleaners report dates as strings; the warehouse stores TIMESTAMP so users can
+    compare and bucket them in SQL.
+    """
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    return parsed
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _known_ids(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> set[str]:
+    if not ids:
+        return set()
+    con.register("_ids", pa.table({"doc_id": pa.array(list(ids), pa.string())}))
+    try:
+        rows = con.execute(
+            "SELECT d.doc_id FROM documents d JOIN _ids USING (doc_id)"
+        ).fetchall()
+    finally:
+        con.unregister("_ids")
+    return {r[0] for r in rows}
+
+
+def known_documents(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> set[str]:
+    """Which of these doc_ids the warehouse already holds (so they need no cleaning)."""
+    return _known_ids(con, ids)
+
+
+def known_rejects(con: duckdb.DuckDBPyConnection, keys: Sequence[tuple[str, str]]) -> set[
+    tuple[str, str]
+]:
+    """Which (source_uri, content_sha256) rejects are already recorded by an earlier run."""
+    if not keys:
+        return set()
+    table = pa.table(
+        {"source_uri": [k[0] for k in keys], "content_sha256": [k[1] for k in keys]}
+    )
+    con.register("_rk", table)
+    try:
+        rows = con.execute(
+            "SELECT DISTINCT r.source_uri, coalesce(r.content_sha256, '') FROM rejects r "
+            "JOIN _rk k ON r.source_uri = k.source_uri "
+            "AND coalesce(r.content_sha256, '') = k.content_sha256"
+        ).fetchall()
+    finally:
+        con.unregister("_rk")
+    return {(r[0], r[1]) for r in rows}
+
+
+def load_batch(con: duckdb.DuckDBPyConnection, run_id: str, batch: Batch) -> LoadCounts:
+    """Load one batch in one transaction; returns what was new.
+
+    Rejects already recorded for the same source and content by an earlier run are not
+    recorded again, so a re-run over the same bad inputs adds nothing.
+    """
+    with transaction(con):
+        return _write_batch(con, run_id, batch)
+
+
+def _write_batch(con: duckdb.DuckDBPyConnection, run_id: str, batch: Batch) -> LoadCounts:
+    stamp = now_utc()
+    docs = {d.doc_id: d for d in batch.documents}  # the same bytes twice in one batch
+    known = _known_ids(con, list(docs))
+    fresh = [d for d in docs.values() if d.doc_id not in known]
+    _insert(con, "documents", pa.table({
+        "doc_id": [d.doc_id for d in fresh],
+        "source_uri": [d.source_uri for d in fresh],
+        "format": [d.format for d in fresh],
+        "markup": [d.markup for d in fresh],
+        "site": [d.site for d in fresh],
+        "url": [d.url for d in fresh],
+        "encoding": [d.encoding for d in fresh],
+        "raw_bytes": pa.array([d.raw_bytes for d in fresh], pa.binary()),
+        "raw_text": [d.raw_text for d in fresh],
+        "run_id": [run_id] * len(fresh),
+        "ingested_at": pa.array([stamp] * len(fresh), pa.timestamp("us")),
+    }))
+    _insert(con, "sources", pa.table({
+        "source_uri": [d.source_uri for d in batch.documents],
+        "doc_id": [d.doc_id for d in batch.documents],
+        "run_id": [run_id] * len(batch.documents),
+        "seen_at": pa.array([stamp] * len(batch.documents), pa.timestamp("us")),
+    }))
+    arts = [a for a in batch.articles if a.doc_id not in known]
+    _insert(con, "articles", pa.table({
+        "doc_id": [a.doc_id for a in arts],
+        "title": pa.array([a.title for a in arts], pa.string()),
+        "author": pa.array([a.author for a in arts], pa.string()),
+        "published_at": pa.array(
+            [parse_timestamp(a.published_at) for a in arts], pa.timestamp("us")
+        ),
+        "site": pa.array([a.site for a in arts], pa.string()),
+        "url": pa.array([a.url for a in arts], pa.string()),
+        "language": pa.array([a.language for a in arts], pa.string()),
+        "text": pa.array([a.text for a in arts], pa.string()),
+        "n_words": pa.array([a.n_words for a in arts], pa.int32()),
+        "cleaner": pa.array([a.cleaner for a in arts], pa.string()),
+        "removed_lines": pa.array([a.removed_lines for a in arts], pa.int32()),
+    }))
+    removed = [(doc, r) for doc, r in batch.removed if doc not in known]
+    _insert(con, "removed_lines", pa.table({
+        "doc_id": pa.array([doc for doc, _ in removed], pa.string()),
+        "line_no": pa.array([r.line_no for _, r in removed], pa.int32()),
+        "text": pa.array([r.text for _, r in removed], pa.string()),
+        "reason": pa.array([r.reason for _, r in removed], pa.string()),
+    }))
+    sigs = [s for s in batch.signatures if s.doc_id not in known]
+    _insert(con, "signatures", pa.table({
+        "doc_id": pa.array([s.doc_id for s in sigs], pa.string()),
+        "minhash": pa.array([s.minhash for s in sigs], pa.binary()),
+        "n_shingles": pa.array([s.n_shingles for s in sigs], pa.int32()),
+    }))
+    unique_rejects = {r.source_uri: r for r in batch.rejects}
+    seen = known_rejects(con, [(r.source_uri, r.content_sha256) for r in unique_rejects.values()])
+    new_rejects = [
+        r for r in unique_rejects.values() if (r.source_uri, r.content_sha256) not in seen
+    ]
+    _insert(con, "rejects", pa.table({
+        "source_uri": pa.array([r.source_uri for r in new_rejects], pa.string()),
+        "run_id": pa.array([run_id] * len(new_rejects), pa.string()),
+        "reason": pa.array([r.reason for r in new_rejects], pa.string()),
+        "detail": pa.array([r.detail for r in new_rejects], pa.string()),
+        "raw_bytes": pa.array([r.raw_bytes for r in new_rejects], pa.binary()),
+        "content_sha256": pa.array([r.content_sha256 for r in new_rejects], pa.string()),
+        "rejected_at": pa.array([stamp] * len(new_rejects), pa.timestamp("us")),
+    }))
+    return LoadCounts(
+        new_documents=len(fresh),
+        known_documents=len(batch.documents) - len(fresh),
+        articles=len(arts),
+        rejects=len(batch.rejects),
+        new_rejects=len(new_rejects),
+    )
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table) -> None:
+    if data.num_rows == 0:
+        return
+    con.register("_batch", data)
+    try:
+        cols = ", ".join(data.column_names)
+        con.execute(f"INSERT OR IGNORE INTO {table} ({cols}) SELECT {cols} FROM _batch")
+    finally:
+        con.unregister("_batch")
+
+
+def replace_clusters(con: duckdb.DuckDBPyConnection, rows: Sequence[ClusterRow]) -> None:
+    """Swap the whole `clusters` table for a fresh clustering, atomically.
+
+    Clustering is recomputed over every article each run (from stored signatures), so
+    the partition never depends on the order in which files arrived.
+    """
+    table = pa.table({
+        "doc_id": pa.array([r.doc_id for r in rows], pa.string()),
+        "exact_group": pa.array([r.exact_group for r in rows], pa.string()),
+        "near_cluster": pa.array([r.near_cluster for r in rows], pa.string()),
+        "story_cluster": pa.array([r.story_cluster for r in rows], pa.string()),
+        "is_canonical": pa.array([r.is_canonical for r in rows], pa.bool_()),
+        "similarity": pa.array([float(r.similarity) for r in rows], pa.float64()),
+    })
+    with transaction(con):
+        con.execute("DELETE FROM clusters")
+        _insert(con, "clusters", table)
+
+
+def start_run(
+    con: duckdb.DuckDBPyConnection, run_id: str, flow_run_id: str | None, params: dict[str, object]
+) -> None:
+    """Record a run as `running`; any run still `running` was killed, so mark it."""
+    with transaction(con):
+        con.execute("UPDATE runs SET status = 'interrupted' WHERE status = 'running'")
+        con.execute(
+            "INSERT INTO runs (run_id, flow_run_id, started_at, status, params) "
+            "VALUES (?, ?, ?, 'running', ?)",
+            [run_id, flow_run_id, now_utc(), json.dumps(params, default=str)],
+        )
+
+
+def finish_run(
+    con: duckdb.DuckDBPyConnection, run_id: str, status: str, counts: dict[str, object]
+) -> None:
+    """Close a run's row with its final status and counts."""
+    con.execute(
+        "UPDATE runs SET finished_at = ?, status = ?, counts = ? WHERE run_id = ?",
+        [now_utc(), status, json.dumps(counts, default=str), run_id],
+    )
+
+
+def replace_articles(
+    con: duckdb.DuckDBPyConnection, batch: Batch, templates: dict[str, set[str]]
+) -> None:
+    """Replace the articles of `batch` (and their removed lines and signatures) in one go.
+
+    Used when a site's learned template changes: its pages are cleaned again, and the
+    new version replaces the old one atomically, together with the template itself.
+    """
+    ids = pa.table({"doc_id": pa.array([a.doc_id for a in batch.articles], pa.string())})
+    with transaction(con):
+        con.register("_ids", ids)
+        try:
+            for table in ("articles", "removed_lines", "signatures"):
+                con.execute(f"DELETE FROM {table} WHERE doc_id IN (SELECT doc_id FROM _ids)")
+        finally:
+            con.unregister("_ids")
+        for site, keys in templates.items():
+            con.execute("DELETE FROM site_templates WHERE site = ?", [site])
+            _insert(con, "site_templates", pa.table({
+                "site": pa.array([site] * len(keys), pa.string()),
+                "line_key": pa.array(sorted(keys), pa.string()),
+            }))
+        # the old rows are gone, so the ordinary idempotent write inserts the new ones
+        _write_batch(con, "", Batch(
+            articles=batch.articles, removed=batch.removed, signatures=batch.signatures
+        ))
