@@ -42,6 +42,10 @@ DbOption = Annotated[
 ]
 
 
+SQL_COLUMN_WIDTH = 40
+"""Wide enough for a title, narrow enough that five columns fit a terminal."""
+
+
 class InputNotFound(PresswashError):
     """A path given on the command line does not exist."""
 
@@ -197,7 +201,9 @@ def sql(
     elif len(result.column_names) == 1 and len(rows) == 1:
         print(rows[0][result.column_names[0]])
     else:
-        table = Table(*result.column_names)
+        table = Table()
+        for name in result.column_names:
+            table.add_column(name, no_wrap=True, overflow="ellipsis", max_width=SQL_COLUMN_WIDTH)
         for row in rows:
             table.add_row(*("" if v is None else str(v) for v in row.values()))
         out.print(table)

@@ -95,10 +95,10 @@ MAX_HASH_BYTES = 2**30
 CHUNK_BYTES = 2**20
 """Read size for streaming copies and hashes."""
 
-COMPRESSIONS: dict[str, Callable[[BinaryIO], BinaryIO]] = {
-    "gzip": lambda raw: gzip.GzipFile(fileobj=raw, mode="rb"),
-    "bzip2": lambda raw: bz2.BZ2File(raw, mode="rb"),
-    "xz": lambda raw: lzma.LZMAFile(raw, mode="rb"),
+COMPRESSIONS: dict[str, Callable[..., BinaryIO]] = {
+    "gzip": gzip.GzipFile,
+    "bzip2": bz2.BZ2File,
+    "xz": lzma.LZMAFile,
 }
 """Single-stream compressions; their content is sniffed and read like a file."""
 
@@ -185,14 +185,22 @@ class _Context:
     tally: Tally
     budget: _Budget
     depth: int = 0
+    packed: _Guarded | None = None
+    """The nearest enclosing unpacked stream: readers ask it whether data was cut off."""
 
-    def deeper(self) -> _Context:
-        """The context for the content of a container."""
-        return replace(self, depth=self.depth + 1)
+    def deeper(self, packed: _Guarded | None = None) -> _Context:
+        """The context for the content of a container (unpacked by `packed`, if given)."""
+        return replace(self, depth=self.depth + 1, packed=packed or self.packed)
+
+    @property
+    def truncated(self) -> bool:
+        """Whether the enclosing compressed stream ended early."""
+        return self.packed is not None and self.packed.truncated
 
 
-class _LimitExceeded(Exception):
-    """Raised inside a guarded stream; caught at the container boundary as a Reject."""
+class _Refused(Exception):
+    """Raised inside a guarded stream (a limit, corrupt data); caught at the container
+    boundary and turned into a Reject there."""
 
     def __init__(self, reason: str, detail: str) -> None:
         super().__init__(detail)
@@ -377,6 +385,8 @@ def _read_path(path: Path, ctx: _Context) -> Iterator[Record]:
                 return
             handle.seek(0)
             yield from _annotated(READERS[fmt](handle, source, ctx), source)
+        except _Refused as exc:  # a container below did not claim it: report it here
+            yield Reject(source.uri, exc.reason, exc.detail)
         except OSError as exc:  # EIO and friends, while reading a file on disk
             yield Reject(source.uri, "unreadable", f"read error: {_os_detail(exc)}")
 
@@ -418,8 +428,8 @@ def read_page(stream: BinaryIO, source: Source, ctx: _Context) -> Iterator[Recor
     if len(data) > ctx.limits.max_bytes:
         yield _reject(source, "too_large", f"more than {ctx.limits.max_bytes} bytes", None)
         return
-    if getattr(stream, "truncated", False):
-        yield _reject(source, "truncated", _truncation_detail(stream), data, ctx)
+    if ctx.truncated:
+        yield _reject(source, "truncated", _truncation_detail(ctx), data, ctx)
         return
     fmt = sniff_format(data, source.name)
     if fmt not in ("html", "text"):
@@ -524,8 +534,8 @@ def read_jsonl(stream: BinaryIO, source: Source, ctx: _Context) -> Iterator[Reco
             _skip_line(lines)
             yield _reject(where, "too_large", f"line {lineno}: more than {limit} bytes", None)
             continue
-        if not line.endswith(b"\n") and getattr(lines.raw, "truncated", False):
-            detail = f"line {lineno} cut off: {_truncation_detail(lines.raw)}"
+        if not line.endswith(b"\n") and ctx.truncated:
+            detail = f"line {lineno} cut off: {_truncation_detail(ctx)}"
             yield _reject(where, "truncated", detail, line, ctx)
             return
         body = line.rstrip(b"\r\n")
@@ -612,11 +622,10 @@ def read_warc(stream: BinaryIO, source: Source, ctx: _Context) -> Iterator[Recor
             yield from _warc_record(record, source, ctx)
     except _DAMAGE as exc:
         where = source.fragment(f"offset-{last_offset}")
-        yield _reject(where, "parse_error", f"unreadable WARC after offset {last_offset}: {exc}", None)
+        yield _reject(
+            where, "parse_error", f"unreadable WARC after offset {last_offset}: {exc}", None
+        )
         return
-    if getattr(stream, "truncated", False):
-        where = source.fragment(f"offset-{last_offset}")
-        yield _reject(where, "truncated", _truncation_detail(stream), None)
 
 
 def _warc_record(record: object, source: Source, ctx: _Context) -> Iterator[Record]:
@@ -774,19 +783,22 @@ def read_compressed(stream: BinaryIO, source: Source, ctx: _Context) -> Iterator
         yield _reject(source, "archive_bomb", f"nested deeper than {ctx.limits.max_nesting}", None)
         return
     packed = _Counting(stream)
-    guarded = _Guarded(COMPRESSIONS[fmt](packed), source, ctx, packed_bytes=lambda: packed.count)
+    guarded = _Guarded(
+        COMPRESSIONS[fmt](packed, mode="rb"), source, ctx, packed_bytes=lambda: packed.count
+    )
     inner = Source(source.uri, _strip_suffix(source.name))
+    unpacked = io.BufferedReader(guarded, CHUNK_BYTES)
     damaged = False
     try:
-        for record in _read_any(io.BufferedReader(guarded, CHUNK_BYTES), inner, ctx.deeper()):
+        for record in _read_any(unpacked, inner, ctx.deeper(guarded)):
             damaged |= isinstance(record, Reject) and record.reason in ("truncated", "parse_error")
             yield record
-    except _LimitExceeded as exc:
+    except _Refused as exc:
         yield _reject(source.fragment(f"offset-{guarded.count}"), exc.reason, exc.detail, None)
         return
     if guarded.truncated and not damaged:
         where = source.fragment(f"offset-{guarded.count}")
-        yield _reject(where, "truncated", _truncation_detail(guarded), None)
+        yield _reject(where, "truncated", _truncation_detail(ctx.deeper(guarded)), None)
 
 
 def _strip_suffix(name: str) -> str:
@@ -850,8 +862,9 @@ def _zip_member(
     with raw:
         guarded = _Guarded(raw, member, ctx, packed_bytes=lambda: info.compress_size)
         try:
-            yield from _read_any(io.BufferedReader(guarded, CHUNK_BYTES), member, ctx.deeper())
-        except _LimitExceeded as exc:
+            unpacked = io.BufferedReader(guarded, CHUNK_BYTES)
+            yield from _read_any(unpacked, member, ctx.deeper(guarded))
+        except _Refused as exc:
             yield _reject(member, exc.reason, exc.detail, None)
             return exc.reason == "archive_bomb"
         except (*_DAMAGE, NotImplementedError, RuntimeError, ValueError) as exc:
@@ -905,11 +918,13 @@ def read_tar(stream: BinaryIO, source: Source, ctx: _Context) -> Iterator[Record
                     detail = f"more than {ctx.limits.max_members} members"
                     yield _reject(source.fragment(f"offset-{offset}"), "archive_bomb", detail, None)
                     return
-                yield from _tar_member(archive, info, source, ctx)
-    except _LimitExceeded:
-        raise  # the enclosing decompressor owns the budget and reports it
+                stop = yield from _tar_member(archive, info, source, ctx)
+                if stop:
+                    return
+    except _Refused as exc:
+        yield _reject(source.fragment(f"offset-{offset}"), exc.reason, exc.detail, None)
     except (*_DAMAGE, ValueError) as exc:
-        reason = "truncated" if _is_truncation(exc, stream) else "parse_error"
+        reason = "truncated" if _is_truncation(exc, ctx) else "parse_error"
         detail = f"tar damaged after offset {offset}: {exc}"
         yield _reject(source.fragment(f"offset-{offset}"), reason, detail, None)
 
@@ -917,41 +932,60 @@ def read_tar(stream: BinaryIO, source: Source, ctx: _Context) -> Iterator[Record
 def _tar_member(
     archive: tarfile.TarFile, info: tarfile.TarInfo, source: Source, ctx: _Context
 ) -> Iterator[Record]:
-    """One tar member: read regular files, skip and count everything else."""
+    """One tar member: read regular files, skip and count everything else.
+
+    Returns True when the archive cannot be read further (a damaged stream).
+    """
     if info.isdir():
-        return
+        return False
     member = source.member(info.name)
     refusal = _member_refusal(info.name)
     if refusal is not None:
         yield _reject(member, refusal.reason, refusal.detail, None)
-        return
+        return False
     if not info.isfile():
         kind = "symlink" if info.issym() else "hardlink" if info.islnk() else "special"
         ctx.tally.skipped[f"tar:{kind}"] += 1
-        return
+        return False
     if info.size > ctx.limits.max_bytes:
-        yield _reject(member, "too_large", f"{info.size} bytes > limit {ctx.limits.max_bytes}", None)
-        return
+        detail = f"{info.size} bytes > limit {ctx.limits.max_bytes}"
+        yield _reject(member, "too_large", detail, None)
+        return False
     handle = archive.extractfile(info)
     if handle is None:  # pragma: no cover - isfile() members always have data
-        return
-    guarded = _Guarded(handle, member, ctx, packed_bytes=None)  # type: ignore[arg-type]
-    reader = io.BufferedReader(guarded, CHUNK_BYTES)
+        return False
+    unseekable = io.BufferedReader(_Plain(handle), CHUNK_BYTES)
     try:
-        yield from _read_any(reader, member, ctx.deeper())
+        yield from _read_any(unseekable, member, ctx.deeper())
     except (*_DAMAGE, ValueError) as exc:
-        reason = "truncated" if _is_truncation(exc, handle) else "parse_error"
+        reason = "truncated" if _is_truncation(exc, ctx) else "parse_error"
         yield _reject(member, reason, f"damaged member: {exc}", None)
-        raise
+        return True
+    return False
 
 
-def _is_truncation(exc: BaseException, stream: object) -> bool:
+def _is_truncation(exc: BaseException, ctx: _Context) -> bool:
     """Whether an archive error means "the data ended early" rather than "garbage"."""
     text = str(exc).lower()
-    return getattr(stream, "truncated", False) or "unexpected end" in text or "eof" in text
+    return ctx.truncated or "unexpected end" in text or "eof" in text
 
 
 # --------------------------------------------------------------------------- streams
+
+
+class _Plain(io.RawIOBase):
+    """A forward-only view of a stream (tar members claim to seek but cannot, in a pipe)."""
+
+    def __init__(self, inner: BinaryIO) -> None:
+        self.inner = inner
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        data = self.inner.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
 
 
 class _Counting(io.RawIOBase):
@@ -977,7 +1011,7 @@ class _Guarded(io.RawIOBase):
 
     A decompressor's "ended early" error becomes `truncated = True` and a clean EOF, so
     the readers above keep every unit before the damage; limit breaches raise
-    `_LimitExceeded` up to the container that owns the stream.
+    `_Refused` up to the container that owns the stream.
     """
 
     def __init__(
@@ -1008,7 +1042,9 @@ class _Guarded(io.RawIOBase):
             self.truncated, self.error = True, str(exc) or "unexpected end of stream"
             return 0
         except (OSError, zlib.error, lzma.LZMAError, zipfile.BadZipFile) as exc:
-            raise _LimitExceeded("parse_error", f"corrupt stream after {self.count} bytes: {exc}") from exc
+            raise _Refused(
+                "parse_error", f"corrupt stream after {self.count} bytes: {exc}"
+            ) from exc
         size = len(data)
         buffer[:size] = data
         self.count += size
@@ -1020,12 +1056,14 @@ class _Guarded(io.RawIOBase):
         limits, budget = self.ctx.limits, self.ctx.budget
         budget.used += size
         if budget.used > budget.limit:
-            raise _LimitExceeded("archive_bomb", f"unpacked more than {budget.limit} bytes in total")
+            raise _Refused("archive_bomb", f"unpacked more than {budget.limit} bytes in total")
         if self.packed_bytes is None or self.count <= limits.ratio_grace_bytes:
             return
         ratio = self.count / max(self.packed_bytes(), 1)
         if ratio > limits.max_ratio:
-            raise _LimitExceeded("archive_bomb", f"compression ratio {ratio:.0f} > {limits.max_ratio:.0f}")
+            raise _Refused(
+                "archive_bomb", f"compression ratio {ratio:.0f} > {limits.max_ratio:.0f}"
+            )
 
 
 class _Prefixed(io.RawIOBase):
@@ -1034,7 +1072,6 @@ class _Prefixed(io.RawIOBase):
     def __init__(self, head: bytes, inner: BinaryIO) -> None:
         self.head = head
         self.inner = inner
-        self.truncated = False
 
     @classmethod
     def wrap(cls, head: bytes, inner: BinaryIO) -> BinaryIO:
@@ -1056,16 +1093,6 @@ class _Prefixed(io.RawIOBase):
 
     def readable(self) -> bool:
         return True
-
-    @property
-    def truncated(self) -> bool:  # type: ignore[override]
-        return bool(getattr(self.inner, "truncated", False) or getattr(
-            getattr(self.inner, "raw", None), "truncated", False
-        ))
-
-    @truncated.setter
-    def truncated(self, value: bool) -> None:
-        pass
 
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
         if self.head:
@@ -1105,15 +1132,12 @@ def _read_up_to(stream: BinaryIO, size: int) -> bytes:
     return b"".join(parts)
 
 
-def _truncation_detail(stream: object) -> str:
-    """One line describing where a compressed stream ended early."""
-    raw = getattr(stream, "raw", stream)
-    inner = raw.inner if isinstance(raw, _Prefixed) else raw
-    inner = getattr(inner, "raw", inner)
-    count = getattr(inner, "count", None)
-    error = getattr(inner, "error", "") or "stream ended early"
-    where = f" after {count} unpacked bytes" if count is not None else ""
-    return f"compressed stream cut off{where} ({error}); units before it were kept"
+def _truncation_detail(ctx: _Context) -> str:
+    """One line describing where the enclosing compressed stream ended early."""
+    packed = ctx.packed
+    count = packed.count if packed else 0
+    error = (packed.error if packed else "") or "stream ended early"
+    return f"compressed stream cut off after {count} unpacked bytes ({error})"
 
 
 READERS: dict[str, Reader] = {

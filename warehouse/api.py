@@ -161,8 +161,8 @@ class Warehouse:
             raise BadQuery(str(exc).strip().splitlines()[0]) from None
 
     def count(self, table: str) -> int:
-        row = self.con.execute(f"SELECT count(*) FROM {table}").fetchone()
-        return int(row[0]) if row else 0
+        rows = self.con.execute(f"SELECT count(*) FROM {table}").fetchall()
+        return int(rows[0][0])
 
     def articles(self, *, unique: bool = False) -> Iterator[Article]:
         """Every article (or only each near-duplicate cluster's canonical), oldest first."""

@@ -127,11 +127,11 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     """0 for an empty database, else the highest applied migration."""
     exists = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
-    ).fetchone()
-    if not exists or not exists[0]:
+    ).fetchall()
+    if not exists[0][0]:
         return 0
-    row = con.execute("SELECT max(version) FROM schema_version").fetchone()
-    return int(row[0]) if row and row[0] is not None else 0
+    rows = con.execute("SELECT max(version) FROM schema_version").fetchall()
+    return int(rows[0][0]) if rows[0][0] is not None else 0
 
 
 def migrate(con: duckdb.DuckDBPyConnection, *, target: int | None = None) -> int:
