@@ -107,6 +107,20 @@ def _extract(html: str, url: str | None, prune: bool) -> Any:
         return None
 
 
+def extract(html: str, url: str | None, options: CleanOptions) -> tuple[Any, list[str], list[str]]:
+    """Guard the markup and run trafilatura; return (document or None, its text lines, notes)."""
+    html = flatten_deep_markup(html[:MAX_INPUT_CHARS])
+    doc = _extract(html, url, options.html_prune)
+    notes: list[str] = []
+    if options.html_prune and (doc is None or len(doc.text or "") < options.guard_min_body_chars):
+        unpruned = _extract(html, url, False)
+        if unpruned is not None and len(unpruned.text or "") > len(getattr(doc, "text", "") or ""):
+            notes.append("guard: pre-pruning left too little text; extracted the unpruned page")
+            doc = unpruned
+    text = (doc.text or "") if doc is not None else ""
+    return doc, split_lines(text), notes
+
+
 def clean_html(
     html: str,
     *,
@@ -125,31 +139,28 @@ def clean_html(
     options = options or DEFAULT_OPTIONS
     if not isinstance(html, str):
         html = str(html)
-    html = flatten_deep_markup(html[:MAX_INPUT_CHARS])
-    doc = _extract(html, url, options.html_prune)
-    notes: list[str] = []
-    if options.html_prune and (doc is None or len(doc.text or "") < options.guard_min_body_chars):
-        unpruned = _extract(html, url, False)
-        if unpruned is not None and len(unpruned.text or "") > len(getattr(doc, "text", "") or ""):
-            notes.append("guard: pre-pruning left too little text; extracted the unpruned page")
-            doc = unpruned
-    text = (doc.text or "") if doc is not None else ""
-    lines = split_lines(text)
+    doc, lines, notes = extract(html, url, options)
+    text = "\n".join(lines)
     language = options.language or (getattr(doc, "language", None) if doc else None) or detect_language(text)
     labels, _head, more = label_dump(
         lines, options, language=language, template_lines=template_lines, url=url,
-        find_metadata=False,
+        find_metadata=False, kind="html",
     )
     notes.extend(more)
     body, removed = assemble(labels)
-    title = getattr(doc, "title", None) if doc else None
+    meta = doc if doc is not None else None
+
+    def field(name: str) -> str | None:
+        value = getattr(meta, name, None) if meta is not None else None
+        return str(value) if value else None
+
     return Cleaned(
         text=body,
-        title=title or None,
-        author=(getattr(doc, "author", None) or None) if doc else None,
-        published_at=(getattr(doc, "date", None) or None) if doc else None,
-        site=site_from_url(url) or ((getattr(doc, "sitename", None) or getattr(doc, "hostname", None)) if doc else None),
-        url=url or ((getattr(doc, "url", None) or None) if doc else None),
+        title=field("title"),
+        author=field("author"),
+        published_at=field("date"),
+        site=site_from_url(url) or field("sitename") or field("hostname"),
+        url=url or field("url"),
         language=language,
         removed=removed,
         cleaner=f"{CLEANER_NAME}/{CLEANER_VERSION}",

@@ -80,6 +80,7 @@ def classify_lines(
     *,
     stopwords: frozenset[str] = frozenset(),
     template_lines: frozenset[str] = frozenset(),
+    kind: str = "text",
 ) -> list[Label]:
     """Label every non-blank line by itself: patterns, site template, model or rules.
 
@@ -88,10 +89,11 @@ def classify_lines(
         options: thresholds.
         stopwords: the page language's stoplist.
         template_lines: `line_key`s of the site's chrome (see `cleaners.templates`).
+        kind: "text" for dump lines, "html" for trafilatura-output lines (picks the model).
     """
     idx = [i for i, line in enumerate(lines) if line.strip()]
     stats = [line_stats(lines[i], stopwords, options.pattern_max_words) for i in idx]
-    model = current_model() if options.use_model else None
+    model = current_model(kind) if options.use_model else None
     if model is not None and stats:
         scores = model.predict_proba(features(stats)).tolist()
         threshold = options.model_threshold
@@ -200,10 +202,13 @@ def label_dump(
     template_lines: frozenset[str],
     url: str | None,
     find_metadata: bool = True,
+    kind: str = "text",
 ) -> tuple[list[Label], HeadInfo, tuple[str, ...]]:
     """Classify, revise and guard the lines of one dump; also find its head metadata."""
     stopwords = stoplist(language or FALLBACK_LANGUAGE) or stoplist(FALLBACK_LANGUAGE)
-    labels = classify_lines(lines, options, stopwords=stopwords, template_lines=template_lines)
+    labels = classify_lines(
+        lines, options, stopwords=stopwords, template_lines=template_lines, kind=kind
+    )
     first_body = next((lab.index for lab in labels if lab.keep and is_prose(lab.stats)), len(lines))
     if find_metadata:
         chrome = {lab.index for lab in labels if lab.reason == "site_template"}

@@ -18,8 +18,10 @@ from typing import Any
 
 import numpy as np
 
-MODEL_FILE = "line_model.json"
-"""File name under cleaners/models/."""
+MODEL_FILES = {"text": "line_model.json", "html": "line_model_html.json"}
+"""Model file under cleaners/models/ per input kind: text-dump lines and trafilatura-output lines
+look different (menus vs. the teasers trafilatura lets through), so each has its own model."""
+MODEL_FILE = MODEL_FILES["text"]
 
 
 @dataclass(slots=True, frozen=True)
@@ -39,6 +41,8 @@ class TreeModel:
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
         """Body probability of each row of `x` (columns in `feature_names` order)."""
+        # scikit-learn compares float32 features against its thresholds; do the same.
+        x = np.asarray(x, dtype=np.float32).astype(np.float64)
         n = x.shape[0]
         if n == 0:
             return np.zeros(0)
@@ -88,29 +92,31 @@ def model_from_dict(data: dict[str, Any]) -> TreeModel:
     )
 
 
-_OVERRIDE: list[TreeModel | None] = []
+_OVERRIDE: dict[str, list[TreeModel | None]] = {"text": [], "html": []}
 
 
 @contextmanager
-def model_override(model: TreeModel | None) -> Iterator[None]:
+def model_override(model: TreeModel | None, kind: str = "text") -> Iterator[None]:
     """Use `model` instead of the shipped one inside the block (training and cross-validation)."""
-    _OVERRIDE.append(model)
+    _OVERRIDE[kind].append(model)
     try:
         yield
     finally:
-        _OVERRIDE.pop()
+        _OVERRIDE[kind].pop()
 
 
-def current_model() -> TreeModel | None:
-    """The model in force: an override from `model_override`, else the shipped one."""
-    return _OVERRIDE[-1] if _OVERRIDE else load_model()
+def current_model(kind: str = "text") -> TreeModel | None:
+    """The model in force for `kind`: an override from `model_override`, else the shipped one."""
+    stack = _OVERRIDE.get(kind)
+    return stack[-1] if stack else load_model(kind)
 
 
 @cache
-def load_model() -> TreeModel | None:
-    """The shipped model, or None when the file is absent or unreadable."""
+def load_model(kind: str = "text") -> TreeModel | None:
+    """The shipped model for `kind` ("text" or "html"), or None when absent or unreadable."""
     try:
-        text = resources.files("cleaners").joinpath("models", MODEL_FILE).read_text("utf-8")
+        name = MODEL_FILES[kind]
+        text = resources.files("cleaners").joinpath("models", name).read_text("utf-8")
         return model_from_dict(json.loads(text))
     except (OSError, ValueError, KeyError, TypeError):
         return None

@@ -73,7 +73,8 @@ class CleanOptions:
         guard_min_body_chars: the over-pruning guard applies to bodies this long.
         guard_min_kept_share: a pass keeping less than this share is undone.
         language: force an ISO 639-1 code instead of detecting it.
-        html_prune: drop nav/aside/footer/related blocks before trafilatura.
+        html_prune: drop nav/aside/footer/related blocks before trafilatura (off: measured
+            F1 0.937 with it vs 0.952 without on dev; trafilatura already handles them).
     """
 
     use_model: bool = True
@@ -86,7 +87,7 @@ class CleanOptions:
     guard_min_body_chars: int = GUARD_MIN_BODY_CHARS
     guard_min_kept_share: float = GUARD_MIN_KEPT_SHARE
     language: str | None = None
-    html_prune: bool = True
+    html_prune: bool = False
 
 
 DEFAULT_OPTIONS = CleanOptions()

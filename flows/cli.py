@@ -50,6 +50,11 @@ class InputNotFound(PresswashError):
     """A path given on the command line does not exist."""
 
 
+def say(message: str) -> None:
+    """One plain line on stderr: never wrapped or styled, so scripts can match it."""
+    print(message, file=sys.stderr, flush=True)
+
+
 def expected_errors(fn: F) -> F:
     """Turn a PresswashError into one stderr line and exit 1, never a traceback."""
 
@@ -58,7 +63,7 @@ def expected_errors(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except PresswashError as exc:
-            err.print(f"error: {exc}", markup=False)
+            say(f"error: {exc}")
             raise typer.Exit(1) from None
         except BrokenPipeError:  # `presswash export | head`
             sys.stderr.close()
@@ -93,7 +98,7 @@ def run(
     if given and len(missing) == len(given):
         raise InputNotFound(f"no such file or directory: {', '.join(missing)}")
     for p in missing:
-        err.print(f"warning: no such file or directory: {p} (recorded in rejects)", markup=False)
+        say(f"warning: no such file or directory: {p} (recorded in rejects)")
     with Progress(
         "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
         TimeElapsedColumn(), console=err, transient=True,
@@ -103,7 +108,7 @@ def run(
             given, db=db, workers=workers, batch_size=batch_size,
             max_bytes=int(max_mb * 2**20), dask_address=dask_address,
             progress=lambda done, total: bar.update(job, completed=done, total=total),
-            on_wait=lambda msg: err.print(msg, markup=False),
+            on_wait=say,
         )
     table = Table(title=f"presswash run {summary.run_id}", show_header=False)
     for label, value in (
@@ -223,7 +228,7 @@ def export(
     with Warehouse(db, read_only=True) as wh:
         n = wh.export(output if output else sys.stdout.buffer, format, unique=unique)  # type: ignore[arg-type]
     if output:
-        err.print(f"wrote {n} articles to {output}", markup=False)
+        say(f"wrote {n} articles to {output}")
 
 
 @app.command()
@@ -272,7 +277,7 @@ def serve(
     configure_prefect(verbose=verbose)
     from flows.schedule import serve as serve_inbox
 
-    err.print(f"serving {inbox} on '{cron}' into {db or 'the default warehouse'}; Ctrl+C stops")
+    say(f"serving {inbox} on '{cron}' into {db or 'the default warehouse'}; Ctrl+C stops")
     serve_inbox(inbox, cron=cron, db=db)
 
 
@@ -288,7 +293,7 @@ def report(
     with Warehouse(db, read_only=True) as wh:
         html = render_report(wh)
     output.write_text(html, encoding="utf-8")
-    err.print(f"wrote {output}", markup=False)
+    say(f"wrote {output}")
 
 
 def main() -> None:

@@ -29,7 +29,6 @@ is a bug and raises, with a note naming the input.
 from __future__ import annotations
 
 import bz2
-import gzip
 import hashlib
 import io
 import json
@@ -43,7 +42,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
 from cleaners.decode import (
@@ -69,6 +68,7 @@ __all__ = [
 ]
 
 Record = RawDocument | Reject
+Decompressor = Any  # zlib/bz2/lzma decompressor objects share no typed base
 Reader = Callable[[BinaryIO, "Source", "_Context"], Iterator[Record]]
 
 MAX_BYTES = 20 * 2**20
@@ -92,15 +92,16 @@ MAX_NESTING = 4
 MAX_HASH_BYTES = 2**30
 """We stream-hash a too-large file for its reject's `content_sha256` up to this size."""
 
-CHUNK_BYTES = 2**20
-"""Read size for streaming copies and hashes."""
+CHUNK_BYTES = 2**16
+"""Read and buffer size for streams: small enough that limits bite early."""
 
-COMPRESSIONS: dict[str, Callable[..., BinaryIO]] = {
-    "gzip": gzip.GzipFile,
-    "bzip2": bz2.BZ2File,
-    "xz": lzma.LZMAFile,
+COMPRESSIONS: dict[str, tuple[bytes, Callable[[], Decompressor]]] = {
+    "gzip": (b"\x1f\x8b", lambda: zlib.decompressobj(16 + zlib.MAX_WBITS)),
+    "bzip2": (b"BZh", bz2.BZ2Decompressor),
+    "xz": (b"\xfd7zXZ\x00", lzma.LZMADecompressor),
 }
-"""Single-stream compressions; their content is sniffed and read like a file."""
+"""Single-stream compressions (magic, decompressor factory); multi-member streams are
+read through, their content is sniffed and read like a file."""
 
 CONTAINERS = frozenset({"warc", "jsonl", "zip", "tar", *COMPRESSIONS})
 """Formats that hold other units: the per-unit size limit applies inside, not to them."""
@@ -189,8 +190,11 @@ class _Context:
     """The nearest enclosing unpacked stream: readers ask it whether data was cut off."""
 
     def deeper(self, packed: _Guarded | None = None) -> _Context:
-        """The context for the content of a container (unpacked by `packed`, if given)."""
-        return replace(self, depth=self.depth + 1, packed=packed or self.packed)
+        """The context for the content of a container, unpacked by `packed` if given.
+
+        Tar members pass None: tarfile itself raises when a member's data is short.
+        """
+        return replace(self, depth=self.depth + 1, packed=packed)
 
     @property
     def truncated(self) -> bool:
@@ -441,6 +445,9 @@ def read_page(stream: BinaryIO, source: Source, ctx: _Context) -> Iterator[Recor
 def read_empty(stream: BinaryIO, source: Source, ctx: _Context) -> Iterator[Record]:
     """Reject an empty or whitespace-only unit."""
     data = _read_up_to(stream, ctx.limits.max_bytes + 1)
+    if ctx.truncated:
+        yield _reject(source, "truncated", _truncation_detail(ctx), data, ctx)
+        return
     detail = f"{len(data)} bytes of whitespace" if data else "0 bytes"
     yield _reject(source, "empty", detail, data, ctx)
 
@@ -448,6 +455,9 @@ def read_empty(stream: BinaryIO, source: Source, ctx: _Context) -> Iterator[Reco
 def read_binary(stream: BinaryIO, source: Source, ctx: _Context) -> Iterator[Record]:
     """Reject a non-text unit (PDF, PNG, ELF, ...) whatever its name says."""
     data = _read_up_to(stream, ctx.limits.max_bytes + 1)
+    if ctx.truncated:
+        yield _reject(source, "truncated", _truncation_detail(ctx), data, ctx)
+        return
     kind = binary_kind(data) or "unknown binary"
     yield _reject(source, "binary", f"{kind} content in {source.name or 'input'}", data, ctx)
 
@@ -565,10 +575,11 @@ def _jsonl_record(body: bytes, source: Source, lineno: int, ctx: _Context) -> Re
     problem = _jsonl_problem(obj)
     if problem:
         return _reject(source, "parse_error", f"line {lineno}: {problem}", body, ctx)
-    markup = "html" if isinstance(obj.get("html"), str) and obj["html"].strip() else "text"
-    content = obj[markup]
-    if not content.strip():
-        return _reject(source, "empty", f"line {lineno}: empty '{markup}'", body, ctx)
+    fields = {key: obj.get(key) for key in ("html", "text")}
+    markup = next((k for k, v in fields.items() if isinstance(v, str) and v.strip()), None)
+    if markup is None:
+        return _reject(source, "empty", f"line {lineno}: blank 'html'/'text'", body, ctx)
+    content = fields[markup]
     return _document(
         body,
         source,
@@ -612,15 +623,18 @@ def read_warc(stream: BinaryIO, source: Source, ctx: _Context) -> Iterator[Recor
     """
     from fastwarc.warc import ArchiveIterator  # import here: only WARC inputs pay for it
 
-    records = ArchiveIterator(
-        stream, parse_http=True, auto_decode="none", stream_detect=False, max_content_length=None
-    )
+    forward = stream if _is_seekable(stream) else _Forward(stream)
     last_offset = 0
     try:
+        records = ArchiveIterator(forward, parse_http=True, auto_decode="none", stream_detect=False)
         for record in records:
             last_offset = record.stream_pos
             yield from _warc_record(record, source, ctx)
-    except _DAMAGE as exc:
+    except _Refused:
+        raise
+    except BaseException as exc:  # fastwarc panics are BaseException (pyo3 PanicException)
+        if not isinstance(exc, _DAMAGE) and type(exc).__name__ != "PanicException":
+            raise
         where = source.fragment(f"offset-{last_offset}")
         yield _reject(
             where, "parse_error", f"unreadable WARC after offset {last_offset}: {exc}", None
@@ -641,7 +655,7 @@ def _warc_record(record: object, source: Source, ctx: _Context) -> Iterator[Reco
         return
     kind = rec.record_type  # type: ignore[attr-defined]
     if kind not in (WarcRecordType.response, WarcRecordType.resource):
-        ctx.tally.skipped[f"warc:{kind.name}"] += 1
+        ctx.tally.skipped[f"warc:{kind}"] += 1
         return
     headers = rec.headers  # type: ignore[attr-defined]
     if rec.is_http:  # type: ignore[attr-defined]
@@ -782,10 +796,8 @@ def read_compressed(stream: BinaryIO, source: Source, ctx: _Context) -> Iterator
     if ctx.depth >= ctx.limits.max_nesting:
         yield _reject(source, "archive_bomb", f"nested deeper than {ctx.limits.max_nesting}", None)
         return
-    packed = _Counting(stream)
-    guarded = _Guarded(
-        COMPRESSIONS[fmt](packed, mode="rb"), source, ctx, packed_bytes=lambda: packed.count
-    )
+    packed = _Inflater(stream, fmt)
+    guarded = _Guarded(packed, source, ctx, packed_bytes=lambda: packed.count)
     inner = Source(source.uri, _strip_suffix(source.name))
     unpacked = io.BufferedReader(guarded, CHUNK_BYTES)
     damaged = False
@@ -973,6 +985,35 @@ def _is_truncation(exc: BaseException, ctx: _Context) -> bool:
 # --------------------------------------------------------------------------- streams
 
 
+class _Forward(io.RawIOBase):
+    """A forward-only stream that can say where it is: fastwarc asks `tell()` first."""
+
+    def __init__(self, inner: BinaryIO) -> None:
+        self.inner = inner
+        self.position = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self.position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        target = offset if whence == io.SEEK_SET else self.position + offset
+        if whence not in (io.SEEK_SET, io.SEEK_CUR) or target != self.position:
+            raise io.UnsupportedOperation("forward-only stream")
+        return self.position
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        data = self.inner.read(len(buffer))
+        buffer[: len(data)] = data
+        self.position += len(data)
+        return len(data)
+
+
 class _Plain(io.RawIOBase):
     """A forward-only view of a stream (tar members claim to seek but cannot, in a pipe)."""
 
@@ -988,22 +1029,82 @@ class _Plain(io.RawIOBase):
         return len(data)
 
 
-class _Counting(io.RawIOBase):
-    """Counts the packed bytes a decompressor pulls, to judge compression ratios."""
+class _Inflater(io.RawIOBase):
+    """Decompress gzip/bzip2/xz incrementally, member after member.
 
-    def __init__(self, inner: BinaryIO) -> None:
+    Unlike `gzip.GzipFile`, which drops the data it already inflated when the input
+    ends early, this hands out every byte it can and then sets `truncated`. Corrupt
+    data raises `_Refused('parse_error')`; all-zero padding after the last member is
+    ignored, other trailing bytes are corrupt data.
+    """
+
+    def __init__(self, inner: BinaryIO, fmt: str) -> None:
         self.inner = inner
+        self.magic, self.factory = COMPRESSIONS[fmt]
+        self.fmt = fmt
+        self.decompressor = self.factory()
+        self.pending = b""
         self.count = 0
+        self.truncated = False
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        data = self.inner.read(len(buffer))
-        size = len(data)
-        buffer[:size] = data
-        self.count += size
-        return size
+        try:
+            while True:
+                if self.decompressor.eof and not self._next_member():
+                    return 0
+                out = self._step(len(buffer))
+                if out is None:
+                    self.truncated = True
+                    return 0
+                if out:
+                    buffer[: len(out)] = out
+                    return len(out)
+        except (zlib.error, lzma.LZMAError, OSError, EOFError, ValueError) as exc:
+            detail = f"corrupt {self.fmt} data after {self.count} packed bytes: {exc}"
+            raise _Refused("parse_error", detail) from exc
+
+    def _input(self) -> bytes:
+        """Carried-over bytes first, then the next packed chunk."""
+        if self.pending:
+            data, self.pending = self.pending, b""
+            return data
+        data = self.inner.read(CHUNK_BYTES)
+        self.count += len(data)
+        return data
+
+    def _step(self, size: int) -> bytes | None:
+        """Inflate up to `size` bytes; None when the input ends mid-member."""
+        if self.fmt == "gzip":
+            data = self._input()
+            if not data:
+                return None
+            out: bytes = self.decompressor.decompress(data, size)
+            self.pending = self.decompressor.unconsumed_tail
+            return out
+        data = self._input() if self.decompressor.needs_input else b""
+        if not data and self.decompressor.needs_input:
+            return None
+        out = self.decompressor.decompress(data, max_length=size)
+        return out
+
+    def _next_member(self) -> bool:
+        """After a member ends: start the next one, or say the stream is done."""
+        self.pending = self.decompressor.unused_data + self.pending
+        while not self.pending or not self.pending.strip(b"\0"):
+            self.pending = self._input() if not self.pending else b""
+            if not self.pending:
+                more = self.inner.read(CHUNK_BYTES)
+                self.count += len(more)
+                if not more:
+                    return False
+                self.pending = more
+        if not self.pending.startswith(self.magic[: len(self.pending)]):
+            raise _Refused("parse_error", f"garbage after {self.fmt} data at {self.count}")
+        self.decompressor = self.factory()
+        return True
 
 
 class _Guarded(io.RawIOBase):
@@ -1045,6 +1146,9 @@ class _Guarded(io.RawIOBase):
             raise _Refused(
                 "parse_error", f"corrupt stream after {self.count} bytes: {exc}"
             ) from exc
+        if not data and getattr(self.inner, "truncated", False):
+            self.truncated, self.error = True, "input ended inside a compressed member"
+            return 0
         size = len(data)
         buffer[:size] = data
         self.count += size

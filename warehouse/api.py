@@ -229,15 +229,16 @@ class Warehouse:
     ) -> list[Cluster]:
         """Clusters with at least `min_size` members, largest first, canonical member first."""
         column = {"near": "near_cluster", "story": "story_cluster"}[level]
+        # a story's canonical is the member it is named after; near clusters store theirs
+        canonical = "c.is_canonical" if level == "near" else "c.doc_id = c.story_cluster"
         rows = self.con.execute(
             f"""
             SELECT c.{column}, c.doc_id, a.site, a.title,
-                   strftime(a.published_at, '%Y-%m-%d'), c.is_canonical, c.similarity
+                   strftime(a.published_at, '%Y-%m-%d'), {canonical}, c.similarity
             FROM clusters c JOIN articles a USING (doc_id)
             WHERE c.{column} IN (
                 SELECT {column} FROM clusters GROUP BY 1 HAVING count(*) >= ?)
-            ORDER BY c.{column}, (c.doc_id = c.{column}) DESC, c.is_canonical DESC,
-                     c.similarity DESC, c.doc_id
+            ORDER BY c.{column}, {canonical} DESC, c.similarity DESC, c.doc_id
             """,
             [min_size],
         ).fetchall()

@@ -42,12 +42,8 @@ def _known_ids(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> set[str]:
     if not ids:
         return set()
     con.register("_ids", pa.table({"doc_id": pa.array(list(ids), pa.string())}))
-    try:
-        rows = con.execute(
-            "SELECT d.doc_id FROM documents d JOIN _ids USING (doc_id)"
-        ).fetchall()
-    finally:
-        con.unregister("_ids")
+    rows = con.execute("SELECT d.doc_id FROM documents d JOIN _ids USING (doc_id)").fetchall()
+    con.unregister("_ids")
     return {r[0] for r in rows}
 
 
@@ -66,14 +62,12 @@ def known_rejects(con: duckdb.DuckDBPyConnection, keys: Sequence[tuple[str, str]
         {"source_uri": [k[0] for k in keys], "content_sha256": [k[1] for k in keys]}
     )
     con.register("_rk", table)
-    try:
-        rows = con.execute(
-            "SELECT DISTINCT r.source_uri, coalesce(r.content_sha256, '') FROM rejects r "
-            "JOIN _rk k ON r.source_uri = k.source_uri "
-            "AND coalesce(r.content_sha256, '') = k.content_sha256"
-        ).fetchall()
-    finally:
-        con.unregister("_rk")
+    rows = con.execute(
+        "SELECT DISTINCT r.source_uri, coalesce(r.content_sha256, '') FROM rejects r "
+        "JOIN _rk k ON r.source_uri = k.source_uri "
+        "AND coalesce(r.content_sha256, '') = k.content_sha256"
+    ).fetchall()
+    con.unregister("_rk")
     return {(r[0], r[1]) for r in rows}
 
 
@@ -166,12 +160,12 @@ def _write_batch(con: duckdb.DuckDBPyConnection, run_id: str, batch: Batch) -> L
 def _insert(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table) -> None:
     if data.num_rows == 0:
         return
+    # no try/finally: after a failed statement the transaction accepts nothing but a
+    # ROLLBACK, and a later register() of the same name replaces this view anyway
     con.register("_batch", data)
-    try:
-        cols = ", ".join(data.column_names)
-        con.execute(f"INSERT OR IGNORE INTO {table} ({cols}) SELECT {cols} FROM _batch")
-    finally:
-        con.unregister("_batch")
+    cols = ", ".join(data.column_names)
+    con.execute(f"INSERT OR IGNORE INTO {table} ({cols}) SELECT {cols} FROM _batch")
+    con.unregister("_batch")
 
 
 def replace_clusters(con: duckdb.DuckDBPyConnection, rows: Sequence[ClusterRow]) -> None:
@@ -227,11 +221,9 @@ def replace_articles(
     ids = pa.table({"doc_id": pa.array([a.doc_id for a in batch.articles], pa.string())})
     with transaction(con):
         con.register("_ids", ids)
-        try:
-            for table in ("articles", "removed_lines", "signatures"):
-                con.execute(f"DELETE FROM {table} WHERE doc_id IN (SELECT doc_id FROM _ids)")
-        finally:
-            con.unregister("_ids")
+        for table in ("articles", "removed_lines", "signatures"):
+            con.execute(f"DELETE FROM {table} WHERE doc_id IN (SELECT doc_id FROM _ids)")
+        con.unregister("_ids")
         for site, keys in templates.items():
             con.execute("DELETE FROM site_templates WHERE site = ?", [site])
             _insert(con, "site_templates", pa.table({

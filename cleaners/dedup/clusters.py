@@ -22,10 +22,16 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
-from cleaners.dedup.config import MinHashConfig
+from cleaners.dedup.config import DEFAULT_CONFIG, MinHashConfig
 from cleaners.dedup.lsh import lsh_candidates, near_duplicate_score
 from cleaners.dedup.normalize import exact_key
-from cleaners.dedup.stories import StoryConfig, _story_text, parse_time, story_labels
+from cleaners.dedup.stories import (
+    DEFAULT_STORY_CONFIG,
+    StoryConfig,
+    _story_text,
+    parse_time,
+    story_labels,
+)
 from schemas import ClusterRow
 
 
@@ -63,8 +69,9 @@ def components(n: int, pairs: np.ndarray) -> np.ndarray:
     """Union-find over `pairs` (m, 2): the connected-component label of each of n rows."""
     if len(pairs) == 0:
         return np.arange(n, dtype=np.int64)
-    graph = csr_matrix((np.ones(len(pairs), dtype=np.int8), (pairs[:, 0], pairs[:, 1])),
-                       shape=(n, n))
+    graph = csr_matrix(
+        (np.ones(len(pairs), dtype=np.int8), (pairs[:, 0], pairs[:, 1])), shape=(n, n)
+    )
     return connected_components(graph, directed=False)[1].astype(np.int64)
 
 
@@ -90,7 +97,7 @@ def near_clusters(
     sizes: np.ndarray,
     exact: np.ndarray,
     rank: np.ndarray,
-    cfg: MinHashConfig = MinHashConfig(),
+    cfg: MinHashConfig = DEFAULT_CONFIG,
 ) -> np.ndarray:
     """Near-duplicate component label per row.
 
@@ -110,9 +117,9 @@ def cluster_documents(
     docs: Sequence[DedupDoc],
     sigs: np.ndarray,
     sizes: np.ndarray,
-    cfg: MinHashConfig = MinHashConfig(),
+    cfg: MinHashConfig = DEFAULT_CONFIG,
     *,
-    stories: StoryConfig = StoryConfig(),
+    stories: StoryConfig = DEFAULT_STORY_CONFIG,
 ) -> list[ClusterRow]:
     """One `ClusterRow` per document: exact group, near cluster, story cluster.
 

@@ -68,3 +68,7 @@ class MinHashConfig:
             )
         if self.shingle_size < 1 or self.num_perm < 1:
             raise ValueError("shingle_size and num_perm must be positive")
+
+
+DEFAULT_CONFIG = MinHashConfig()
+"""The shared default (frozen, so one instance serves every call)."""

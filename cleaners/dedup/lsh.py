@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cleaners.dedup.config import MinHashConfig
+from cleaners.dedup.config import DEFAULT_CONFIG, MinHashConfig
 
 MAX_BUCKET_SPAN = 32
 """In a band bucket with more members than this (boilerplate-only texts, templated
@@ -75,7 +75,7 @@ def _bucket_pairs(keys: np.ndarray) -> np.ndarray:
 
 
 def lsh_candidates(
-    sigs: np.ndarray, cfg: MinHashConfig = MinHashConfig(), *, active: np.ndarray | None = None
+    sigs: np.ndarray, cfg: MinHashConfig = DEFAULT_CONFIG, *, active: np.ndarray | None = None
 ) -> np.ndarray:
     """Candidate pairs: rows whose signatures agree on every row of at least one band.
 
@@ -123,7 +123,7 @@ def estimate_containment(jaccard: np.ndarray, size_a: np.ndarray, size_b: np.nda
 
 
 def near_duplicate_score(
-    sigs: np.ndarray, sizes: np.ndarray, pairs: np.ndarray, cfg: MinHashConfig = MinHashConfig()
+    sigs: np.ndarray, sizes: np.ndarray, pairs: np.ndarray, cfg: MinHashConfig = DEFAULT_CONFIG
 ) -> tuple[np.ndarray, np.ndarray]:
     """Score and verdict for each pair, from signatures and shingle counts only.
 

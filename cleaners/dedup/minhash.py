@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from cleaners.dedup.config import MinHashConfig
+from cleaners.dedup.config import DEFAULT_CONFIG, MinHashConfig
 from cleaners.dedup.normalize import normalize
 
 _U64 = np.uint64
@@ -83,9 +83,7 @@ def token_hashes(normed: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     return _mix64(hashes), doc
 
 
-def shingle_hashes(
-    normed: Sequence[str], k: int
-) -> tuple[np.ndarray, np.ndarray]:
+def shingle_hashes(normed: Sequence[str], k: int) -> tuple[np.ndarray, np.ndarray]:
     """Distinct 32-bit hashes of every text's word k-shingles, grouped by text.
 
     A text with fewer than k words (but at least one) gets one shingle of all its words,
@@ -175,7 +173,7 @@ def minhash(values: np.ndarray, offsets: np.ndarray, cfg: MinHashConfig) -> np.n
 
 
 def signatures(
-    texts: Sequence[str], cfg: MinHashConfig = MinHashConfig()
+    texts: Sequence[str], cfg: MinHashConfig = DEFAULT_CONFIG
 ) -> tuple[np.ndarray, np.ndarray]:
     """MinHash signatures and shingle-set sizes of `texts`.
 

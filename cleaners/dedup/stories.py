@@ -9,8 +9,8 @@ so a pair is judged on three signals, computed from the documents passed in:
   words, no model;
 - shared quotations: verbatim spans of `QUOTE_WORDS`+ words found in both texts.
 
-and a publication-date window: dated pairs further apart than `window_days` are only
-linked through a shared quotation; a missing date never blocks. Linked pairs are joined
+and a publication-date window: dated pairs further apart than `window_days` need a
+shared quotation or a clearly higher score; a missing date never blocks. Linked pairs are joined
 with union-find (connected components).
 """
 
@@ -20,7 +20,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -38,17 +38,18 @@ QUOTE_MAX_DOCS = 20
 """An 8-word span in more than 20 documents is boilerplate (bylines, subscription
 blurbs), not a quotation of one story."""
 
-COSINE_THRESHOLD = 0.30
-"""TF-IDF cosine at or above which two articles tell the same story on their own."""
-
-ENTITY_WEIGHT = 0.5
+ENTITY_WEIGHT = 0.25
 """Weight of entity overlap added to the cosine in the combined score."""
 
-QUOTE_BONUS = 0.15
+QUOTE_BONUS = 0.0
 """Added to the combined score when the pair shares a quotation."""
 
-SCORE_THRESHOLD = 0.35
+SCORE_THRESHOLD = 0.25
 """Combined score (cosine + ENTITY_WEIGHT*entities + QUOTE_BONUS*quote) that links a pair."""
+
+OUT_OF_WINDOW_THRESHOLD = 0.40
+"""Dated pairs further apart than the window need this score (or a shared quotation):
+a follow-up a week later is usually a new event, unless it clearly retells the story."""
 
 CANDIDATE_COSINE = 0.05
 """Pairs below this TF-IDF cosine are never scored further (keeps pair counts linear-ish)."""
@@ -70,7 +71,7 @@ _NOT_ENTITY = frozenset(
     what who which why how said says mr mrs ms dr monday tuesday wednesday thursday friday
     saturday sunday january february march april may june july august september october
     november december read more also after before while during photo source image video
-    according however meanwhile new news report update updated published""".split()
+    according however meanwhile new news report update updated published""".split()  # noqa: SIM905
 )
 
 
@@ -79,14 +80,17 @@ class StoryConfig:
     """Story-level thresholds; see the module constants for why each is set so."""
 
     window_days: float = WINDOW_DAYS
-    cosine_threshold: float = COSINE_THRESHOLD
     entity_weight: float = ENTITY_WEIGHT
     quote_bonus: float = QUOTE_BONUS
     score_threshold: float = SCORE_THRESHOLD
+    out_of_window_threshold: float = OUT_OF_WINDOW_THRESHOLD
     candidate_cosine: float = CANDIDATE_COSINE
     quote_words: int = QUOTE_WORDS
     quote_max_docs: int = QUOTE_MAX_DOCS
     idf_prior_docs: int = IDF_PRIOR_DOCS
+
+
+DEFAULT_STORY_CONFIG = StoryConfig()
 
 
 @dataclass(slots=True)
@@ -99,17 +103,24 @@ class StoryFeatures:
     times: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
-def parse_time(iso: str | None) -> float:
-    """Seconds since the epoch for an ISO date or datetime; NaN when missing or unreadable.
+def parse_time(value: str | date | None) -> float:
+    """Seconds since the epoch for an ISO date/datetime (or a date/datetime object).
 
-    Naive values are taken as UTC; a bare date is its midnight.
+    NaN when missing or unreadable. Naive values are taken as UTC; a bare date is its
+    midnight. Objects are accepted because DuckDB hands TIMESTAMP columns back as
+    `datetime`.
     """
-    if not iso:
+    if value is None or value == "":
         return math.nan
-    try:
-        dt = datetime.fromisoformat(iso.strip())
-    except ValueError:
-        return math.nan
+    if isinstance(value, datetime):
+        dt = value
+    elif isinstance(value, date):
+        dt = datetime(value.year, value.month, value.day)
+    else:
+        try:
+            dt = datetime.fromisoformat(str(value).strip())
+        except ValueError:
+            return math.nan
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
     return dt.timestamp()
@@ -166,7 +177,7 @@ def tfidf_rows(texts: Sequence[str], idf_texts: Sequence[str], prior_docs: int) 
 def story_features(
     texts: Sequence[str],
     published: Sequence[str | None] | None = None,
-    cfg: StoryConfig = StoryConfig(),
+    cfg: StoryConfig = DEFAULT_STORY_CONFIG,
     *,
     idf_texts: Sequence[str] | None = None,
 ) -> StoryFeatures:
@@ -205,7 +216,9 @@ def pair_signals(feats: StoryFeatures, pairs: np.ndarray) -> dict[str, np.ndarra
     return {"cosine": cos, "entities": ent, "quote": quote, "days": np.asarray(gap)}
 
 
-def story_score(signals: dict[str, np.ndarray], cfg: StoryConfig = StoryConfig()) -> np.ndarray:
+def story_score(
+    signals: dict[str, np.ndarray], cfg: StoryConfig = DEFAULT_STORY_CONFIG
+) -> np.ndarray:
     """Combined same-story score: cosine + entity_weight*entities + quote_bonus*quote."""
     return (
         signals["cosine"]
@@ -214,15 +227,21 @@ def story_score(signals: dict[str, np.ndarray], cfg: StoryConfig = StoryConfig()
     )
 
 
-def same_story(signals: dict[str, np.ndarray], cfg: StoryConfig = StoryConfig()) -> np.ndarray:
-    """The pipeline's verdict per pair: score over threshold and (in window or quoted)."""
+def same_story(
+    signals: dict[str, np.ndarray], cfg: StoryConfig = DEFAULT_STORY_CONFIG
+) -> np.ndarray:
+    """The pipeline's verdict per pair.
+
+    In the date window (or undated): score >= `score_threshold`. Outside it: a shared
+    quotation with that score, or score >= `out_of_window_threshold`.
+    """
     score = story_score(signals, cfg)
-    days = signals["days"]
-    in_window = ~(days > cfg.window_days)  # NaN (missing date) compares False: in window
-    return (score >= cfg.score_threshold) & (in_window | signals["quote"])
+    in_window = ~(signals["days"] > cfg.window_days)  # NaN (missing date) is in window
+    near = score >= cfg.score_threshold
+    return near & (in_window | signals["quote"] | (score >= cfg.out_of_window_threshold))
 
 
-def story_candidates(feats: StoryFeatures, cfg: StoryConfig = StoryConfig()) -> np.ndarray:
+def story_candidates(feats: StoryFeatures, cfg: StoryConfig = DEFAULT_STORY_CONFIG) -> np.ndarray:
     """Pairs (i < j) with TF-IDF cosine >= `cfg.candidate_cosine` or a shared quotation."""
     n = feats.tfidf.shape[0]
     if n < 2:
@@ -245,7 +264,7 @@ def story_candidates(feats: StoryFeatures, cfg: StoryConfig = StoryConfig()) -> 
 def story_labels(
     texts: Sequence[str],
     published: Sequence[str | None] | None = None,
-    cfg: StoryConfig = StoryConfig(),
+    cfg: StoryConfig = DEFAULT_STORY_CONFIG,
 ) -> np.ndarray:
     """Connected-component label of each text under the `same_story` relation.
 
@@ -280,8 +299,9 @@ def story_clusters(
     base = cfg or StoryConfig()
     cfg = StoryConfig(**{**_asdict(base), "window_days": window_days})
     arts = sorted(articles, key=lambda a: a.doc_id)
-    labels = story_labels([_story_text(a.title, a.text) for a in arts],
-                          [a.published_at for a in arts], cfg)
+    labels = story_labels(
+        [_story_text(a.title, a.text) for a in arts], [a.published_at for a in arts], cfg
+    )
     best: dict[int, tuple[tuple[object, ...], str]] = {}
     for a, lab in zip(arts, labels.tolist(), strict=True):
         t = parse_time(a.published_at)

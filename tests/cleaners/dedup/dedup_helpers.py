@@ -6,7 +6,6 @@ import random
 import re
 from pathlib import Path
 
-
 SEEDS_DIR = Path(__file__).resolve().parents[3] / "seeds"
 
 CHROME_HEAD = (
@@ -51,5 +50,3 @@ def edited(text: str, rng: random.Random) -> str:
 
 def wrapped(text: str) -> str:
     return CHROME_HEAD + "\n" + text + "\n\n" + CHROME_FOOT
-
-

@@ -45,8 +45,12 @@ def test_canonical_earliest_then_longest_then_ingested() -> None:
 
 
 def test_empty_and_tiny_texts_do_not_merge() -> None:
-    docs = [DedupDoc("e1", ""), DedupDoc("e2", "  "), DedupDoc("w1", "hello"),
-            DedupDoc("w2", "world")]
+    docs = [
+        DedupDoc("e1", ""),
+        DedupDoc("e2", "  "),
+        DedupDoc("w1", "hello"),
+        DedupDoc("w2", "world"),
+    ]
     rows = {r.doc_id: r for r in _rows(docs)}
     assert rows["e1"].exact_group == rows["e2"].exact_group
     assert rows["w1"].near_cluster != rows["w2"].near_cluster

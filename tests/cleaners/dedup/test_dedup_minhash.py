@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 from datasketch import MinHash
+from dedup_helpers import edited, seed_texts, trimmed, wrapped
 
 from cleaners.dedup import MinHashConfig, exact_key, normalize, shingle_set, signatures
-
-from dedup_helpers import edited, seed_texts, trimmed, wrapped
 
 CFG = MinHashConfig(num_perm=256)
 

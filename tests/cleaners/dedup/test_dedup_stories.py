@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
+from dedup_helpers import seed_texts
+
 from cleaners.dedup import DedupDoc, cluster_documents, signatures, story_clusters
 from schemas import Article
-
-from dedup_helpers import seed_texts
 
 SEED_DATES = ["2023-06-08", "2023-06-08", "2023-06-08", "2023-06-08", "2023-06-16"]
 
 
 def test_five_seeds_are_one_story() -> None:
-    arts = [Article(doc_id=f"s{i}", text=t, published_at=d)
-            for i, (t, d) in enumerate(zip(seed_texts(), SEED_DATES, strict=True))]
+    arts = [
+        Article(doc_id=f"s{i}", text=t, published_at=d)
+        for i, (t, d) in enumerate(zip(seed_texts(), SEED_DATES, strict=True))
+    ]
     assert len(set(story_clusters(arts).values())) == 1
 
 
 def test_seeds_one_story_through_cluster_documents(syndication_docs) -> None:
-    docs, truth = syndication_docs
+    docs, _ = syndication_docs
     sigs, sizes = signatures([d.text for d in docs])
     rows = cluster_documents(docs, sigs, sizes)
     assert len({r.story_cluster for r in rows}) == 1

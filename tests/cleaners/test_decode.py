@@ -1,0 +1,158 @@
+"""cleaners.decode: format sniffing, charset decoding, the nesting guard. Pure, bytes in."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import random
+import tarfile
+import zipfile
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cleaners.decode import FORMATS, Failure, check_nesting, declared_charset, decode, sniff_format
+
+RUSSIAN = "Бывший генсек НАТО заявил, что некоторые страны могут направить войска на Украину."
+FRENCH = "L'ancien secrétaire général a déclaré à Vilnius que l'été serait décisif, ça va."
+JAPANESE = "元NATO事務総長は、一部の国がウクライナに部隊を派遣する可能性があると述べた。"
+
+
+def zip_bytes() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("a.txt", "hello")
+    return buffer.getvalue()
+
+
+def tar_bytes() -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        info = tarfile.TarInfo("a.txt")
+        info.size = 5
+        archive.addfile(info, io.BytesIO(b"hello"))
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "expected"),
+    [
+        (b"", "a.txt", "empty"),
+        (b" \n\t\n", "a.html", "empty"),
+        (b"<!DOCTYPE html><html><body>x</body></html>", "a.txt", "html"),
+        (b"\n  <html lang='en'><p>x</p>", "page", "html"),
+        (b"Some <b>bold</b> claim in a dump", "a.html", "html"),
+        (b"Some <b>bold</b> claim in a dump", "a.txt", "text"),
+        (b"Just a plain text dump.\nSecond line.", "a.html", "text"),
+        (b'{"url": "http://a.com", "html": "<p>x</p>"}\n{"url": 1}\n', "dump", "jsonl"),
+        (b"WARC/1.0\r\nWARC-Type: warcinfo\r\n", "a.txt", "warc"),
+        (gzip.compress(b"hello"), "a.txt", "gzip"),
+        (zip_bytes(), "a.txt", "zip"),
+        (tar_bytes(), "a.txt", "tar"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "report.txt", "binary"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "photo.html", "binary"),
+        (b"\x7fELF\x02\x01\x01\x00" + bytes(56), "run.txt", "binary"),
+        (bytes(range(256)) * 4, "noise.txt", "binary"),
+        ("<html><p>x</p></html>".encode("utf-16"), "a.txt", "html"),
+        ("plain words".encode("utf-16-le"), "a.txt", "text"),
+    ],
+)
+def test_sniff_format_by_content(data: bytes, name: str, expected: str) -> None:
+    assert sniff_format(data, name) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "codec", "names"),
+    [
+        (RUSSIAN, "cp1251", {"cp1251"}),
+        (FRENCH, "latin-1", {"cp1252", "iso8859-1", "latin-1", "iso8859-15"}),
+        (JAPANESE, "shift_jis", {"shift_jis", "cp932"}),
+        (RUSSIAN, "utf-16", {"utf-16-le"}),  # BOM written by Python
+        (FRENCH, "utf-16-le", {"utf-16-le"}),  # no BOM: found by the NUL pattern
+        (JAPANESE, "utf-8-sig", {"utf-8"}),
+        (FRENCH, "utf-8", {"utf-8"}),
+    ],
+)
+def test_decode_real_samples(text: str, codec: str, names: set[str]) -> None:
+    result = decode(text.encode(codec))
+    assert isinstance(result, tuple), result
+    decoded, encoding = result
+    assert decoded == text
+    assert encoding in names
+
+
+def test_declared_charset_beats_detection() -> None:
+    data = RUSSIAN.encode("koi8-r")  # also "valid" cp1251 bytes, read as mojibake
+    assert decode(data, declared="KOI8-R") == (RUSSIAN, "koi8-r")
+
+
+def test_declared_charset_that_fails_is_ignored() -> None:
+    assert decode(RUSSIAN.encode("cp1251"), declared="utf-8") == (RUSSIAN, "cp1251")
+
+
+def test_unknown_declared_label_is_ignored() -> None:
+    assert decode(RUSSIAN.encode("cp1251"), declared="x-klingon") == (RUSSIAN, "cp1251")
+
+
+def test_meta_charset_decides_short_ambiguous_page() -> None:
+    page = '<html><head><meta charset="windows-1251"></head><body>Привет</body></html>'
+    assert declared_charset(page.encode("cp1251")) == "windows-1251"
+    assert decode(page.encode("cp1251")) == (page, "cp1251")
+
+
+def test_http_equiv_and_xml_declarations_are_read() -> None:
+    equiv = b'<meta http-equiv="Content-Type" content="text/html; charset=Shift_JIS">'
+    assert declared_charset(equiv) == "shift_jis"
+    assert declared_charset(b'<?xml version="1.0" encoding="ISO-8859-2"?><html>') == "iso-8859-2"
+
+
+def test_meta_claiming_utf16_on_ascii_bytes_is_ignored() -> None:
+    assert declared_charset(b"<meta charset=utf-16><p>hi") is None
+
+
+def test_bom_is_authoritative() -> None:
+    result = decode(b"\xef\xbb\xbfok \xff\xfe broken")
+    assert isinstance(result, Failure)
+    assert result.reason == "undecodable"
+    assert "BOM" in result.detail
+
+
+def test_empty_and_blank_bytes_fail_as_empty() -> None:
+    assert decode(b"") == Failure("empty", "0 bytes")
+    blank = decode(b" \r\n ")
+    assert isinstance(blank, Failure)
+    assert blank.reason == "empty"
+
+
+def test_bytes_no_encoding_fits_are_undecodable() -> None:
+    rng = random.Random(7)
+    noise = bytes(rng.randrange(0x80, 0x100) for _ in range(600))
+    result = decode(noise)
+    assert isinstance(result, Failure)
+    assert result.reason == "undecodable"
+
+
+def test_absurd_nesting_is_a_parse_error() -> None:
+    failure = check_nesting("<div>" * 100_000 + "deep" + "</div>" * 100_000)
+    assert isinstance(failure, Failure)
+    assert failure.reason == "parse_error"
+
+
+def test_sloppy_real_markup_is_not_nesting() -> None:
+    unclosed = "<html><body>" + "<p>para<br><img src=x>" * 20_000 + "</body></html>"
+    balanced = "<div><span>x</span></div>" * 10_000
+    assert check_nesting(unclosed) is None
+    assert check_nesting(balanced) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=2048), st.sampled_from(["a.txt", "a.html", "a.jsonl", "a.gz", ""]))
+def test_decode_and_sniff_never_raise(data: bytes, name: str) -> None:
+    result = decode(data, declared=name or None)
+    assert isinstance(result, Failure) or (
+        isinstance(result[0], str) and isinstance(result[1], str)
+    )
+    assert sniff_format(data, name) in FORMATS
+    nesting = check_nesting(data.decode("latin-1"), max_depth=3)
+    assert nesting is None or nesting.reason == "parse_error"

@@ -1,0 +1,81 @@
+"""End to end: the real Prefect flow over the seeds into a real DuckDB file."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from schemas import RunSummary
+from tests.conftest import SEED_CHROME, SEEDS
+from warehouse import Warehouse
+
+TABLES = ("documents", "sources", "articles", "removed_lines", "clusters", "rejects", "signatures")
+
+
+def counts(db: Path) -> dict[str, int]:
+    with Warehouse(db, read_only=True) as wh:
+        return {t: wh.count(t) for t in TABLES}
+
+
+def test_seeds_land_as_five_articles_in_one_story(seeded: tuple[Path, RunSummary]) -> None:
+    db, summary = seeded
+    assert (summary.files_seen, summary.new_documents, summary.articles) == (5, 5, 5)
+    assert summary.rejected == 0 and summary.story_clusters == 1
+    with Warehouse(db, read_only=True) as wh:
+        ids = set(wh.arrow("SELECT doc_id FROM documents").column(0).to_pylist())
+        assert ids == {hashlib.sha256(p.read_bytes()).hexdigest() for p in SEEDS.glob("*.txt")}
+        story = wh.arrow("SELECT n_articles, n_sites FROM stories").to_pylist()
+        assert story == [{"n_articles": 5, "n_sites": story[0]["n_sites"]}]
+        run = wh.arrow("SELECT status, counts->>'articles' AS n FROM runs").to_pylist()
+        assert run[0] == {"status": "completed", "n": "5"}
+
+
+def test_no_article_keeps_a_menu_teaser_or_footer_line(seeded: tuple[Path, RunSummary]) -> None:
+    db, _ = seeded
+    with Warehouse(db, read_only=True) as wh:
+        for article in wh.articles():
+            lines = {line.strip() for line in article.text.splitlines()}
+            assert not lines & set(SEED_CHROME), article.doc_id
+        reasons = dict(wh.arrow(
+            "SELECT text, reason FROM removed_lines WHERE text IN ('Recent Stories', 'Related Topics')"
+        ).to_pylist()[i].values() for i in range(2))
+        assert reasons == {"Recent Stories": "recent_stories", "Related Topics": "related"}
+
+
+def test_second_run_adds_nothing_and_changes_nothing(seeded: tuple[Path, RunSummary]) -> None:
+    from flows.pipeline import pipeline
+
+    db, _ = seeded
+    before = counts(db)
+    with Warehouse(db, read_only=True) as wh:
+        clusters_before = wh.arrow("SELECT * FROM clusters ORDER BY doc_id").to_pylist()
+    summary = pipeline(db=db)
+    assert summary.new_documents == 0 and summary.known_documents == 5
+    assert counts(db) == before
+    with Warehouse(db, read_only=True) as wh:
+        assert wh.arrow("SELECT * FROM clusters ORDER BY doc_id").to_pylist() == clusters_before
+        assert wh.count("runs") >= 2
+
+
+def test_bad_inputs_are_rejected_with_reasons_and_counted(prefect_server: None, tmp_path: Path) -> None:
+    from flows.pipeline import pipeline
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "empty.txt").write_bytes(b"")
+    (inbox / "fake.txt").write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n" + bytes(range(256)) * 20)
+    (inbox / "menu.txt").write_text("Home\nNews\nSport\nContact Us\n")
+    (inbox / "story.txt").write_text((SEEDS / "001_e1980c2dd2ce34b0.txt").read_text())
+    db = tmp_path / "pw.duckdb"
+    summary = pipeline([inbox, tmp_path / "missing.txt"], db=db)
+    assert summary.files_seen == 5 and summary.articles == 1
+    assert summary.inputs == summary.new_documents + summary.rejected == 5
+    assert summary.rejects_by_reason == {
+        "binary": 1, "empty": 1, "no_content": 1, "not_found": 1,
+    }
+    with Warehouse(db, read_only=True) as wh:
+        assert wh.count("rejects") == 4 and wh.count("documents") == 1
+    again = pipeline([inbox, tmp_path / "missing.txt"], db=db)
+    assert again.rejected == 4
+    with Warehouse(db, read_only=True) as wh:
+        assert wh.count("rejects") == 4  # known rejects are not recorded twice
