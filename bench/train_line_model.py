@@ -20,7 +20,7 @@ import json
 import re
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -85,15 +85,36 @@ def page_lines(page: Page, kind: str) -> tuple[list[str], str | None]:
     return lines, (getattr(doc, "language", None) if doc else None) or detect_language(text)
 
 
-def page_matrix(page: Page, kind: str = "text") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(features, labels, weights) for the non-blank lines the `kind` cleaner sees."""
+def page_matrices(page: Page, kind: str = "text") -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The page's matrices: as the cleaner sees it, then augmented variants.
+
+    The variant is the bare article (truth paragraphs, no chrome): real dumps always end
+    in a footer, so without it a model learns "the last lines are never body" and strips
+    already-clean input.
+    """
     lines, language = page_lines(page, kind)
+    bare = [line for para in page.truth.split("\n") if para.strip() for line in (para, "")]
+    return [lines_matrix(lines, language, page.truth), lines_matrix(bare, language, page.truth)]
+
+
+def lines_matrix(
+    lines: Sequence[str], language: str | None, truth: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(features, labels, weights) for the non-blank lines of one page."""
     stops = stoplist(language or FALLBACK_LANGUAGE) or stoplist(FALLBACK_LANGUAGE)
     stats = [line_stats(line, stops, PATTERN_MAX_WORDS) for line in lines if line.strip()]
     x = features(stats)
-    y = label_lines(stats, page.truth)
+    y = label_lines(stats, truth)
     w = np.array([1.0 + np.log1p(s.words) for s in stats])
     return x, y, w
+
+
+def training_set(
+    mats: Sequence[list[tuple[np.ndarray, ...]]], pages: Iterable[int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Stack the matrices of the chosen pages (and, for each, its augmented variants)."""
+    rows = [m for i in pages for m in mats[i] if len(m[1])]
+    return tuple(np.concatenate([r[c] for r in rows]) for c in range(3))  # type: ignore[return-value]
 
 
 def fit(xs: np.ndarray, ys: np.ndarray, ws: np.ndarray) -> object:
@@ -129,7 +150,10 @@ def export(clf: object, meta: dict[str, object]) -> dict[str, object]:
 
 
 def cross_validate(
-    pages: Sequence[Page], mats: dict[str, list[tuple[np.ndarray, ...]]], folds: int
+    pages: Sequence[Page],
+    mats: dict[str, list[list[tuple[np.ndarray, ...]]]],
+    folds: int,
+    out: Path | None = None,
 ) -> dict[str, float]:
     """K-fold by page: each fold's models clean only pages they were not trained on."""
     from cleaners import clean_html, clean_text
@@ -143,7 +167,7 @@ def cross_validate(
         train = [i for i in range(len(pages)) if fold_of[i] != k]
         models: dict[str, TreeModel] = {}
         for kind in KINDS:
-            clf = fit(*(np.concatenate([mats[kind][i][c] for i in train]) for c in range(3)))
+            clf = fit(*training_set(mats[kind], train))
             models[kind] = model_from_dict(export(clf, {}))
         with model_override(models["text"], "text"), model_override(models["html"], "html"):
             for i in np.flatnonzero(fold_of == k):
@@ -152,6 +176,8 @@ def cross_validate(
         print(f"  fold {k + 1}/{folds} done", flush=True)
     trues = [p.truth for p in pages]
     st, sh = evaluate(preds_t, trues), evaluate(preds_h, trues)
+    if out is not None:
+        out.write_text(json.dumps({p.id: {"text": t, "html": h} for p, t, h in zip(pages, preds_t, preds_h, strict=True)}))
     return {
         "folds": folds,
         "precision_text": round(st.precision, 4),
@@ -171,27 +197,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--no-cv", action="store_true")
     ap.add_argument("--no-write", action="store_true")
+    ap.add_argument("--cv-out", type=Path, default=None, help="write held-out predictions (JSON) here")
     args = ap.parse_args(argv)
     start = time.perf_counter()
     pages = load_pages(args.data)
-    mats = {kind: [page_matrix(p, kind) for p in pages] for kind in KINDS}
+    mats = {kind: [page_matrices(p, kind) for p in pages] for kind in KINDS}
     for kind in KINDS:
-        n_lines = sum(len(m[1]) for m in mats[kind])
-        n_body = int(sum(m[1].sum() for m in mats[kind]))
+        n_lines = sum(len(m[0][1]) for m in mats[kind])
+        n_body = int(sum(m[0][1].sum() for m in mats[kind]))
         print(f"{kind}: {len(pages)} pages, {n_lines} lines, {n_body} labelled body")
-    cv = {} if args.no_cv else cross_validate(pages, mats, args.folds)
+    cv = {} if args.no_cv else cross_validate(pages, mats, args.folds, args.cv_out)
     if cv:
         print(f"cross-validated ({cv['folds']}-fold by page): clean_text P {cv['precision_text']:.3f} "
               f"R {cv['recall_text']:.3f} F1 {cv['f1_text']:.3f}; clean_html P {cv['precision_html']:.3f} "
               f"R {cv['recall_html']:.3f} F1 {cv['f1_html']:.3f}")
     for kind in KINDS:
-        clf = fit(*(np.concatenate([m[c] for m in mats[kind]]) for c in range(3)))
+        clf = fit(*training_set(mats[kind], range(len(pages))))
         meta = {
             "kind": kind,
             "trained_on": f"article-extraction-benchmark dev split ({len(pages)} pages), "
             + ("text dumps" if kind == "text" else "trafilatura output of the HTML"),
             "n_pages": len(pages),
-            "n_lines": int(sum(len(m[1]) for m in mats[kind])),
+            "n_lines": int(sum(len(m[0][1]) for m in mats[kind])),
             "n_trees": PARAMS["n_estimators"],
             "params": PARAMS,
             "sklearn": sklearn.__version__,
@@ -199,7 +226,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "retrain": "PYTHONPATH=. .venv/bin/python bench/train_line_model.py",
         }
         data = export(clf, meta)
-        xs = np.concatenate([m[0] for m in mats[kind]])
+        xs = np.concatenate([m[0][0] for m in mats[kind] if len(m[0][1])])
         ours = model_from_dict(data).predict_proba(xs)
         theirs = clf.predict_proba(xs)[:, 1]  # type: ignore[attr-defined]
         print(f"{kind} export check: max |ours - sklearn| = {np.abs(ours - theirs).max():.2e}")

@@ -204,3 +204,62 @@ def features(stats: Sequence[LineStats]) -> np.ndarray:
             shifted[: n - off] = src[off:]
         neigh.append(shifted)
     return np.hstack([base, ctx, *neigh])
+
+
+STACK_WINDOWS: tuple[int, ...] = (1, 2, 5, 15)
+"""Half-widths of the windows over which first-stage scores are averaged."""
+
+STACK_FEATURES: tuple[str, ...] = (
+    "p",
+    *(f"p_mean_{w}" for w in STACK_WINDOWS),
+    "p_prev",
+    "p_next",
+    "p_max_before_3",
+    "p_max_after_3",
+    "p_any_before",
+    "p_any_after",
+    "p_mass_before",
+    "p_mass_after",
+    "log_dist_body_before",
+    "log_dist_body_after",
+)
+"""Second-stage features: the first stage's body scores around each line."""
+
+
+def stack_features(p: np.ndarray) -> np.ndarray:
+    """Context of first-stage body scores `p` (one per non-blank line), `STACK_FEATURES` columns."""
+    n = p.shape[0]
+    out = np.zeros((n, len(STACK_FEATURES)))
+    if n == 0:
+        return out
+    idx = np.arange(n)
+    out[:, 0] = p
+    cs = np.concatenate([[0.0], np.cumsum(p)])
+    col = 1
+    for w in STACK_WINDOWS:
+        lo = np.maximum(idx - w, 0)
+        hi = np.minimum(idx + w + 1, n)
+        out[:, col] = (cs[hi] - cs[lo] - p) / np.maximum(hi - lo - 1, 1)
+        col += 1
+    out[:, col] = np.concatenate([[-1.0], p[:-1]])
+    out[:, col + 1] = np.concatenate([p[1:], [-1.0]])
+    padded = np.concatenate([np.zeros(3), p, np.zeros(3)])
+    windows = np.lib.stride_tricks.sliding_window_view(padded, 3)
+    out[:, col + 2] = windows[idx]  # lines i-3..i-1
+    out[:, col + 2] = windows[idx].max(axis=1)
+    out[:, col + 3] = windows[idx + 4].max(axis=1)  # lines i+1..i+3
+    body = p >= 0.5
+    before = np.concatenate([[False], np.logical_or.accumulate(body)[:-1]])
+    after = np.concatenate([np.logical_or.accumulate(body[::-1])[::-1][1:], [False]])
+    out[:, col + 4] = before
+    out[:, col + 5] = after
+    total = cs[-1] if cs[-1] > 0 else 1.0
+    out[:, col + 6] = cs[idx] / total
+    out[:, col + 7] = (cs[-1] - cs[idx + 1]) / total
+    last = np.where(body, idx, -1)
+    last_before = np.concatenate([[-1], np.maximum.accumulate(last)[:-1]])
+    out[:, col + 8] = np.log1p(np.where(last_before >= 0, idx - last_before, n + 1))
+    nxt = np.where(body, idx, n * 2 + 1)
+    next_after = np.concatenate([np.minimum.accumulate(nxt[::-1])[::-1][1:], [n * 2 + 1]])
+    out[:, col + 9] = np.log1p(np.where(next_after <= n, next_after - idx, n + 1))
+    return out

@@ -1,9 +1,12 @@
-"""The shipped line model: gradient-boosted trees stored as plain JSON, evaluated with numpy.
+"""The shipped line models: boosted trees stored as plain JSON, evaluated with numpy.
 
 Why JSON and not pickle: the file is portable across scikit-learn versions and
-readable; `bench/train_line_model.py` exports the trees of a fitted
-`GradientBoostingClassifier` into it. The file is loaded once, lazily, from package
-data via importlib.resources; when it is missing the cleaners fall back to rules.
+readable; `bench/train_line_model.py` exports the trees of fitted
+`HistGradientBoostingClassifier`s into it. A model has two stages: the first scores
+each line from its own and its neighbours' features; the second re-scores it adding
+the first stage's scores around it (a short line between body lines is body, a long
+line inside a teaser block is a teaser). Files are loaded once, lazily, from package
+data via importlib.resources; when one is missing the cleaners fall back to rules.
 """
 
 from __future__ import annotations
@@ -18,10 +21,11 @@ from typing import Any
 
 import numpy as np
 
+from cleaners.features import stack_features
+
 MODEL_FILES = {"text": "line_model.json", "html": "line_model_html.json"}
-"""Model file under cleaners/models/ per input kind: text-dump lines and trafilatura-output lines
-look different (menus vs. the teasers trafilatura lets through), so each has its own model."""
-MODEL_FILE = MODEL_FILES["text"]
+"""Model file under cleaners/models/ per input kind: text-dump lines and trafilatura-output
+lines look different (menus vs. the teasers trafilatura lets through), so each has its own."""
 
 
 @dataclass(slots=True, frozen=True)
@@ -35,33 +39,47 @@ class TreeModel:
     right: np.ndarray
     value: np.ndarray
     init: float
-    learning_rate: float
     depth: int
-    meta: dict[str, Any]
 
-    def predict_proba(self, x: np.ndarray) -> np.ndarray:
-        """Body probability of each row of `x` (columns in `feature_names` order)."""
-        # scikit-learn compares float32 features against its thresholds; do the same.
-        x = np.asarray(x, dtype=np.float32).astype(np.float64)
+    def raw(self, x: np.ndarray) -> np.ndarray:
+        """Summed tree outputs (log-odds) for each row of `x`."""
         n = x.shape[0]
-        if n == 0:
-            return np.zeros(0)
-        n_trees = self.feature.shape[0]
-        trees = np.arange(n_trees)[None, :]
+        if n == 0 or self.feature.shape[0] == 0:
+            return np.full(n, self.init)
+        trees = np.arange(self.feature.shape[0])[None, :]
         rows = np.arange(n)[:, None]
-        node = np.zeros((n, n_trees), dtype=np.int64)
+        node = np.zeros((n, self.feature.shape[0]), dtype=np.int64)
         for _ in range(self.depth):
             f = self.feature[trees, node]
             go_left = x[rows, f] <= self.threshold[trees, node]
             node = np.where(go_left, self.left[trees, node], self.right[trees, node])
-        raw = self.init + self.learning_rate * self.value[trees, node].sum(axis=1)
-        return 1.0 / (1.0 + np.exp(-raw))
+        return self.init + self.value[trees, node].sum(axis=1)
 
 
-def model_from_dict(data: dict[str, Any]) -> TreeModel:
-    """Build a `TreeModel` from the JSON structure written by the training script."""
+@dataclass(slots=True, frozen=True)
+class LineModel:
+    """Two tree stages; `predict_proba` gives each line's body probability."""
+
+    stages: tuple[TreeModel, ...]
+    meta: dict[str, Any]
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        """Body probability per line; `x` has `cleaners.features.FEATURE_NAMES` columns."""
+        x = np.asarray(x, dtype=np.float64)
+        p = _sigmoid(self.stages[0].raw(x))
+        for stage in self.stages[1:]:
+            p = _sigmoid(stage.raw(np.hstack([x, stack_features(p)])))
+        return p
+
+
+def _sigmoid(raw: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(raw, -50, 50)))
+
+
+def tree_model_from_dict(data: dict[str, Any]) -> TreeModel:
+    """One stage from its JSON structure (see `bench/train_line_model.py`)."""
     trees = data["trees"]
-    width = max(len(t["feature"]) for t in trees)
+    width = max((len(t["feature"]) for t in trees), default=1)
 
     def pad(key: str, dtype: type, fill: float) -> np.ndarray:
         out = np.full((len(trees), width), fill, dtype=dtype)
@@ -69,34 +87,36 @@ def model_from_dict(data: dict[str, Any]) -> TreeModel:
             out[i, : len(t[key])] = t[key]
         return out
 
-    feature = pad("feature", np.int64, 0)
     left = pad("left", np.int64, -1)
     right = pad("right", np.int64, -1)
     # Leaves (and padding) point at themselves so a fixed number of steps is safe.
     selfidx = np.broadcast_to(np.arange(width), left.shape)
     leaf = left < 0
-    left = np.where(leaf, selfidx, left)
-    right = np.where(leaf, selfidx, right)
-    feature = np.where(leaf, 0, feature)
     return TreeModel(
         feature_names=tuple(data["feature_names"]),
-        feature=feature,
+        feature=np.where(leaf, 0, pad("feature", np.int64, 0)),
         threshold=pad("threshold", np.float64, 0.0),
-        left=left,
-        right=right,
-        value=pad("value", np.float64, 0.0),
+        left=np.where(leaf, selfidx, left),
+        right=np.where(leaf, selfidx, right),
+        value=np.where(leaf, pad("value", np.float64, 0.0), 0.0),
         init=float(data["init"]),
-        learning_rate=float(data["learning_rate"]),
         depth=int(data["max_depth"]),
+    )
+
+
+def model_from_dict(data: dict[str, Any]) -> LineModel:
+    """A `LineModel` from the JSON structure written by the training script."""
+    return LineModel(
+        stages=tuple(tree_model_from_dict(s) for s in data["stages"]),
         meta=dict(data.get("meta", {})),
     )
 
 
-_OVERRIDE: dict[str, list[TreeModel | None]] = {"text": [], "html": []}
+_OVERRIDE: dict[str, list[LineModel | None]] = {"text": [], "html": []}
 
 
 @contextmanager
-def model_override(model: TreeModel | None, kind: str = "text") -> Iterator[None]:
+def model_override(model: LineModel | None, kind: str = "text") -> Iterator[None]:
     """Use `model` instead of the shipped one inside the block (training and cross-validation)."""
     _OVERRIDE[kind].append(model)
     try:
@@ -105,14 +125,14 @@ def model_override(model: TreeModel | None, kind: str = "text") -> Iterator[None
         _OVERRIDE[kind].pop()
 
 
-def current_model(kind: str = "text") -> TreeModel | None:
+def current_model(kind: str = "text") -> LineModel | None:
     """The model in force for `kind`: an override from `model_override`, else the shipped one."""
     stack = _OVERRIDE.get(kind)
     return stack[-1] if stack else load_model(kind)
 
 
 @cache
-def load_model(kind: str = "text") -> TreeModel | None:
+def load_model(kind: str = "text") -> LineModel | None:
     """The shipped model for `kind` ("text" or "html"), or None when absent or unreadable."""
     try:
         name = MODEL_FILES[kind]

@@ -83,6 +83,9 @@ def run(
     ] = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Files per batch.")] = 500,
     max_mb: Annotated[float, typer.Option(help="Reject inputs larger than this.")] = 20.0,
+    wait: Annotated[
+        float, typer.Option(help="Seconds to wait for another run on the same database.")
+    ] = 600.0,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
 ) -> None:
     """Run the whole pipeline (the bundled seeds when no PATH is given)."""
@@ -107,6 +110,7 @@ def run(
         summary = run_pipeline(
             given, db=db, workers=workers, batch_size=batch_size,
             max_bytes=int(max_mb * 2**20), dask_address=dask_address,
+            wait=wait,
             progress=lambda done, total: bar.update(job, completed=done, total=total),
             on_wait=say,
         )

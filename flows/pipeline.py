@@ -23,6 +23,7 @@ from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTa
 from flows import tasks
 from schemas import Batch, LoadCounts, RawDocument, Reject, RunSummary
 from warehouse import PresswashError, Warehouse, resolve_db, run_lock
+from warehouse.db import RUN_WAIT_SECONDS
 from warehouse.load import finish_run, start_run
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -58,6 +59,7 @@ def pipeline(
     max_bytes: int = DEFAULT_MAX_BYTES,
     progress: Progress | None = None,
     on_wait: Callable[[str], None] | None = None,
+    wait: float = RUN_WAIT_SECONDS,
 ) -> RunSummary:
     """Run the whole pipeline over `paths` (the bundled seeds when empty) into `db`.
 
@@ -69,12 +71,13 @@ def pipeline(
         max_bytes: inputs above this are rejected as `too_large`.
         progress: called with (files done, files total) after each batch.
         on_wait: told once if another run holds the database and we wait for it.
+        wait: seconds to wait for that other run before giving up (`DatabaseLocked`).
     """
     started = time.monotonic()
     db_path = str(resolve_db(db))
     inputs = [str(p) for p in paths] or [str(SEEDS)]
     run_id = new_run_id()
-    with run_lock(db_path, on_wait=on_wait):
+    with run_lock(db_path, timeout=wait, on_wait=on_wait):
         params = {"paths": inputs, "workers": workers, "batch_size": batch_size}
         with Warehouse(db_path) as wh:
             start_run(wh.con, run_id, str(flow_run.get_id() or ""), params)

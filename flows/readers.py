@@ -35,6 +35,7 @@ import json
 import lzma
 import os
 import stat
+import struct
 import tarfile
 import zipfile
 import zlib
@@ -92,6 +93,9 @@ MAX_NESTING = 4
 MAX_HASH_BYTES = 2**30
 """We stream-hash a too-large file for its reject's `content_sha256` up to this size."""
 
+MAX_DETAIL_CHARS = 300
+"""A reject's detail is one human-readable line, not a dump of the input."""
+
 CHUNK_BYTES = 2**16
 """Read and buffer size for streams: small enough that limits bite early."""
 
@@ -108,6 +112,16 @@ CONTAINERS = frozenset({"warc", "jsonl", "zip", "tar", *COMPRESSIONS})
 
 HTML_CONTENT_TYPES = ("text/html", "application/xhtml+xml")
 TEXT_CONTENT_TYPES = ("text/plain",)
+
+_ZIP_DAMAGE = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    OSError,
+    EOFError,
+    ValueError,
+    struct.error,
+)
+"""What `zipfile` raises on a damaged central directory or member header."""
 
 _DAMAGE = (EOFError, OSError, zlib.error, lzma.LZMAError, tarfile.TarError, zipfile.BadZipFile)
 """What decompressors and archive libraries raise on damaged input."""
@@ -287,7 +301,7 @@ def _file_kind(mode: int) -> str:
 
 def _os_detail(exc: OSError) -> str:
     """One line for an OS error: its message without the repeated file name."""
-    return exc.strerror or str(exc) or type(exc).__name__
+    return _one_line(exc.strerror or str(exc) or type(exc).__name__)
 
 
 # --------------------------------------------------------------------------- entry points
@@ -359,9 +373,20 @@ def read_stream(
 
 
 def _counted(records: Iterable[Record], tally: Tally) -> Iterator[Record]:
-    """Pass records through, counting documents and rejects by reason."""
+    """Pass records through, counting documents and rejects by reason.
+
+    A reject whose URI was already used for this input (a damaged WARC repeating a
+    record id, two failures at one offset) gets a `~2`, `~3` suffix: `rejects` is keyed
+    by (source_uri, run_id), so two rejects must never share a URI.
+    """
+    used: Counter[str] = Counter()
     for record in records:
         if isinstance(record, Reject):
+            used[record.source_uri] += 1
+            if used[record.source_uri] > 1:
+                record = replace(
+                    record, source_uri=f"{record.source_uri}~{used[record.source_uri]}"
+                )
             tally.rejects[record.reason] += 1
         else:
             tally.documents += 1
@@ -506,12 +531,19 @@ def _reject(
     source: Source, reason: str, detail: str, data: bytes | None, ctx: _Context | None = None
 ) -> Reject:
     """A Reject keeping the bytes when they are under the size limit."""
+    detail = _one_line(detail)
     if data is None:
         return Reject(source.uri, reason, detail)
     keep = ctx is None or len(data) <= ctx.limits.max_bytes
     return Reject(
         source.uri, reason, detail, data if keep else None, hashlib.sha256(data).hexdigest()
     )
+
+
+def _one_line(text: str) -> str:
+    """Collapse a message (a library's multi-line error, say) to one short line."""
+    line = " ".join(text.split())
+    return line if len(line) <= MAX_DETAIL_CHARS else line[: MAX_DETAIL_CHARS - 1] + "…"
 
 
 def _hostname(url: str | None) -> str | None:
@@ -841,7 +873,7 @@ def read_zip(stream: BinaryIO, source: Source, ctx: _Context) -> Iterator[Record
     try:
         archive = zipfile.ZipFile(seekable)  # type: ignore[arg-type]
         members = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
+    except (*_ZIP_DAMAGE, NotImplementedError) as exc:
         yield _reject(source, "parse_error", f"unreadable zip: {exc}", None)
         return
     with archive:

@@ -11,9 +11,11 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 
 from cleaners import clean
-from cleaners.dedup import DedupDoc, cluster_documents, signatures
+from cleaners.dedup import DedupDoc, MinHashConfig, cluster_documents, signatures
+from cleaners.dedup.config import DEFAULT_CONFIG
 from cleaners.templates import find_template_lines
 from flows import readers
 from schemas import Article, Batch, Cleaned, ClusterRow, RawDocument, Reject, Signature
@@ -21,6 +23,10 @@ from warehouse import Warehouse
 
 SIGNATURE_DTYPE = np.uint32
 """How `cleaners.dedup.signatures` stores a MinHash value; blobs are read back with it."""
+
+SIGNATURE_VERSION = "v1"
+"""Bump when the hashing in `cleaners.dedup.minhash` changes: stored signatures are then
+recomputed from the article text on the next run instead of silently mismatching."""
 
 MIN_SITE_PAGES = 3
 """A line must be seen on several pages of one site before it can be called the site's
@@ -82,14 +88,25 @@ def clean_documents(
     return kept, rejects
 
 
-def sign_articles(articles: Sequence[Article]) -> list[Signature]:
+def signature_scheme(cfg: MinHashConfig = DEFAULT_CONFIG) -> str:
+    """Names everything a stored signature depends on; a change makes old ones stale."""
+    return f"minhash-{SIGNATURE_VERSION}-k{cfg.shingle_size}-p{cfg.num_perm}-s{cfg.seed}"
+
+
+def sign_texts(doc_ids: Sequence[str], texts: Sequence[str]) -> list[Signature]:
     """MinHash signatures for a batch at once (the signer is vectorised over the batch)."""
-    if not articles:
+    if not texts:
         return []
-    sigs, sizes = signatures([a.text for a in articles])
+    sigs, sizes = signatures(list(texts))
+    scheme = signature_scheme()
     return [
-        Signature(a.doc_id, sigs[i].tobytes(), int(sizes[i])) for i, a in enumerate(articles)
+        Signature(doc_id, sigs[i].astype(SIGNATURE_DTYPE).tobytes(), int(sizes[i]), scheme)
+        for i, doc_id in enumerate(doc_ids)
     ]
+
+
+def sign_articles(articles: Sequence[Article]) -> list[Signature]:
+    return sign_texts([a.doc_id for a in articles], [a.text for a in articles])
 
 
 def clean_units(units: Sequence[RawDocument | Reject], known: set[str]) -> Batch:
@@ -164,7 +181,7 @@ def dedup_warehouse(wh: Warehouse) -> dict[str, int]:
     Recomputing over everything (signatures are never recomputed) makes the partition
     independent of run order; returns cluster counts for the run summary.
     """
-    table = wh.dedup_inputs()
+    table = _fresh_signatures(wh)
     if table.num_rows == 0:
         wh.replace_clusters([])
         return {"near_clusters": 0, "story_clusters": 0, "exact_duplicates": 0}
@@ -188,6 +205,18 @@ def dedup_warehouse(wh: Warehouse) -> dict[str, int]:
     rows = cluster_documents(docs, sigs, sizes)
     wh.replace_clusters(rows)
     return summarize_clusters(rows)
+
+
+def _fresh_signatures(wh: Warehouse) -> pa.Table:
+    """The dedup inputs, after re-signing any article signed under an older scheme."""
+    table = wh.dedup_inputs()
+    scheme = signature_scheme()
+    stale = [r for r in table.select(["doc_id", "text", "scheme"]).to_pylist()
+             if r["scheme"] != scheme]
+    if not stale:
+        return table
+    wh.replace_signatures(sign_texts([r["doc_id"] for r in stale], [r["text"] for r in stale]))
+    return wh.dedup_inputs()
 
 
 def summarize_clusters(rows: Sequence[ClusterRow]) -> dict[str, int]:

@@ -168,6 +168,8 @@ class Signature:
     doc_id: str
     minhash: bytes
     n_shingles: int
+    scheme: str
+    """Shingling and hashing settings: a signature made under another scheme is stale."""
 
 
 @dataclass(slots=True)

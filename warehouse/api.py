@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from schemas import Article, Batch, ClusterRow, LoadCounts
+from schemas import Article, Batch, ClusterRow, LoadCounts, Signature
 from warehouse import load
 from warehouse.db import PresswashError, open_db, resolve_db
 
@@ -111,13 +111,17 @@ class Warehouse:
             SELECT a.doc_id, a.text, a.title, a.site,
                    strftime(a.published_at, '%Y-%m-%dT%H:%M:%S') AS published_at,
                    strftime(d.ingested_at, '%Y-%m-%dT%H:%M:%S.%f') AS ingested_at,
-                   s.minhash, s.n_shingles
+                   s.minhash, s.n_shingles, s.scheme
             FROM articles a
             JOIN documents d USING (doc_id)
             JOIN signatures s USING (doc_id)
             ORDER BY a.doc_id
             """
         )
+
+    def replace_signatures(self, signatures: Sequence[Signature]) -> None:
+        """Store signatures recomputed under a new scheme, replacing stale ones."""
+        load.replace_signatures(self.con, signatures)
 
     def site_documents(self, site: str) -> pa.Table:
         """The raw documents of one site (by the cleaner's or the source's site name)."""

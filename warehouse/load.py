@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import duckdb
 import pyarrow as pa
 
-from schemas import Batch, ClusterRow, LoadCounts
+from schemas import Batch, ClusterRow, LoadCounts, Signature
 from warehouse.db import transaction
 
 
@@ -133,6 +133,7 @@ def _write_batch(con: duckdb.DuckDBPyConnection, run_id: str, batch: Batch) -> L
         "doc_id": pa.array([s.doc_id for s in sigs], pa.string()),
         "minhash": pa.array([s.minhash for s in sigs], pa.binary()),
         "n_shingles": pa.array([s.n_shingles for s in sigs], pa.int32()),
+        "scheme": pa.array([s.scheme for s in sigs], pa.string()),
     }))
     unique_rejects = {r.source_uri: r for r in batch.rejects}
     seen = known_rejects(con, [(r.source_uri, r.content_sha256) for r in unique_rejects.values()])
@@ -234,3 +235,13 @@ def replace_articles(
         _write_batch(con, "", Batch(
             articles=batch.articles, removed=batch.removed, signatures=batch.signatures
         ))
+
+
+def replace_signatures(con: duckdb.DuckDBPyConnection, signatures: Sequence[Signature]) -> None:
+    """Swap stale signatures for recomputed ones in one transaction."""
+    ids = pa.table({"doc_id": pa.array([s.doc_id for s in signatures], pa.string())})
+    with transaction(con):
+        con.register("_ids", ids)
+        con.execute("DELETE FROM signatures WHERE doc_id IN (SELECT doc_id FROM _ids)")
+        con.unregister("_ids")
+        _write_batch(con, "", Batch(signatures=list(signatures)))

@@ -38,9 +38,9 @@ MIN_CONTAINED_SHINGLES = 25
 """Containment only counts when the smaller text has this many shingles (~30 words, one
 paragraph): below that, a teaser or a stock sentence is 'contained' in many articles."""
 
-SIGNATURE_CHUNK_ROWS = 2048
-"""Shingles hashed per numpy block in `signatures`: a (2048, 128) uint64 block is 2 MB and
-stays in L2 cache; 16k-row blocks measured ~25% slower here (memory-bound)."""
+SIGNATURE_CHUNK_ROWS = 8192
+"""Shingles hashed per numpy block in `minhash`: a (128, 8192) uint32 block is 4 MB; per 1M
+shingles 4k-row blocks took 0.09 s, 8k-16k 0.055 s, 64k 0.12 s (cache-bound)."""
 
 
 @dataclass(slots=True, frozen=True)

@@ -25,7 +25,8 @@ SELECT source_uri, doc_id, run_id, ingested_at FROM documents;
 CREATE TABLE IF NOT EXISTS signatures (
     doc_id      VARCHAR PRIMARY KEY,
     minhash     BLOB NOT NULL,
-    n_shingles  INTEGER NOT NULL
+    n_shingles  INTEGER NOT NULL,
+    scheme      VARCHAR NOT NULL            -- signatures compare only within one scheme
 );
 
 CREATE TABLE IF NOT EXISTS site_templates (

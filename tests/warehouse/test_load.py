@@ -26,7 +26,7 @@ def make_batch(*bodies: str) -> Batch:
         articles=[Article(doc_id=d.doc_id, text=d.raw_text, n_words=2, cleaner="t/1", site=d.site,
                           published_at="2023-06-08T09:00:00+02:00") for d in docs],
         removed=[(d.doc_id, Removed(1, "Menu", "navigation")) for d in docs],
-        signatures=[Signature(d.doc_id, b"\x00" * 8, 3) for d in docs],
+        signatures=[Signature(d.doc_id, b"\x00" * 8, 3, "test") for d in docs],
         rejects=[Reject("in/empty.txt", "empty", "0 bytes", b"", hashlib.sha256(b"").hexdigest())],
     )
 
