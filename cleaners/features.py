@@ -245,8 +245,7 @@ def stack_features(p: np.ndarray) -> np.ndarray:
     out[:, col + 1] = np.concatenate([p[1:], [-1.0]])
     padded = np.concatenate([np.zeros(3), p, np.zeros(3)])
     windows = np.lib.stride_tricks.sliding_window_view(padded, 3)
-    out[:, col + 2] = windows[idx]  # lines i-3..i-1
-    out[:, col + 2] = windows[idx].max(axis=1)
+    out[:, col + 2] = windows[idx].max(axis=1)  # lines i-3..i-1
     out[:, col + 3] = windows[idx + 4].max(axis=1)  # lines i+1..i+3
     body = p >= 0.5
     before = np.concatenate([[False], np.logical_or.accumulate(body)[:-1]])

@@ -16,6 +16,7 @@ import pyarrow as pa
 from cleaners import clean
 from cleaners.dedup import DedupDoc, MinHashConfig, cluster_documents, signatures
 from cleaners.dedup.config import DEFAULT_CONFIG
+from cleaners.options import TEMPLATE_MIN_PAGES
 from cleaners.templates import find_template_lines
 from flows import readers
 from schemas import Article, Batch, Cleaned, ClusterRow, RawDocument, Reject, Signature
@@ -27,10 +28,6 @@ SIGNATURE_DTYPE = np.uint32
 SIGNATURE_VERSION = "v1"
 """Bump when the hashing in `cleaners.dedup.minhash` changes: stored signatures are then
 recomputed from the article text on the next run instead of silently mismatching."""
-
-MIN_SITE_PAGES = 3
-"""A line must be seen on several pages of one site before it can be called the site's
-template; below three pages a shared line is as likely a shared quote as chrome."""
 
 
 def discover(paths: Sequence[str | Path]) -> tuple[list[Path], list[Reject]]:
@@ -143,7 +140,7 @@ def reclean_sites(wh: Warehouse, sites: Sequence[str]) -> int:
     n = 0
     for site in sites:
         table = wh.site_documents(site)
-        if table.num_rows < MIN_SITE_PAGES:
+        if table.num_rows < TEMPLATE_MIN_PAGES:
             continue
         rows = table.to_pylist()
         text_rows = [r for r in rows if r["markup"] == "text"]

@@ -1,0 +1,79 @@
+"""Pipeline stages without Prefect: tasks called through `.fn()`, on tiny inputs."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from flows import stages, tasks
+from schemas import RawDocument, Reject
+from tests.conftest import SEEDS
+from warehouse import Warehouse
+
+SEED_TEXTS = sorted(SEEDS.glob("*.txt"))
+
+
+def raw(text: str, uri: str, site: str | None = None) -> RawDocument:
+    data = text.encode()
+    return RawDocument(
+        doc_id=hashlib.sha256(data).hexdigest(), source_uri=uri, format="text", markup="text",
+        raw_bytes=data, raw_text=text, encoding="utf-8", site=site,
+    )
+
+
+def test_clean_batch_turns_units_into_one_loadable_batch() -> None:
+    docs = [raw(p.read_text(), p.name) for p in SEED_TEXTS[:2]]
+    menu = raw("Home\nNews\nSport\n", "menu.txt")
+    bad = Reject("x.pdf", "binary", "PDF document", b"%PDF", "abc")
+    batch = tasks.clean_batch.fn([*docs, menu, bad], set())
+    assert [d.doc_id for d in batch.documents] == [d.doc_id for d in docs]
+    assert len(batch.articles) == len(batch.signatures) == 2
+    assert sorted(r.reason for r in batch.rejects) == ["binary", "no_content"]
+    assert all(r.reason for _, r in batch.removed)
+
+
+def test_known_documents_are_recorded_but_not_cleaned_again() -> None:
+    doc = raw(SEED_TEXTS[0].read_text(), "a.txt")
+    batch = tasks.clean_batch.fn([doc], {doc.doc_id})
+    assert batch.documents == [doc] and batch.articles == [] and batch.signatures == []
+
+
+def test_load_and_dedup_tasks_on_a_fresh_warehouse(db_path: Path) -> None:
+    docs = [raw(p.read_text(), p.name) for p in SEED_TEXTS]
+    tasks.load_batch.fn(str(db_path), "r1", tasks.clean_batch.fn(docs, set()))
+    counts = tasks.dedup_all.fn(str(db_path))
+    assert counts["story_clusters"] == 1 and counts["exact_duplicates"] == 0
+    with Warehouse(db_path, read_only=True) as wh:
+        assert wh.count("clusters") == 5
+
+
+def test_stale_signatures_are_recomputed_before_clustering(db_path: Path) -> None:
+    docs = [raw(p.read_text(), p.name) for p in SEED_TEXTS]
+    tasks.load_batch.fn(str(db_path), "r1", tasks.clean_batch.fn(docs, set()))
+    with Warehouse(db_path) as wh:
+        wh.con.execute("UPDATE signatures SET scheme = 'minhash-v0', minhash = ''::BLOB")
+        stages.dedup_warehouse(wh)
+        schemes = wh.arrow("SELECT DISTINCT scheme FROM signatures").column(0).to_pylist()
+    assert schemes == [stages.signature_scheme()]
+
+
+def test_lines_recurring_across_a_site_are_learned_as_its_template(db_path: Path) -> None:
+    bodies = [p.read_text().split("\n\n") for p in SEED_TEXTS]
+    chrome = "The Daily Gazette Evening Edition Online"
+    pages = []
+    for i, paragraphs in enumerate(bodies):
+        longest = sorted(paragraphs, key=len)[-3:]
+        pages.append(raw(f"{chrome}\n\n" + "\n\n".join(longest) + f"\n\n{chrome}\n",
+                         f"gazette/{i}.txt", site="gazette.example"))
+    tasks.load_batch.fn(str(db_path), "r1", tasks.clean_batch.fn(pages, set()))
+    assert tasks.apply_site_templates.fn(str(db_path), "r1") == len(pages)
+    with Warehouse(db_path, read_only=True) as wh:
+        texts = [a.text for a in wh.articles()]
+        reasons = wh.arrow(
+            "SELECT DISTINCT reason FROM removed_lines WHERE text = ?", [chrome]
+        ).column(0).to_pylist()
+        templates = wh.site_templates("gazette.example")
+    assert len(texts) == len(pages) and all(chrome not in t for t in texts)
+    assert reasons == ["site_template"] and len(templates) >= 1
+    # learning again from the same pages changes nothing and re-cleans nothing
+    assert tasks.apply_site_templates.fn(str(db_path), "r1") == 0
