@@ -7,11 +7,12 @@ Usage:
 
 The set: every articleBody of /work/shared/bench/extraction/dev/ground-truth.json. 70% of
 them are syndicated as four copies each:
-- two *wrapped* copies: the text between another page's menus/teasers (the last 12
-  non-body lines above its article in the page's text dump) and its footer (the first 12
-  below), each from a different page;
+- two *wrapped* copies: the text between another page's menus/teasers (up to 12
+  non-article lines above the article in that page's text dump) and its footer (up to 12
+  below), each from a different page, with at most as many chrome words as the article
+  has (residual chrome after cleaning; `--clean` runs the real cleaner instead);
 - a *trimmed* copy: the first 60-90% of the paragraphs (of sentences when there are
-  fewer than four paragraphs), also wrapped in a third page's chrome;
+  fewer than four paragraphs);
 - an *edited* copy: a new headline, 1-3 sentences dropped (at most ~15%), two sentences
   with two words replaced, straight and typographic quotes swapped.
 The other 30% stay single, as distractors, together with the five seeds (five rewrites
@@ -55,18 +56,46 @@ def load_pages(dev: Path = DEV) -> list[tuple[str, str, str]]:
     return out
 
 
-def chrome(body: str, dump: str) -> tuple[str, str]:
-    """Lines of a page's text dump just above and just below its article body."""
+def chrome(body: str, dump: str, all_bodies: set[str]) -> tuple[list[str], list[str]]:
+    """Lines of a page's text dump just above and just below its article body.
+
+    A line is article text, not chrome, when it occurs in the page's body or when half of
+    its word 3-grams occur in any dev article (standfirsts and leads the dump wraps
+    differently); those are left out so chrome never carries another article's text.
+    """
     norm_body = normalize(body)
     lines = [ln for ln in dump.splitlines() if ln.strip()]
     is_body = [len(ln.split()) >= 3 and normalize(ln) in norm_body for ln in lines]
     idx = [i for i, b in enumerate(is_body) if b]
     if not idx:
-        return "", ""
-    head = [ln for ln, b in zip(lines[: idx[0]], is_body[: idx[0]], strict=True) if not b]
-    foot = [ln for ln, b in zip(lines[idx[-1] + 1 :], is_body[idx[-1] + 1 :], strict=True)
-            if not b]
-    return "\n".join(head[-CHROME_LINES:]), "\n".join(foot[:CHROME_LINES])
+        return [], []
+
+    def is_chrome(line: str) -> bool:
+        grams = _grams(line)
+        return not grams or sum(g in all_bodies for g in grams) < 0.5 * len(grams)
+
+    head = [ln for ln in lines[: idx[0]] if is_chrome(ln)]
+    foot = [ln for ln in lines[idx[-1] + 1 :] if is_chrome(ln)]
+    return head[-CHROME_LINES:], foot[:CHROME_LINES]
+
+
+def _grams(text: str) -> list[str]:
+    w = re.findall(r"\w+", normalize(text))
+    return [" ".join(w[i : i + 3]) for i in range(len(w) - 2)]
+
+
+def wrap(body: str, head: list[str], foot: list[str]) -> str:
+    """`body` between chrome lines, at most as many chrome words as body words: beyond
+    that, the cleaner (`--clean`) is what should have removed it, not the deduplicator."""
+    budget = len(body.split())
+    h: list[str] = []
+    f: list[str] = []
+    for line_h, line_f in zip(reversed(head), foot + [""] * len(head), strict=False):
+        for line, out in ((line_h, h), (line_f, f)):
+            if line and len(line.split()) <= budget:
+                budget -= len(line.split())
+                out.append(line)
+    return "\n".join([*reversed(h), "", body, "", *f])
 
 
 def paragraphs(text: str) -> list[str]:
@@ -117,7 +146,8 @@ def build_set(seed: int, clean: bool = False) -> tuple[list[DedupDoc], list[str]
     """Documents and, aligned, their truth label (source id)."""
     rng = random.Random(seed)
     pages = load_pages()
-    chromes = [chrome(body, dump) for _, body, dump in pages]
+    all_bodies = {g for _, body, _ in pages for g in _grams(body)}
+    chromes = [chrome(body, dump, all_bodies) for _, body, dump in pages]
     order = list(range(len(pages)))
     rng.shuffle(order)
     n_synd = int(len(pages) * SYNDICATED_SHARE)
@@ -129,13 +159,10 @@ def build_set(seed: int, clean: bool = False) -> tuple[list[DedupDoc], list[str]
         labels.append(pid)
         if rank >= n_synd:
             continue
-        others = rng.sample([j for j in range(len(pages)) if j != i], 3)
-        head, foot = chromes[others[0]]
-        texts.append(f"{head}\n\n{body}\n\n{foot}")
-        head, foot = chromes[others[1]]
-        texts.append(f"{head}\n\n{body}\n\n{foot}")
-        head, foot = chromes[others[2]]
-        texts.append(f"{head}\n\n{trim(body, rng)}\n\n{foot}")
+        others = rng.sample([j for j in range(len(pages)) if j != i], 2)
+        texts.append(wrap(body, *chromes[others[0]]))
+        texts.append(wrap(body, *chromes[others[1]]))
+        texts.append(trim(body, rng))
         texts.append(edit(body, rng))
         labels += [pid] * 4
     for p in sorted(SEEDS.glob("*.txt")):

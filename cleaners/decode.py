@@ -194,7 +194,8 @@ def sniff_format(data: bytes, name: str = "") -> str:
         return container
     if _binary_kind(head):
         return "binary"
-    if _JSONL_START.match(head) and _looks_like_jsonl(head, name):
+    unmarked = head.removeprefix(codecs.BOM_UTF8)
+    if _JSONL_START.match(unmarked) and _looks_like_jsonl(unmarked, name):
         return "jsonl"
     return "html" if _looks_like_html(_probe_text(head), name) else "text"
 

@@ -3,9 +3,11 @@
 The flow body is wiring only; each step is a task over a batch (see `flows.tasks`).
 A batch is loaded in one transaction, so a run killed at any point leaves whole batches
 behind, and the next run skips what is already loaded and completes the rest.
+
+No `from __future__ import annotations` here: Prefect validates flow parameters from
+the annotations at run time, and a served flow cannot resolve postponed ones.
 """
 
-from __future__ import annotations
 
 import time
 import uuid

@@ -811,7 +811,7 @@ def _content_decode(body: bytes, encoding: str, limit: int) -> bytes | Failure:
     else:
         return Failure("parse_error", f"unsupported Content-Encoding '{encoding}'")
     if len(out) > limit:
-        return Failure("archive_bomb", f"{encoding} payload unpacks past {limit} bytes")
+        return Failure("too_large", f"{encoding} payload unpacks past the {limit}-byte limit")
     return out
 
 
@@ -832,17 +832,23 @@ def read_compressed(stream: BinaryIO, source: Source, ctx: _Context) -> Iterator
     guarded = _Guarded(packed, source, ctx, packed_bytes=lambda: packed.count)
     inner = Source(source.uri, _strip_suffix(source.name))
     unpacked = io.BufferedReader(guarded, CHUNK_BYTES)
-    damaged = False
+    damaged = yielded = False
     try:
         for record in _read_any(unpacked, inner, ctx.deeper(guarded)):
             damaged |= isinstance(record, Reject) and record.reason in ("truncated", "parse_error")
+            yielded = True
             yield record
     except _Refused as exc:
-        yield _reject(source.fragment(f"offset-{guarded.count}"), exc.reason, exc.detail, None)
+        yield _reject(_rest_of(source, guarded, yielded), exc.reason, exc.detail, None)
         return
     if guarded.truncated and not damaged:
-        where = source.fragment(f"offset-{guarded.count}")
-        yield _reject(where, "truncated", _truncation_detail(ctx.deeper(guarded)), None)
+        detail = _truncation_detail(ctx.deeper(guarded))
+        yield _reject(_rest_of(source, guarded, yielded), "truncated", detail, None)
+
+
+def _rest_of(source: Source, guarded: _Guarded, yielded: bool) -> Source:
+    """Where to file damage: the stream itself, or `#offset-N` after units were read."""
+    return source.fragment(f"offset-{guarded.count}") if yielded else source
 
 
 def _strip_suffix(name: str) -> str:
@@ -921,11 +927,11 @@ def _zip_refusal(info: zipfile.ZipInfo, ctx: _Context) -> Failure | None:
     limits = ctx.limits
     if info.flag_bits & 0x1:
         return Failure("unreadable", "encrypted zip member")
-    if info.file_size > limits.max_bytes:
-        return Failure("too_large", f"{info.file_size} bytes > limit {limits.max_bytes}")
     ratio = info.file_size / max(info.compress_size, 1)
     if info.file_size > limits.ratio_grace_bytes and ratio > limits.max_ratio:
         return Failure("archive_bomb", f"compression ratio {ratio:.0f} > {limits.max_ratio:.0f}")
+    if info.file_size > limits.max_bytes:
+        return Failure("too_large", f"{info.file_size} bytes > limit {limits.max_bytes}")
     if ctx.budget.used + info.file_size > ctx.budget.limit:
         return Failure("archive_bomb", f"total unpacked size would pass {ctx.budget.limit} bytes")
     return None

@@ -74,6 +74,44 @@ def _bucket_pairs(keys: np.ndarray) -> np.ndarray:
     return np.concatenate(out)
 
 
+def shared_key_pairs(
+    keys: np.ndarray, owners: np.ndarray, n: int, max_owners: int
+) -> np.ndarray:
+    """Pairs of owners (i < j) that share a key held by at most `max_owners` owners.
+
+    Args:
+        keys: one key per (owner, key) entry, distinct within an owner.
+        owners: the owner row of each entry.
+        n: number of owners (rows).
+        max_owners: keys held by more owners are ignored (boilerplate, not evidence).
+
+    Returns:
+        Sorted unique int64 pair codes i*n + j.
+    """
+    if len(keys) < 2:
+        return np.zeros(0, dtype=np.int64)
+    order = np.lexsort((owners, keys))
+    sk, so = keys[order], owners[order]
+    new_run = np.empty(len(sk), dtype=bool)
+    new_run[0] = True
+    np.not_equal(sk[1:], sk[:-1], out=new_run[1:])
+    run_id = np.cumsum(new_run) - 1
+    run_start = np.flatnonzero(new_run)
+    size = np.diff(np.append(run_start, len(sk)))[run_id]
+    pos = np.flatnonzero((size > 1) & (size <= max_owners))
+    if len(pos) == 0:
+        return np.zeros(0, dtype=np.int64)
+    remaining = size[pos] - (pos - run_start[run_id[pos]]) - 1
+    out = []
+    for d in range(1, max_owners):
+        ok = remaining >= d
+        if not ok.any():
+            break
+        pos, remaining = pos[ok], remaining[ok]
+        out.append(so[pos].astype(np.int64) * n + so[pos + d])
+    return np.unique(np.concatenate(out))
+
+
 def lsh_candidates(
     sigs: np.ndarray, cfg: MinHashConfig = DEFAULT_CONFIG, *, active: np.ndarray | None = None
 ) -> np.ndarray:

@@ -105,15 +105,24 @@ def token_hashes(normed: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     return _mix64(hashes), doc
 
 
-def shingle_hashes(normed: Sequence[str], k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct 32-bit hashes of every text's word k-shingles, grouped by text.
+def shingle_hashes(
+    normed: Sequence[str], k: int, *, wide: bool = False, short_texts: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct hashes of every text's word k-shingles, grouped by text.
 
-    A text with fewer than k words (but at least one) gets one shingle of all its words,
-    so short texts still compare; an empty text gets none.
+    A text with fewer than k words (but at least one) gets one shingle of all its words
+    when `short_texts`, so short texts still compare; an empty text gets none.
+
+    Args:
+        normed: texts already passed through `normalize_words`.
+        k: words per shingle.
+        wide: 64-bit hashes (for exact span matching over large corpora, where 32 bits
+            would collide) instead of 32-bit ones (MinHash input).
+        short_texts: give texts shorter than k words their one whole-text shingle.
 
     Returns:
-        (values, offsets): uint32 shingle hashes, sorted within each text, and int64
-        offsets of length n+1 such that text i owns values[offsets[i]:offsets[i+1]].
+        (values, offsets): uint32 (uint64 if `wide`) hashes, sorted within each text, and
+        int64 offsets of length n+1 such that text i owns values[offsets[i]:offsets[i+1]].
     """
     n = len(normed)
     tok, doc = token_hashes(normed)
@@ -130,7 +139,7 @@ def shingle_hashes(normed: Sequence[str], k: int) -> tuple[np.ndarray, np.ndarra
         else:
             sh, sh_doc = np.zeros(0, dtype=_U64), np.zeros(0, dtype=np.int64)
         short = np.flatnonzero((per_doc > 0) & (per_doc < k))
-        if len(short):
+        if len(short) and short_texts:
             first = np.zeros(n + 1, dtype=np.int64)
             np.cumsum(per_doc, out=first[1:])
             extra = np.zeros(len(short), dtype=_U64)
@@ -141,9 +150,21 @@ def shingle_hashes(normed: Sequence[str], k: int) -> tuple[np.ndarray, np.ndarra
                 extra[j] = acc1
             sh = np.concatenate([sh, extra])
             sh_doc = np.concatenate([sh_doc, short])
-        sh = _mix64(sh) >> _U64(32)
+        sh = _mix64(sh)
+    if wide:
+        order = np.lexsort((sh, sh_doc))
+        values, owner = sh[order], sh_doc[order]
+        if len(values):
+            keep = np.empty(len(values), dtype=bool)
+            keep[0] = True
+            keep[1:] = (values[1:] != values[:-1]) | (owner[1:] != owner[:-1])
+            values, owner = values[keep], owner[keep]
+        counts = np.bincount(owner, minlength=n)
+        offsets = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(counts, out=offsets[1:])
+        return values, offsets
     # distinct (doc, shingle) pairs: one sort (np.unique is ~10x slower on uint64 here)
-    keys = np.sort((sh_doc.astype(_U64) << _U64(32)) | sh)
+    keys = np.sort((sh_doc.astype(_U64) << _U64(32)) | (sh >> _U64(32)))
     if len(keys):
         keep = np.empty(len(keys), dtype=bool)
         keep[0] = True

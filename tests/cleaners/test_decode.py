@@ -156,3 +156,7 @@ def test_decode_and_sniff_never_raise(data: bytes, name: str) -> None:
     assert sniff_format(data, name) in FORMATS
     nesting = check_nesting(data.decode("latin-1"), max_depth=3)
     assert nesting is None or nesting.reason == "parse_error"
+
+
+def test_jsonl_with_a_utf8_bom_is_still_jsonl() -> None:
+    assert sniff_format(b'\xef\xbb\xbf{"url": "u", "text": "t"}\n', "dump") == "jsonl"

@@ -635,3 +635,69 @@ def test_read_file_on_disk_never_raises_for_odd_files(tmp_path) -> None:
             records = list(read_file(path, tally=tally))
             assert records, path
             assert_accounted(records, tally)
+
+
+# --------------------------------------------------------------------------- details
+
+
+def test_jsonl_with_bom_and_cp1251_line(tmp_path) -> None:
+    first = b"\xef\xbb\xbf" + json.dumps({"url": "http://a.ru/1", "text": "utf-8 line"}).encode()
+    second = json.dumps({"url": "http://a.ru/2", "text": RUSSIAN}, ensure_ascii=False)
+    records = read_all(write(tmp_path / "d.jsonl", first + b"\n" + second.encode("cp1251") + b"\n"))
+    assert [(d.raw_text, d.encoding) for d in docs(records)] == [
+        ("utf-8 line", "utf-8"),
+        (RUSSIAN, "cp1251"),
+    ]
+
+
+def test_warc_resource_and_chunked_response(tmp_path) -> None:
+    chunked = b"b\r\n<html>chunk\r\n8\r\ned</html\r\n1\r\n>\r\n0\r\n\r\n"
+    data = warc_record(
+        "resource", "r1", b"plain resource text", "file:///notes.txt", "text/plain"
+    ) + warc_record(
+        "response",
+        "c1",
+        http(chunked, extra="Transfer-Encoding: chunked\r\n"),
+        "http://d.com/c",
+    )
+    resource, response = read_all(write(tmp_path / "a.warc", data))
+    assert isinstance(resource, RawDocument) and isinstance(response, RawDocument)
+    assert (resource.markup, resource.raw_text) == ("text", "plain resource text")
+    assert response.raw_text == "<html>chunked</html>"
+
+
+def test_reject_uris_stay_unique_within_a_file(tmp_path) -> None:
+    twice = warc_record("response", "dup", http(b"\x89PNG\r\n\x1a\n", "text/html"), "http://a")
+    records = read_all(write(tmp_path / "dup.warc", twice * 2))
+    assert [r.source_uri.rsplit("#", 1)[1] for r in rejects(records)] == [
+        "urn:uuid:dup",
+        "urn:uuid:dup~2",
+    ]
+
+
+@pytest.mark.parametrize(("suffix", "pack"), [(".bz2", "bz2"), (".xz", "lzma")])
+def test_bzip2_and_xz_are_read_like_gzip(tmp_path, suffix: str, pack: str) -> None:
+    module = __import__(pack)
+    [doc] = read_all(write(tmp_path / f"page.html{suffix}", module.compress(PAGE.encode())))
+    assert isinstance(doc, RawDocument)
+    assert doc.raw_text == PAGE
+
+
+def test_multi_member_gzip_with_zero_padding(tmp_path) -> None:
+    data = gzip.compress(b"first half, ") + gzip.compress(b"second half") + bytes(512)
+    [doc] = read_all(write(tmp_path / "two.txt.gz", data))
+    assert isinstance(doc, RawDocument)
+    assert doc.raw_text == "first half, second half"
+
+
+def test_garbage_after_gzip_is_a_parse_error(tmp_path) -> None:
+    [reject] = read_all(write(tmp_path / "g.txt.gz", gzip.compress(b"text") + b"garbage!"))
+    assert isinstance(reject, Reject)
+    assert reject.reason == "parse_error"
+
+
+def test_read_stream_reads_an_open_stream() -> None:
+    stream = io.BytesIO(gzip.compress(jsonl({"url": "http://s.com/1", "text": "streamed"})))
+    [doc] = read_stream(stream, "upload.jsonl.gz")
+    assert isinstance(doc, RawDocument)
+    assert (doc.source_uri, doc.raw_text) == ("upload.jsonl.gz#L1", "streamed")
