@@ -131,26 +131,67 @@ _unknown = set(PATTERNS) - set(REMOVAL_REASONS)
 if _unknown:  # the vocabulary is fixed by schemas; a typo here must fail at import
     raise ValueError(f"pattern reasons not in REMOVAL_REASONS: {sorted(_unknown)}")
 
-_SPACE = re.compile(r"\s+")
+HEADER_MAX_WORDS = 6
+"""A section heading is short; a longer line matching a heading pattern is a teaser or prose."""
+
+
+def _combine(groups: dict[str, tuple[re.Pattern[str], ...]]) -> tuple[re.Pattern[str], re.Pattern[str], dict[str, str]]:
+    """Fold every pattern into two alternations, one for line-anchored and one for floating patterns.
+
+    One `match` plus one `search` per line instead of one search per pattern: the
+    cleaner must do thousands of lines per second. Group names map back to reasons.
+    """
+    anchored: list[str] = []
+    floating: list[str] = []
+    names: dict[str, str] = {}
+    headers = {p.pattern for pats in SECTION_HEADERS.values() for p in pats}
+    for reason, patterns in groups.items():
+        for i, pattern in enumerate(patterns):
+            name = f"{reason}__{i}{'h' if pattern.pattern in headers else ''}"
+            names[name] = reason
+            (anchored if pattern.pattern.startswith("^") else floating).append(
+                f"(?P<{name}>{pattern.pattern})"
+            )
+    return (
+        re.compile("|".join(anchored), re.IGNORECASE),
+        re.compile("|".join(floating), re.IGNORECASE),
+        names,
+    )
+
+
+_ANCHORED, _FLOATING, _GROUP_REASON = _combine(PATTERNS)
 
 
 def normalise_line(line: str) -> str:
     """Collapse whitespace and strip, so patterns need not care about layout."""
-    return _SPACE.sub(" ", line).strip()
+    return " ".join(line.split())
 
 
-def match_reason(
-    line: str, groups: dict[str, tuple[re.Pattern[str], ...]] = PATTERNS
-) -> str | None:
-    """Return the first reason whose pattern matches the normalised line, else None."""
+def match_line(text: str) -> tuple[str | None, bool]:
+    """(reason, is_section_heading) for an already normalised line; (None, False) if no match."""
+    m = _ANCHORED.match(text) or _FLOATING.search(text)
+    if m is None or m.lastgroup is None:
+        return None, False
+    return _GROUP_REASON[m.lastgroup], m.lastgroup.endswith("h")
+
+
+def match_reason(line: str) -> str | None:
+    """Return the reason whose pattern matches the (normalised) line, else None.
+
+    Line-anchored patterns win over floating ones; among each kind, the order of
+    `PATTERNS` decides.
+    """
     text = normalise_line(line)
-    if not text:
+    return match_line(text)[0] if text else None
+
+
+def section_header(line: str) -> str | None:
+    """The reason of the block a heading line opens ("Recent Stories" -> recent_stories), else None."""
+    text = normalise_line(line)
+    if not text or len(text.split()) > HEADER_MAX_WORDS:
         return None
-    for reason, patterns in groups.items():
-        for pattern in patterns:
-            if pattern.search(text):
-                return reason
-    return None
+    reason, is_header = match_line(text)
+    return reason if is_header else None
 
 
 def reasons_of(lines: Iterable[str]) -> list[str | None]:

@@ -75,7 +75,9 @@ def expected_errors(fn: F) -> F:
 @app.command()
 @expected_errors
 def run(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Files, folders, archives, WARC, JSONL.")] = None,
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Files, folders, archives, WARC, JSONL.")
+    ] = None,
     db: DbOption = None,
     workers: Annotated[int, typer.Option(min=1, help="Parallel cleaning processes.")] = 1,
     dask_address: Annotated[
@@ -139,8 +141,12 @@ def run(
 def clean(
     file: Annotated[Path, typer.Argument(help="A text dump or HTML page.")],
     format: Annotated[str, typer.Option("--format", help="text, html or auto.")] = "auto",
-    as_json: Annotated[bool, typer.Option("--json", help="Print the whole Cleaned record.")] = False,
-    explain: Annotated[bool, typer.Option("--explain", help="List removed lines with reasons.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the whole Cleaned record.")
+    ] = False,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="List removed lines with reasons.")
+    ] = False,
 ) -> None:
     """Clean one file, no database: the article body to stdout."""
     from dataclasses import asdict
@@ -223,8 +229,12 @@ def sql(
 def export(
     db: DbOption = None,
     format: Annotated[str, typer.Option("--format", help="jsonl, parquet, csv or txt.")] = "jsonl",
-    unique: Annotated[bool, typer.Option("--unique", help="One canonical article per near-duplicate cluster.")] = False,
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write; stdout if omitted.")] = None,
+    unique: Annotated[
+        bool, typer.Option("--unique", help="One canonical article per near-duplicate cluster.")
+    ] = False,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="File to write; stdout if omitted.")
+    ] = None,
 ) -> None:
     """Export clean articles for other tools."""
     if format not in ("jsonl", "parquet", "csv", "txt"):

@@ -52,7 +52,7 @@ def chunks(items: Sequence[Path], size: int) -> Iterator[Sequence[Path]]:
         yield items[start : start + size]
 
 
-@flow(name="presswash", task_runner=ThreadPoolTaskRunner(max_workers=1), log_prints=False)
+@flow(name="presswash", task_runner=ThreadPoolTaskRunner(max_workers=1), log_prints=False)  # type: ignore[arg-type]
 def pipeline(
     paths: Sequence[str | Path] = (),
     db: str | Path | None = None,
@@ -122,7 +122,7 @@ def run_pipeline(
         runner = ProcessPoolTaskRunner(max_workers=workers)
     else:
         runner = ThreadPoolTaskRunner(max_workers=1)
-    return pipeline.with_options(task_runner=runner)(
+    return pipeline.with_options(task_runner=runner)(  # type: ignore[arg-type]
         list(paths), db=db, workers=workers, **options
     )
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 import bz2
 import hashlib
 import io
+import itertools
 import json
 import lzma
 import os
@@ -40,10 +41,10 @@ import tarfile
 import zipfile
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
 from urllib.parse import urlsplit
 
 from cleaners.decode import (
@@ -565,9 +566,9 @@ def read_jsonl(stream: BinaryIO, source: Source, ctx: _Context) -> Iterator[Reco
     Optional `title`, `date`, `site`. A bad line is a Reject at `file#L<n>` and reading
     goes on; blank lines are skipped and counted (`jsonl:blank`).
     """
-    lines = stream if isinstance(stream, io.BufferedIOBase) else io.BufferedReader(stream)  # type: ignore[arg-type]
+    lines: IO[bytes] = stream if hasattr(stream, "readline") else io.BufferedReader(_Plain(stream))
     limit = ctx.limits.max_bytes
-    for lineno in range(1, 10**12):
+    for lineno in itertools.count(1):
         line = lines.readline(limit + 1)
         if not line:
             return
@@ -587,7 +588,7 @@ def read_jsonl(stream: BinaryIO, source: Source, ctx: _Context) -> Iterator[Reco
         yield _jsonl_record(body, where, lineno, ctx)
 
 
-def _skip_line(lines: BinaryIO) -> None:
+def _skip_line(lines: IO[bytes]) -> None:
     """Consume the rest of an over-long line in bounded chunks."""
     while chunk := lines.readline(CHUNK_BYTES):
         if chunk.endswith(b"\n"):
@@ -674,57 +675,74 @@ def read_warc(stream: BinaryIO, source: Source, ctx: _Context) -> Iterator[Recor
         return
 
 
-def _warc_record(record: object, source: Source, ctx: _Context) -> Iterator[Record]:
-    """One WARC record: a document, a reject, or a counted skip."""
-    from fastwarc.warc import WarcRecordType
-
-    rec = record  # fastwarc.warc.WarcRecord (untyped C extension)
-    record_id = (rec.record_id or "").strip("<> ")  # type: ignore[attr-defined]
-    where = source.fragment(record_id or f"offset-{rec.stream_pos}")  # type: ignore[attr-defined]
-    complete = _warc_incomplete(rec)
-    if complete is not None:
-        yield _reject(where, "truncated", complete, None)
+def _warc_record(rec: Any, source: Source, ctx: _Context) -> Iterator[Record]:
+    """One WARC record (`fastwarc.warc.WarcRecord`): a document, a reject, or a skip."""
+    record_id = (rec.record_id or "").strip("<> ")
+    where = source.fragment(record_id or f"offset-{rec.stream_pos}")
+    problem = _warc_incomplete(rec)
+    if problem is not None:
+        yield _reject(where, "truncated", problem, None)
         return
-    kind = rec.record_type  # type: ignore[attr-defined]
-    if kind not in (WarcRecordType.response, WarcRecordType.resource):
-        ctx.tally.skipped[f"warc:{kind}"] += 1
+    kind = _warc_kind(rec)
+    if kind is not None:  # not a document: still read to its end, to notice truncation
+        consumed = rec.reader.consume()
+        if consumed < rec.content_length:
+            detail = f"{kind} record cut at {consumed} of {rec.content_length} bytes"
+            yield _reject(where, "truncated", detail, None)
+        else:
+            ctx.tally.skipped[kind] += 1
         return
-    headers = rec.headers  # type: ignore[attr-defined]
-    if rec.is_http:  # type: ignore[attr-defined]
-        status = rec.http_headers.status_code  # type: ignore[attr-defined]
-        if status is None or not 200 <= status < 300:
-            ctx.tally.skipped["warc:status"] += 1
-            return
-        content_type = (rec.http_content_type or "").lower()  # type: ignore[attr-defined]
-        charset = rec.http_charset  # type: ignore[attr-defined]
-    else:
-        content_type = (headers.get("Content-Type") or "").split(";")[0].strip().lower()
-        charset = None
-    if content_type and not content_type.startswith(HTML_CONTENT_TYPES + TEXT_CONTENT_TYPES):
-        ctx.tally.skipped["warc:non-html"] += 1
-        return
-    if rec.content_length > ctx.limits.max_bytes:  # type: ignore[attr-defined]
-        detail = f"payload of {rec.content_length} bytes > limit {ctx.limits.max_bytes}"  # type: ignore[attr-defined]
+    if rec.content_length > ctx.limits.max_bytes:
+        detail = f"payload of {rec.content_length} bytes > limit {ctx.limits.max_bytes}"
         yield _reject(where, "too_large", detail, None)
         return
-    body = rec.reader.read()  # type: ignore[attr-defined]
-    if len(body) < rec.content_length:  # type: ignore[attr-defined]
-        detail = f"payload cut at {len(body)} of {rec.content_length} bytes"  # type: ignore[attr-defined]
+    body = rec.reader.read()
+    if len(body) < rec.content_length:
+        detail = f"payload cut at {len(body)} of {rec.content_length} bytes"
         yield _reject(where, "truncated", detail, body, ctx)
         return
-    payload = _http_payload(body, rec.http_headers if rec.is_http else None, ctx)  # type: ignore[attr-defined]
+    if rec.is_http and rec.http_headers.status_code is None:
+        yield _reject(where, "parse_error", "response without an HTTP status line", body, ctx)
+        return
+    payload = _http_payload(body, rec.http_headers if rec.is_http else None, ctx)
     if isinstance(payload, Failure):
         yield _reject(where, payload.reason, payload.detail, body, ctx)
         return
-    yield from _warc_document(payload, where, ctx, headers, charset, content_type)
+    charset = rec.http_charset if rec.is_http else None
+    yield from _warc_document(payload, where, ctx, rec.headers, charset, _content_type(rec))
 
 
-def _warc_incomplete(rec: object) -> str | None:
+def _warc_kind(rec: Any) -> str | None:
+    """The skip counter for a record that is not a document, or None for a candidate.
+
+    Documents are 2xx HTTP responses and resource records whose content type is HTML
+    or plain text (or missing: then the payload is sniffed).
+    """
+    from fastwarc.warc import WarcRecordType
+
+    if rec.record_type not in (WarcRecordType.response, WarcRecordType.resource):
+        return f"warc:{rec.record_type}"
+    status = rec.http_headers.status_code if rec.is_http else 200
+    if status is not None and not 200 <= status < 300:
+        return "warc:status"
+    content_type = _content_type(rec)
+    if content_type and not content_type.startswith(HTML_CONTENT_TYPES + TEXT_CONTENT_TYPES):
+        return "warc:non-html"
+    return None
+
+
+def _content_type(rec: Any) -> str:
+    """The payload's media type: from the HTTP headers, else the WARC header."""
+    if rec.is_http:
+        return str(rec.http_content_type or "").lower()
+    return str(rec.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+
+
+def _warc_incomplete(rec: Any) -> str | None:
     """Say why a WARC record's header block is incomplete, or None if it is whole."""
-    headers = rec.headers  # type: ignore[attr-defined]
-    if not rec.record_id or not rec.record_id.endswith(">"):  # type: ignore[attr-defined]
+    if not rec.record_id or not rec.record_id.endswith(">"):
         return "record header cut off or missing WARC-Record-ID"
-    if headers.get("Content-Length") is None:
+    if rec.headers.get("Content-Length") is None:
         return "record header cut off: no Content-Length"
     return None
 
@@ -733,7 +751,7 @@ def _warc_document(
     payload: bytes,
     where: Source,
     ctx: _Context,
-    headers: object,
+    headers: Any,
     charset: str | None,
     content_type: str,
 ) -> Iterator[Record]:
@@ -747,7 +765,7 @@ def _warc_document(
         yield _reject(where, "binary", f"{kind} payload labelled '{content_type}'", payload, ctx)
         return
     is_html = content_type.startswith(HTML_CONTENT_TYPES) or sniffed == "html"
-    url = headers.get("WARC-Target-URI") or None  # type: ignore[attr-defined]
+    url = headers.get("WARC-Target-URI") or None
     yield _document(
         payload,
         where,
@@ -756,18 +774,18 @@ def _warc_document(
         markup="html" if is_html else "text",
         declared=charset,
         url=url,
-        published_at=headers.get("WARC-Date") or None,  # type: ignore[attr-defined]
+        published_at=headers.get("WARC-Date") or None,
     )
 
 
-def _http_payload(body: bytes, http_headers: object, ctx: _Context) -> bytes | Failure:
+def _http_payload(body: bytes, http_headers: Any, ctx: _Context) -> bytes | Failure:
     """Undo HTTP transfer and content encodings (chunked, gzip, deflate, br)."""
     if http_headers is None:
         return body
-    transfer = (http_headers.get("Transfer-Encoding") or "").lower()  # type: ignore[attr-defined]
+    transfer = (http_headers.get("Transfer-Encoding") or "").lower()
     if "chunked" in transfer:
         body = _dechunk(body)
-    encoding = (http_headers.get("Content-Encoding") or "").strip().lower()  # type: ignore[attr-defined]
+    encoding = (http_headers.get("Content-Encoding") or "").strip().lower()
     if encoding in ("", "identity"):
         return body
     return _content_decode(body, encoding, ctx.limits.max_bytes)
@@ -897,7 +915,7 @@ def read_zip(stream: BinaryIO, source: Source, ctx: _Context) -> Iterator[Record
 
 def _zip_member(
     archive: zipfile.ZipFile, info: zipfile.ZipInfo, source: Source, ctx: _Context
-) -> Iterator[Record]:
+) -> Generator[Record, None, bool]:
     """Read one zip member; return True when the whole archive must stop (a bomb)."""
     member = source.member(info.filename)
     refusal = _member_refusal(info.filename) or _zip_refusal(info, ctx)
@@ -981,7 +999,7 @@ def read_tar(stream: BinaryIO, source: Source, ctx: _Context) -> Iterator[Record
 
 def _tar_member(
     archive: tarfile.TarFile, info: tarfile.TarInfo, source: Source, ctx: _Context
-) -> Iterator[Record]:
+) -> Generator[Record, None, bool]:
     """One tar member: read regular files, skip and count everything else.
 
     Returns True when the archive cannot be read further (a damaged stream).
@@ -1026,7 +1044,7 @@ def _is_truncation(exc: BaseException, ctx: _Context) -> bool:
 class _Forward(io.RawIOBase):
     """A forward-only stream that can say where it is: fastwarc asks `tell()` first."""
 
-    def __init__(self, inner: BinaryIO) -> None:
+    def __init__(self, inner: IO[bytes]) -> None:
         self.inner = inner
         self.position = 0
 
@@ -1055,7 +1073,7 @@ class _Forward(io.RawIOBase):
 class _Plain(io.RawIOBase):
     """A forward-only view of a stream (tar members claim to seek but cannot, in a pipe)."""
 
-    def __init__(self, inner: BinaryIO) -> None:
+    def __init__(self, inner: IO[bytes]) -> None:
         self.inner = inner
 
     def readable(self) -> bool:
@@ -1076,7 +1094,7 @@ class _Inflater(io.RawIOBase):
     ignored, other trailing bytes are corrupt data.
     """
 
-    def __init__(self, inner: BinaryIO, fmt: str) -> None:
+    def __init__(self, inner: IO[bytes], fmt: str) -> None:
         self.inner = inner
         self.magic, self.factory = COMPRESSIONS[fmt]
         self.fmt = fmt
@@ -1155,7 +1173,7 @@ class _Guarded(io.RawIOBase):
 
     def __init__(
         self,
-        inner: BinaryIO,
+        inner: IO[bytes] | io.RawIOBase,
         source: Source,
         ctx: _Context,
         *,
@@ -1211,7 +1229,7 @@ class _Guarded(io.RawIOBase):
 class _Prefixed(io.RawIOBase):
     """A stream whose first bytes were already read (to sniff), glued back in front."""
 
-    def __init__(self, head: bytes, inner: BinaryIO) -> None:
+    def __init__(self, head: bytes, inner: IO[bytes]) -> None:
         self.head = head
         self.inner = inner
 

@@ -7,6 +7,7 @@ archived and still open years later.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from html import escape
 
 from cleaners.compare import compare_texts
@@ -47,7 +48,7 @@ def render_report(wh: Warehouse) -> str:
     return "\n".join(parts)
 
 
-def _table(headers: list[str], rows: list[list[object]]) -> str:
+def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
     body = "".join(
         "<tr>" + "".join(_cell(v) for v in row) + "</tr>" for row in rows
@@ -87,8 +88,8 @@ def _runs(wh: Warehouse) -> str:
 
 def _rejects(wh: Warehouse) -> str:
     rows = wh.arrow(
-        "SELECT reason, count(*) AS n, any_value(source_uri) AS example, any_value(detail) AS detail "
-        "FROM rejects GROUP BY reason ORDER BY n DESC"
+        "SELECT reason, count(*) AS n, any_value(source_uri) AS example, "
+        "any_value(detail) AS detail FROM rejects GROUP BY reason ORDER BY n DESC"
     ).to_pylist()
     if not rows:
         return "<h2>Rejects</h2><p class=muted>none</p>"

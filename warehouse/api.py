@@ -226,7 +226,7 @@ class Warehouse:
             fh.write("\n\f\n".join(texts).encode() + (b"\n" if texts else b""))
         else:
             raise PresswashError(f"unknown export format {fmt!r}")
-        return table.num_rows
+        return int(table.num_rows)
 
     def clusters(
         self, level: Literal["near", "story"] = "near", *, min_size: int = 2

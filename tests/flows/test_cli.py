@@ -86,7 +86,8 @@ def test_sql_is_read_only(seeded: tuple[Path, RunSummary]) -> None:
 def test_sql_on_a_missing_or_foreign_database(tmp_path: Path) -> None:
     result = runner.invoke(app, ["sql", "select 1", "--db", str(tmp_path / "none.duckdb")])
     assert result.exit_code == 1
-    assert result.stderr == f"error: no warehouse at {tmp_path / 'none.duckdb'} (run `presswash run` first)\n"
+    missing = tmp_path / "none.duckdb"
+    assert result.stderr == f"error: no warehouse at {missing} (run `presswash run` first)\n"
     junk = tmp_path / "junk.duckdb"
     junk.write_text("not a database\n" * 100)
     result = runner.invoke(app, ["sql", "select 1", "--db", str(junk)])

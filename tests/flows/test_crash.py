@@ -52,7 +52,9 @@ def snapshot(db: Path) -> dict[str, object]:
         return {
             "documents": sorted(con.execute("SELECT doc_id FROM documents").fetchall()),
             "articles": sorted(con.execute("SELECT doc_id, text FROM articles").fetchall()),
-            "removed": con.execute("SELECT count(*), sum(hash(doc_id, line_no)) FROM removed_lines").fetchall(),
+            "removed": con.execute(
+                "SELECT count(*), sum(hash(doc_id, line_no)) FROM removed_lines"
+            ).fetchall(),
             "rejects": sorted(con.execute("SELECT source_uri, reason FROM rejects").fetchall()),
             "partition": sorted(con.execute(
                 "SELECT list(doc_id ORDER BY doc_id) FROM clusters GROUP BY near_cluster"

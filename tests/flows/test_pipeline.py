@@ -36,9 +36,11 @@ def test_no_article_keeps_a_menu_teaser_or_footer_line(seeded: tuple[Path, RunSu
         for article in wh.articles():
             lines = {line.strip() for line in article.text.splitlines()}
             assert not lines & set(SEED_CHROME), article.doc_id
-        reasons = dict(wh.arrow(
-            "SELECT text, reason FROM removed_lines WHERE text IN ('Recent Stories', 'Related Topics')"
-        ).to_pylist()[i].values() for i in range(2))
+        rows = wh.arrow(
+            "SELECT text, reason FROM removed_lines "
+            "WHERE text IN ('Recent Stories', 'Related Topics')"
+        ).to_pylist()
+        reasons = {r["text"]: r["reason"] for r in rows}
         assert reasons == {"Recent Stories": "recent_stories", "Related Topics": "related"}
 
 
@@ -57,7 +59,9 @@ def test_second_run_adds_nothing_and_changes_nothing(seeded: tuple[Path, RunSumm
         assert wh.count("runs") >= 2
 
 
-def test_bad_inputs_are_rejected_with_reasons_and_counted(prefect_server: None, tmp_path: Path) -> None:
+def test_bad_inputs_are_rejected_with_reasons_and_counted(
+    prefect_server: None, tmp_path: Path
+) -> None:
     from flows.pipeline import pipeline
 
     inbox = tmp_path / "inbox"

@@ -75,9 +75,12 @@ def test_a_database_held_by_another_process_is_reported_not_corrupted(db_path: P
 
 def test_second_run_lock_waits_then_gives_up(db_path: Path) -> None:
     told: list[str] = []
-    with run_lock(db_path), pytest.raises(DatabaseLocked, match="in use by another presswash run"):
-        with run_lock(db_path, timeout=0.3, on_wait=told.append):
-            pass
+    with (
+        run_lock(db_path),
+        pytest.raises(DatabaseLocked, match="in use by another presswash run"),
+        run_lock(db_path, timeout=0.3, on_wait=told.append),
+    ):
+        pass
     assert told and "waiting for another run" in told[0]
     with run_lock(db_path, timeout=0.3):  # released again
         pass
