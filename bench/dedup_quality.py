@@ -113,8 +113,12 @@ def trim(text: str, rng: random.Random) -> str:
 
 def swap_quotes(text: str) -> str:
     if "\u201c" in text or "\u2019" in text:
-        return (text.replace("\u201c", '"').replace("\u201d", '"')
-                .replace("\u2019", "'").replace("\u2018", "'"))
+        return (
+            text.replace("\u201c", '"')
+            .replace("\u201d", '"')
+            .replace("\u2019", "'")
+            .replace("\u2018", "'")
+        )
     text = re.sub(r'"([^"\n]*)"', "\u201c\\1\u201d", text)
     return text.replace("'", "\u2019")
 
@@ -172,13 +176,16 @@ def build_set(seed: int, clean: bool = False) -> tuple[list[DedupDoc], list[str]
         from cleaners import clean_text  # optional: the text-dump cleaner
 
         texts = [clean_text(t).text for t in texts]
-    docs = [DedupDoc(f"{k:05d}-{seed}", t, None, None, f"2024-01-01T00:{k % 60:02d}:00")
-            for k, t in enumerate(texts)]
+    docs = [
+        DedupDoc(f"{k:05d}-{seed}", t, None, None, f"2024-01-01T00:{k % 60:02d}:00")
+        for k, t in enumerate(texts)
+    ]
     return docs, labels
 
 
 def pair_counts(pred: list[str], truth: list[str]) -> tuple[int, int, int]:
     """(true positive, predicted, actual) same-cluster pair counts."""
+
     def pairs(lab: list[str]) -> int:
         return sum(c * (c - 1) // 2 for c in Counter(lab).values())
 
@@ -202,21 +209,34 @@ def evaluate(cfg: MinHashConfig, reps: int, clean: bool, verbose: bool) -> dict[
         cand_tp += int((lab[cands[:, 0]] == lab[cands[:, 1]]).sum())
         story = [by_id[d.doc_id].story_cluster for d in docs]
         seed_story = {s for s, lb in zip(story, labels, strict=True) if lb.startswith("seed:")}
-        intruders = [lb for s, lb in zip(story, labels, strict=True)
-                     if s in seed_story and not lb.startswith("seed:")]
+        intruders = [
+            lb
+            for s, lb in zip(story, labels, strict=True)
+            if s in seed_story and not lb.startswith("seed:")
+        ]
         seeds_ok += len(seed_story) == 1 and not intruders
         if verbose:
-            missed = [(labels[i], docs[i].doc_id) for i in range(len(docs))
-                      if pred[i] != pred[labels.index(labels[i])]]
+            missed = [
+                (labels[i], docs[i].doc_id)
+                for i in range(len(docs))
+                if pred[i] != pred[labels.index(labels[i])]
+            ]
             wrong = Counter(pred[i] for i in range(len(docs)))
-            print(f"  rep {rep}: {len(docs)} docs, {len(set(labels))} sources, "
-                  f"{len(set(pred))} near clusters, seeds one story: {len(seed_story) == 1}, "
-                  f"dev pages in it: {len(intruders)}, split members: {len(missed)}, "
-                  f"largest cluster: {max(wrong.values())}")
+            print(
+                f"  rep {rep}: {len(docs)} docs, {len(set(labels))} sources, "
+                f"{len(set(pred))} near clusters, seeds one story: {len(seed_story) == 1}, "
+                f"dev pages in it: {len(intruders)}, split members: {len(missed)}, "
+                f"largest cluster: {max(wrong.values())}"
+            )
     p = tp / npred if npred else 1.0
     r = tp / ntrue if ntrue else 1.0
-    return {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0,
-            "lsh_recall": cand_tp / ntrue if ntrue else 1.0, "seeds_ok": seeds_ok / reps}
+    return {
+        "precision": p,
+        "recall": r,
+        "f1": 2 * p * r / (p + r) if p + r else 0.0,
+        "lsh_recall": cand_tp / ntrue if ntrue else 1.0,
+        "seeds_ok": seeds_ok / reps,
+    }
 
 
 def main() -> None:
@@ -232,14 +252,19 @@ def main() -> None:
         configs += [MinHashConfig(bands=32, rows=4), MinHashConfig(bands=64, rows=2)]
         configs += [MinHashConfig(jaccard_threshold=t) for t in (0.3, 0.4, 0.6, 0.7)]
         configs += [MinHashConfig(containment_threshold=t) for t in (0.5, 0.6, 0.8, 0.9)]
-    print(f"{'k':>2} {'perm':>4} {'bands':>9} {'J>=':>4} {'C>=':>4} {'P':>6} {'R':>6} "
-          f"{'F1':>6} {'LSH R':>6} seeds-one-story")
+    print(
+        f"{'k':>2} {'perm':>4} {'bands':>9} {'J>=':>4} {'C>=':>4} {'P':>6} {'R':>6} "
+        f"{'F1':>6} {'LSH R':>6} seeds-one-story"
+    )
     for cfg in configs:
         res = evaluate(cfg, args.reps, args.clean, verbose=not args.sweep)
-        print(f"{cfg.shingle_size:>2} {cfg.num_perm:>4} {cfg.bands:>4}x{cfg.rows:<4} "
-              f"{cfg.jaccard_threshold:>4} {cfg.containment_threshold:>4} "
-              f"{res['precision']:.4f} {res['recall']:.4f} {res['f1']:.4f} "
-              f"{res['lsh_recall']:.4f} {res['seeds_ok']:.0%}", flush=True)
+        print(
+            f"{cfg.shingle_size:>2} {cfg.num_perm:>4} {cfg.bands:>4}x{cfg.rows:<4} "
+            f"{cfg.jaccard_threshold:>4} {cfg.containment_threshold:>4} "
+            f"{res['precision']:.4f} {res['recall']:.4f} {res['f1']:.4f} "
+            f"{res['lsh_recall']:.4f} {res['seeds_ok']:.0%}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

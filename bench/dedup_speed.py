@@ -145,7 +145,7 @@ def run_ours(texts: list[str], full: bool) -> dict[str, object]:
         "cluster_s": t2 - t1,
         "total_s": t2 - t0,
         "candidates": len(pairs),
-        "near_clusters": int(len(np.unique(labels))),
+        "near_clusters": len(np.unique(labels)),
     }
     if full:
         docs = [DedupDoc(f"{i:09d}", t, None, None, "2024-01-01") for i, t in enumerate(texts)]
@@ -191,7 +191,7 @@ def run_ours_streamed(model: BigramModel, n: int, seed: int) -> dict[str, object
         "cluster_s": t2 - t1,
         "total_s": sig_s + t2 - t1,
         "candidates": len(pairs),
-        "near_clusters": int(len(np.unique(labels))),
+        "near_clusters": len(np.unique(labels)),
     }
 
 
@@ -259,11 +259,24 @@ def child(engine: str, n: int, seed: int, full: bool, stream: bool) -> None:
 
 
 def runs(sizes: list[int], engines: list[str], args: argparse.Namespace) -> Iterator[dict]:
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    env = {
+        **os.environ,
+        "OMP_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+    }
     for n in sizes:
         for engine in engines:
-            cmd = [sys.executable, __file__, "--child", engine, "--sizes", str(n),
-                   "--seed", str(args.seed)]
+            cmd = [
+                sys.executable,
+                __file__,
+                "--child",
+                engine,
+                "--sizes",
+                str(n),
+                "--seed",
+                str(args.seed),
+            ]
             cmd += ["--full"] if args.full else []
             cmd += ["--stream"] if args.stream else []
             proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
@@ -287,19 +300,28 @@ def main() -> None:
         child(args.child, sizes[0], args.seed, args.full, args.stream)
         return
     results: dict[tuple[int, str], dict] = {}
-    print(f"{'n':>9} {'engine':>10} {'docs/s':>9} {'sign s':>8} {'clust s':>8} "
-          f"{'total s':>8} {'cands':>9} {'clusters':>9} {'peak MB':>8}")
+    print(
+        f"{'n':>9} {'engine':>10} {'docs/s':>9} {'sign s':>8} {'clust s':>8} "
+        f"{'total s':>8} {'cands':>9} {'clusters':>9} {'peak MB':>8}"
+    )
     for r in runs(sizes, args.engines.split(","), args):
         results[(r["n"], r["engine"])] = r
-        print(f"{r['n']:>9} {r['engine']:>10} {r['docs_per_s']:>9.0f} {r['signature_s']:>8.1f} "
-              f"{r['cluster_s']:>8.1f} {r['total_s']:>8.1f} {r['candidates']:>9} "
-              f"{r['near_clusters']:>9} {r['peak_rss_mb']:>8.0f}", flush=True)
+        print(
+            f"{r['n']:>9} {r['engine']:>10} {r['docs_per_s']:>9.0f} {r['signature_s']:>8.1f} "
+            f"{r['cluster_s']:>8.1f} {r['total_s']:>8.1f} {r['candidates']:>9} "
+            f"{r['near_clusters']:>9} {r['peak_rss_mb']:>8.0f}",
+            flush=True,
+        )
         if "cluster_documents_s" in r:
-            print(f"{'':>9} cluster_documents (exact+near+stories): "
-                  f"{r['cluster_documents_s']:.1f} s, {r['story_clusters']} story clusters")
+            print(
+                f"{'':>9} cluster_documents (exact+near+stories): "
+                f"{r['cluster_documents_s']:.1f} s, {r['story_clusters']} story clusters"
+            )
         if (r["n"], "ours") in results and (r["n"], "datasketch") in results:
-            ratio = (results[(r["n"], "ours")]["docs_per_s"]
-                     / results[(r["n"], "datasketch")]["docs_per_s"])
+            ratio = (
+                results[(r["n"], "ours")]["docs_per_s"]
+                / results[(r["n"], "datasketch")]["docs_per_s"]
+            )
             print(f"{'':>9} ours / datasketch end to end: {ratio:.2f}x")
 
 

@@ -71,10 +71,14 @@ def prf(pred: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
 def semeval() -> None:
     corpus = english_corpus()
     cfg = DEFAULT_STORY_CONFIG
-    print(f"SemEval-2022 task 8, English pairs; IDF corpus {len(corpus)} texts; "
-          f"threshold {cfg.score_threshold}")
-    print(f"{'split':>8} {'pairs':>5} {'same':>4} {'AUC cos':>7} {'AUC ent':>7} {'AUC quo':>7} "
-          f"{'AUC scr':>7} {'P':>6} {'R':>6} {'F1':>6}")
+    print(
+        f"SemEval-2022 task 8, English pairs; IDF corpus {len(corpus)} texts; "
+        f"threshold {cfg.score_threshold}"
+    )
+    print(
+        f"{'split':>8} {'pairs':>5} {'same':>4} {'AUC cos':>7} {'AUC ent':>7} {'AUC quo':>7} "
+        f"{'AUC scr':>7} {'P':>6} {'R':>6} {'F1':>6}"
+    )
     for name in ("training", "testing"):
         pairs, y = load_pairs(name)
         n = len(pairs)
@@ -84,33 +88,42 @@ def semeval() -> None:
         score = story_score(sig, cfg)
         p, r, f1 = prf(same_story(sig, cfg), y)
         aucs = [roc_auc_score(y, sig[k].astype(float)) for k in ("cosine", "entities", "quote")]
-        print(f"{name:>8} {n:>5} {int(y.sum()):>4} {aucs[0]:>7.3f} {aucs[1]:>7.3f} "
-              f"{aucs[2]:>7.3f} {roc_auc_score(y, score):>7.3f} {p:>6.3f} {r:>6.3f} {f1:>6.3f}")
+        print(
+            f"{name:>8} {n:>5} {int(y.sum()):>4} {aucs[0]:>7.3f} {aucs[1]:>7.3f} "
+            f"{aucs[2]:>7.3f} {roc_auc_score(y, score):>7.3f} {p:>6.3f} {r:>6.3f} {f1:>6.3f}"
+        )
         if name == "training":
             best = max(
-                (prf(score >= t, y)[1], -t) for t in np.unique(score)
+                (prf(score >= t, y)[1], -t)
+                for t in np.unique(score)
                 if prf(score >= t, y)[0] >= 0.95
             )
-            print(f"{'':>8} training would pick threshold {-best[1]:.3f} "
-                  f"(recall {best[0]:.3f} at precision >= 0.95)")
+            print(
+                f"{'':>8} training would pick threshold {-best[1]:.3f} "
+                f"(recall {best[0]:.3f} at precision >= 0.95)"
+            )
 
 
 def seeds_vs_dev() -> None:
     truth = json.loads(DEV_TRUTH.read_text(encoding="utf-8"))
     arts = [Article(doc_id=f"dev-{k}", text=v["articleBody"]) for k, v in truth.items()]
     for p, d in zip(sorted(SEEDS.glob("*.txt")), SEED_DATES, strict=True):
-        arts.append(Article(doc_id=f"seed-{p.stem}", text=p.read_text(encoding="utf-8"),
-                            published_at=d))
+        arts.append(
+            Article(doc_id=f"seed-{p.stem}", text=p.read_text(encoding="utf-8"), published_at=d)
+        )
     story = story_clusters(arts)
     seed_stories = {s for k, s in story.items() if k.startswith("seed-")}
     intruders = [k for k, s in story.items() if s in seed_stories and k.startswith("dev-")]
     dev_multi = sum(
-        1 for s in {story[a.doc_id] for a in arts if a.doc_id.startswith("dev-")}
+        1
+        for s in {story[a.doc_id] for a in arts if a.doc_id.startswith("dev-")}
         if sum(v == s for v in story.values()) > 1
     )
-    print(f"seeds + {len(truth)} dev pages: seed story clusters {len(seed_stories)} "
-          f"(want 1), dev pages in it {len(intruders)} (want 0), "
-          f"dev-only multi-page stories {dev_multi}")
+    print(
+        f"seeds + {len(truth)} dev pages: seed story clusters {len(seed_stories)} "
+        f"(want 1), dev pages in it {len(intruders)} (want 0), "
+        f"dev-only multi-page stories {dev_multi}"
+    )
 
 
 if __name__ == "__main__":

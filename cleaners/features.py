@@ -14,16 +14,17 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
-from cleaners.patterns import PATTERNS, SECTION_HEADERS, match_reason, normalise_line
-from cleaners.templates import line_key
+from cleaners.patterns import HEADER_MAX_WORDS, PATTERNS, match_line
 
 _WORD = re.compile(r"\w+")
-_SENTENCE_END = re.compile(r"[.!?…][\"'”’»)\]]*\s*$")
-_INNER_SENTENCE = re.compile(r"\w[.!?][\"'”’]?\s+[\"'“‘]?[A-Z]")
-_SEPARATORS = re.compile(r"[|•·»›/]")
+_TERMINALS = ".!?…"
+_CLOSERS = "\"'”’»)]"
+_QUOTES = "\"“'‘«”’»"
+_SEPARATORS = "|•·»›/"
 
 REASONS: tuple[str, ...] = tuple(PATTERNS)
 """Pattern groups, in order, each a one-hot feature."""
@@ -84,6 +85,9 @@ PROSE_STOP_DENSITY = 0.2
 HEADER_FAR = 50
 """Distance (in lines) reported when no section header is above a line."""
 
+TABLE_SIZE = 0x3000
+"""Code points below this get exact character classes; above (CJK etc.) count as letters."""
+
 
 @dataclass(slots=True)
 class LineStats:
@@ -97,19 +101,40 @@ class LineStats:
     header: str | None
 
 
-def line_stats(text: str, stopwords: frozenset[str], pattern_max_words: int) -> LineStats:
-    """Count words and stopwords, and match patterns, for one line."""
-    norm = normalise_line(text)
-    words = _WORD.findall(norm)
+def tokens(text: str) -> list[str]:
+    """Lower-cased `\\w+` words of a line (the unit of stopword counts and of the metric)."""
+    return _WORD.findall(text.lower())
+
+
+def line_stats(
+    text: str,
+    stopwords: frozenset[str],
+    pattern_max_words: int,
+    words: list[str] | None = None,
+) -> LineStats:
+    """Count words and stopwords, and match patterns, for one line (C-level calls only).
+
+    Args:
+        text: the line (normalised here).
+        stopwords: the page language's stoplist.
+        pattern_max_words: longer lines are not matched against patterns.
+        words: `tokens(text)` when the caller already has them.
+    """
+    norm = " ".join(text.split())
+    if words is None:
+        words = tokens(norm)
     n = len(words)
-    stops = sum(1 for w in words if w.lower() in stopwords) if stopwords else 0
-    reason = match_reason(norm) if n <= pattern_max_words else None
-    header = match_reason(norm, SECTION_HEADERS) if n <= 6 else None
+    stops = sum(map(stopwords.__contains__, words)) if stopwords and n else 0
+    reason: str | None = None
+    header: str | None = None
+    if norm and n <= pattern_max_words:
+        reason, is_header = match_line(norm)
+        header = reason if is_header and n <= HEADER_MAX_WORDS else None
     return LineStats(
         text=norm,
         words=n,
         stop_density=stops / n if n else 0.0,
-        sentence_end=bool(_SENTENCE_END.search(norm)),
+        sentence_end=norm.rstrip(_CLOSERS)[-1:] in _TERMINALS if norm else False,
         reason=reason,
         header=header,
     )
@@ -120,32 +145,90 @@ def is_prose(s: LineStats) -> bool:
     return s.words >= PROSE_WORDS and s.stop_density >= PROSE_STOP_DENSITY and s.reason is None
 
 
-def _line_vector(s: LineStats, repeated: bool) -> list[float]:
-    text = s.text
-    chars = len(text)
-    words = _WORD.findall(text)
-    n = max(1, len(words))
-    caps = sum(1 for w in words if w[:1].isupper())
-    letters = sum(1 for c in text if c.isalpha())
-    upper = sum(1 for c in text if c.isupper())
-    digits = sum(1 for c in text if c.isdigit())
-    return [
-        math.log1p(s.words),
-        math.log1p(chars),
-        s.stop_density,
-        caps / n,
-        float(letters > 3 and upper > 0.8 * letters),
-        float(s.sentence_end),
-        float(len(_INNER_SENTENCE.findall(text))),
-        text.count(",") / n,
-        digits / max(1, chars),
-        len(_SEPARATORS.findall(text)) / n,
-        sum(len(w) for w in words) / n,
-        float(text[:1] in "\"“'‘«" or text[-1:] in "\"”'’»"),
-        float(repeated),
-        float(s.header is not None),
-        *(float(s.reason == r) for r in REASONS),
-    ]
+@cache
+def _char_tables() -> np.ndarray:
+    """Per code point bit flags: 1 upper, 2 letter, 4 digit, 8 word char, 16 space, 32 terminal,
+    64 comma, 128 separator, 256 quote."""
+    table = np.zeros(TABLE_SIZE, dtype=np.uint16)
+    for code in range(TABLE_SIZE):
+        c = chr(code)
+        flags = (
+            (1 if c.isupper() else 0)
+            | (2 if c.isalpha() else 0)
+            | (4 if c.isdigit() else 0)
+            | (8 if c.isalnum() or c == "_" else 0)
+            | (16 if c.isspace() else 0)
+            | (32 if c in _TERMINALS else 0)
+            | (64 if c == "," else 0)
+            | (128 if c in _SEPARATORS else 0)
+            | (256 if c in _QUOTES else 0)
+        )
+        table[code] = flags
+    return table
+
+
+def _char_flags(text: str) -> np.ndarray:
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    table = _char_tables()
+    flags = np.full(codes.shape, 2 | 8, dtype=np.uint16)  # beyond the table: a letter
+    low = codes < TABLE_SIZE
+    flags[low] = table[codes[low]]
+    return flags
+
+
+def _line_matrix(stats: Sequence[LineStats]) -> np.ndarray:
+    """`LINE_FEATURES` for all lines at once, from character classes of the joined text."""
+    n = len(stats)
+    texts = [s.text for s in stats]
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
+    joined = "\n".join(texts)
+    flags = _char_flags(joined)
+    starts = np.concatenate([[0], np.cumsum(lengths + 1)[:-1]])
+    ends = starts + lengths
+    upper = (flags & 1) > 0
+    letter = (flags & 2) > 0
+    wordc = (flags & 8) > 0
+    prev_word = np.concatenate([[False], wordc[:-1]])
+    word_start = wordc & ~prev_word
+    nxt1 = np.concatenate([flags[1:], [0]])
+    nxt2 = np.concatenate([flags[2:], [0, 0]])
+    inner = ((flags & 32) > 0) & prev_word & ((nxt1 & 16) > 0) & ((nxt2 & 1) > 0)
+
+    def per_line(mask: np.ndarray) -> np.ndarray:
+        cs = np.concatenate([[0], np.cumsum(mask, dtype=np.int64)])
+        return (cs[ends] - cs[starts]).astype(np.float64)
+
+    words = np.fromiter((s.words for s in stats), dtype=np.float64, count=n)
+    nw = np.maximum(words, 1.0)
+    chars = np.maximum(lengths, 1).astype(np.float64)
+    letters = per_line(letter)
+    uppers = per_line(upper)
+    first = flags[np.minimum(starts, len(flags) - 1)]
+    last = flags[np.maximum(ends - 1, 0)]
+    keys = [t.lower() for t in texts]
+    counts = Counter(keys)
+    reason_idx = {r: i for i, r in enumerate(REASONS)}
+    onehot = np.zeros((n, len(REASONS)))
+    for i, s in enumerate(stats):
+        if s.reason is not None:
+            onehot[i, reason_idx[s.reason]] = 1.0
+    base = np.column_stack([
+        np.log1p(words),
+        np.log1p(lengths),
+        np.fromiter((s.stop_density for s in stats), dtype=np.float64, count=n),
+        per_line(word_start & upper) / np.maximum(per_line(word_start), 1.0),
+        (letters > 3) & (uppers > 0.8 * letters),
+        np.fromiter((s.sentence_end for s in stats), dtype=np.float64, count=n),
+        per_line(inner),
+        per_line((flags & 64) > 0) / nw,
+        per_line((flags & 4) > 0) / chars,
+        per_line((flags & 128) > 0) / nw,
+        per_line(wordc) / nw,
+        ((first & 256) > 0) | ((last & 256) > 0),
+        np.fromiter((counts[k] > 1 for k in keys), dtype=np.float64, count=n),
+        np.fromiter((s.header is not None for s in stats), dtype=np.float64, count=n),
+    ]).astype(np.float64)
+    return np.hstack([base, onehot])
 
 
 def features(stats: Sequence[LineStats]) -> np.ndarray:
@@ -153,54 +236,43 @@ def features(stats: Sequence[LineStats]) -> np.ndarray:
     n = len(stats)
     if n == 0:
         return np.zeros((0, len(FEATURE_NAMES)))
-    keys = [line_key(s.text) for s in stats]
-    counts = Counter(keys)
-    base = np.array(
-        [_line_vector(s, counts[k] > 1) for s, k in zip(stats, keys, strict=True)], dtype=np.float64
-    )
-    prose = np.array([is_prose(s) for s in stats], dtype=bool)
+    base = _line_matrix(stats)
+    prose = np.fromiter((is_prose(s) for s in stats), dtype=bool, count=n)
     idx = np.arange(n)
     prose_idx = np.flatnonzero(prose)
-    chars = np.array([len(s.text) for s in stats], dtype=np.float64)
+    chars = np.fromiter((len(s.text) for s in stats), dtype=np.float64, count=n)
     cum = np.cumsum(chars)
     total = cum[-1] if cum[-1] > 0 else 1.0
     ctx = np.zeros((n, len(CONTEXT_FEATURES)))
     ctx[:, 0] = idx / max(1, n - 1)
+    n_prose = max(1, int(prose.sum()))
     pc = np.cumsum(prose)
-    ctx[:, 1] = (pc - prose) / max(1, prose.sum())
-    ctx[:, 2] = (prose.sum() - pc) / max(1, prose.sum())
+    ctx[:, 1] = (pc - prose) / n_prose
+    ctx[:, 2] = (prose.sum() - pc) / n_prose
     if prose_idx.size:
         lo, hi = prose_idx[0], prose_idx[-1]
         ctx[:, 3] = (idx >= lo) & (idx <= hi)
         ctx[:, 4] = np.log1p(np.maximum(lo - idx, 0) + np.maximum(idx - hi, 0))
-        # distance-weighted prose around each line
         padded = np.concatenate([np.zeros(10), prose.astype(float), np.zeros(10)])
         cs = np.cumsum(padded)
-        ctx[:, 5] = 0
         ctx[:, 6] = (cs[idx + 13] - cs[idx + 6]) / 7
         ctx[:, 7] = (cs[idx + 20] - cs[np.maximum(idx - 1, 0)]) / 21
-        longest = int(np.argmax(chars))
-        ctx[:, 8] = (idx - longest) / max(1, n)
+        ctx[:, 8] = (idx - int(np.argmax(chars))) / max(1, n)
     else:
         ctx[:, 4] = math.log1p(n)
+    header_col = LINE_FEATURES.index("section_header")
+    last_header = np.maximum.accumulate(np.where(base[:, header_col] > 0, idx, -HEADER_FAR))
+    ctx[:, 5] = np.minimum(HEADER_FAR, idx - last_header)
     ctx[:, 9] = (cum - chars) / total
     ctx[:, 10] = prose
-    last_header = -HEADER_FAR
-    for i, s in enumerate(stats):
-        ctx[i, 5] = min(HEADER_FAR, i - last_header)
-        if s.header is not None:
-            last_header = i
-            ctx[i, 5] = 0
-        elif prose[i]:
-            last_header = -HEADER_FAR if ctx[i, 5] > 5 else last_header
     cols = [LINE_FEATURES.index(k) for k in NEIGHBOUR_KEYS]
+    src = base[:, cols]
     neigh = []
     for off in NEIGHBOUR_OFFSETS:
         shifted = np.full((n, len(cols)), -1.0)
-        src = base[:, cols]
-        if off < 0:
+        if off < 0 and n + off > 0:
             shifted[-off:] = src[: n + off]
-        else:
+        elif off > 0 and n - off > 0:
             shifted[: n - off] = src[off:]
         neigh.append(shifted)
     return np.hstack([base, ctx, *neigh])

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from cleaners.language import detect_language
 from cleaners.lines import assemble, label_dump, split_lines
 from cleaners.metadata import site_from_url
 from cleaners.options import DEFAULT_OPTIONS, MAX_HTML_DEPTH, MAX_INPUT_CHARS, CleanOptions
@@ -140,9 +139,8 @@ def clean_html(
     if not isinstance(html, str):
         html = str(html)
     doc, lines, notes = extract(html, url, options)
-    text = "\n".join(lines)
-    language = options.language or (getattr(doc, "language", None) if doc else None) or detect_language(text)
-    labels, _head, more = label_dump(
+    language = options.language or (getattr(doc, "language", None) if doc else None)
+    labels, _head, more, language = label_dump(
         lines, options, language=language, template_lines=template_lines, url=url,
         find_metadata=False, kind="html",
     )

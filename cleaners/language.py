@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import importlib.util
 import re
+from collections import Counter
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
@@ -41,8 +43,11 @@ MIN_HITS = 5
 MIN_HIT_SHARE = 0.15
 """A language must cover this share of the page's words: prose is 30-50% stopwords."""
 
-SAMPLE_WORDS = 3000
+SAMPLE_WORDS = 1500
 """Words looked at per page: more does not change the answer, only the time."""
+
+SAMPLE_CHARS = 20 * SAMPLE_WORDS
+"""Characters tokenised to find those words (bounds the work on huge pages)."""
 
 _WORD = re.compile(r"\w+")
 
@@ -79,24 +84,38 @@ def _index() -> dict[str, tuple[str, ...]]:
     return {w: tuple(langs) for w, langs in index.items()}
 
 
+def _sample(text: str) -> str:
+    """The middle of long texts: heads and tails of pages are menus and footers."""
+    if len(text) <= SAMPLE_CHARS:
+        return text
+    mid = len(text) // 2
+    return text[max(0, mid - SAMPLE_CHARS // 2) : mid + SAMPLE_CHARS // 2]
+
+
 def detect_language(text: str) -> str | None:
     """Guess the ISO 639-1 code of prose by which stoplist it hits most; None if unsure.
 
     Args:
         text: the article body (or any prose); only the first `SAMPLE_WORDS` words count.
     """
-    words = _WORD.findall(text.lower(), 0, 40 * SAMPLE_WORDS)[:SAMPLE_WORDS]
-    if not words:
+    words = _WORD.findall(_sample(text).lower())[:SAMPLE_WORDS]
+    return language_of_counts(Counter(words))
+
+
+def language_of_counts(counts: Mapping[str, int]) -> str | None:
+    """`detect_language` from lower-cased word counts the caller already has."""
+    total = sum(counts.values())
+    if not total:
         return None
     index = _index()
     hits: dict[str, int] = {}
-    for word in words:
+    for word, count in counts.items():
         for iso in index.get(word, ()):
-            hits[iso] = hits.get(iso, 0) + 1
+            hits[iso] = hits.get(iso, 0) + count
     if not hits:
         return None
     # English-like tie-breaks: prefer the larger count, then the more common language code.
     best = max(hits.items(), key=lambda kv: (kv[1], kv[0] == "en"))
-    if best[1] < MIN_HITS or best[1] < MIN_HIT_SHARE * len(words):
+    if best[1] < MIN_HITS or best[1] < MIN_HIT_SHARE * total:
         return None
     return best[0]

@@ -12,11 +12,13 @@ with `line_no` 1-based in the dump as split by `split_lines` (on \\n, \\r\\n or 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
+from itertools import chain
 from dataclasses import dataclass, replace
 
-from cleaners.features import LineStats, features, is_prose, line_stats
-from cleaners.language import detect_language, stoplist
+from cleaners.features import LineStats, features, is_prose, line_stats, tokens
+from cleaners.language import language_of_counts, stoplist
 from cleaners.metadata import HeadInfo, find_head
 from cleaners.model import current_model
 from cleaners.options import (
@@ -34,6 +36,9 @@ CLEANER_VERSION = 1
 
 FALLBACK_LANGUAGE = "en"
 """Stoplist used when the language cannot be detected (most scraped news is English)."""
+
+LANGUAGE_SKIP_LINES = 40
+"""On dumps longer than this, the first quarter of lines (menus) is left out of language detection."""
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
@@ -74,25 +79,51 @@ def _rule_keep(s: LineStats, options: CleanOptions) -> float:
     return 0.0
 
 
+@dataclass(slots=True)
+class LineTable:
+    """The non-blank lines of a dump: their indexes, stats and the page language."""
+
+    index: list[int]
+    stats: list[LineStats]
+    language: str | None
+
+
+def tabulate(
+    lines: Sequence[str], options: CleanOptions = DEFAULT_OPTIONS, language: str | None = None
+) -> LineTable:
+    """Tokenise each non-blank line once; detect the language from those words (unless given)."""
+    index = [i for i, line in enumerate(lines) if line.strip()]
+    words = [tokens(lines[i]) for i in index]
+    if language is None:
+        sample = words[len(words) // 4 :] if len(words) > LANGUAGE_SKIP_LINES else words
+        language = language_of_counts(Counter(chain.from_iterable(sample)))
+    stopwords = stoplist(language or FALLBACK_LANGUAGE) or stoplist(FALLBACK_LANGUAGE)
+    stats = [
+        line_stats(lines[i], stopwords, options.pattern_max_words, w)
+        for i, w in zip(index, words, strict=True)
+    ]
+    return LineTable(index, stats, language)
+
+
 def classify_lines(
     lines: Sequence[str],
     options: CleanOptions = DEFAULT_OPTIONS,
     *,
-    stopwords: frozenset[str] = frozenset(),
     template_lines: frozenset[str] = frozenset(),
     kind: str = "text",
+    table: LineTable | None = None,
 ) -> list[Label]:
     """Label every non-blank line by itself: patterns, site template, model or rules.
 
     Args:
         lines: all lines of the dump (blank ones are skipped, indexes kept).
         options: thresholds.
-        stopwords: the page language's stoplist.
         template_lines: `line_key`s of the site's chrome (see `cleaners.templates`).
         kind: "text" for dump lines, "html" for trafilatura-output lines (picks the model).
+        table: `tabulate(lines)` when the caller already has it.
     """
-    idx = [i for i, line in enumerate(lines) if line.strip()]
-    stats = [line_stats(lines[i], stopwords, options.pattern_max_words) for i in idx]
+    table = table or tabulate(lines, options)
+    idx, stats = table.index, table.stats
     model = current_model(kind) if options.use_model else None
     if model is not None and stats:
         scores = model.predict_proba(features(stats)).tolist()
@@ -203,12 +234,10 @@ def label_dump(
     url: str | None,
     find_metadata: bool = True,
     kind: str = "text",
-) -> tuple[list[Label], HeadInfo, tuple[str, ...]]:
-    """Classify, revise and guard the lines of one dump; also find its head metadata."""
-    stopwords = stoplist(language or FALLBACK_LANGUAGE) or stoplist(FALLBACK_LANGUAGE)
-    labels = classify_lines(
-        lines, options, stopwords=stopwords, template_lines=template_lines, kind=kind
-    )
+) -> tuple[list[Label], HeadInfo, tuple[str, ...], str | None]:
+    """Classify, revise and guard the lines of one dump; find its head metadata and language."""
+    table = tabulate(lines, options, language)
+    labels = classify_lines(lines, options, template_lines=template_lines, kind=kind, table=table)
     first_body = next((lab.index for lab in labels if lab.keep and is_prose(lab.stats)), len(lines))
     if find_metadata:
         chrome = {lab.index for lab in labels if lab.reason == "site_template"}
@@ -219,7 +248,7 @@ def label_dump(
     apply_head(labels, head)
     labels = revise_labels(labels, options)
     labels, notes = _guard(labels, options)
-    return labels, head, notes
+    return labels, head, notes, table.language
 
 
 def assemble(labels: Sequence[Label]) -> tuple[str, tuple[Removed, ...]]:
@@ -252,13 +281,10 @@ def clean_text(
     if not isinstance(text, str):
         text = str(text)
     lines = split_lines(text)
-    language = options.language or detect_language(text)
-    labels, head, notes = label_dump(
-        lines, options, language=language, template_lines=template_lines, url=url
+    labels, head, notes, language = label_dump(
+        lines, options, language=options.language, template_lines=template_lines, url=url
     )
     body, removed = assemble(labels)
-    if body and options.language is None:
-        language = detect_language(body) or language
     return Cleaned(
         text=body,
         title=head.title,

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from cleaners.options import TITLE_MAX_WORDS
+from cleaners.options import HEAD_SCAN_LINES, TITLE_MAX_WORDS
 from cleaners.templates import line_key
 
 _MONTHS = {
@@ -51,6 +51,8 @@ _NAME = re.compile(r"^(?:[A-Z][\w'’.-]*\.?|de|van|von|der|da|al|bin|and|&)(?:\
 _BEFORE_PUBLISHED = re.compile(r"^(?P<name>.+?)\s+(?:published|posted|updated)\b", re.IGNORECASE)
 _SITE_SUFFIX = re.compile(r"\s+[-|–—:•·]\s+(?P<site>[^-|–—:•·]{2,40})$")
 _DOMAIN = re.compile(r"\b(?P<domain>[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|net|co\.uk|ru|ua|pk|in|news|info|de|fr|uk|us|eu))\b", re.IGNORECASE)
+
+_DIGIT = re.compile(r"\d")
 
 DATELINE_MAX_WORDS = 4
 """A line with a date and at most this many other words is a dateline, not a sentence."""
@@ -170,10 +172,14 @@ def find_head(lines: Sequence[str], body_start: int, url: str | None = None) -> 
     site = site_from_url(url)
     meta: set[int] = set()
     head_end = min(len(lines), body_start + 3)
-    for i in range(head_end):
+    scan = sorted(
+        set(range(min(head_end, HEAD_SCAN_LINES)))
+        | set(range(max(0, body_start - HEAD_SCAN_LINES // 2), head_end))
+    )
+    for i in scan:
         line = lines[i]
-        if not line.strip():
-            continue
+        if not line.strip() or not (_DIGIT.search(line) or _BYLINE_LEAD.match(line.strip())):
+            continue  # bylines and datelines need a date or a "By"-like lead
         name, iso = byline(line)
         if name:
             author = author or name
@@ -192,8 +198,8 @@ def find_head(lines: Sequence[str], body_start: int, url: str | None = None) -> 
     # title-shaped line before the first byline/dateline/body line.
     keys: dict[str, list[int]] = {}
     candidates: list[int] = []
-    for i in range(min(body_start, len(lines))):
-        if i in meta or not _title_shaped(lines[i]):
+    for i in scan:
+        if i >= body_start or i in meta or not _title_shaped(lines[i]):
             continue
         bare, _ = split_site_suffix(lines[i].strip())
         keys.setdefault(line_key(bare), []).append(i)
@@ -215,7 +221,7 @@ def find_head(lines: Sequence[str], body_start: int, url: str | None = None) -> 
         key = line_key(title)
         # Every head line that is the title (with or without a site suffix) is a duplicate.
         title_idx = [
-            i for i in range(min(len(lines), body_start + 3))
+            i for i in scan
             if lines[i].strip() and line_key(split_site_suffix(" ".join(lines[i].split()))[0]) == key
         ] or title_idx
     return HeadInfo(

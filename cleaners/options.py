@@ -54,8 +54,9 @@ MAX_HTML_DEPTH = 256
 TITLE_MAX_WORDS = 30
 """A headline longer than this is a paragraph."""
 
-HEAD_SCAN_LINES = 80
-"""Title, byline and date are looked for only among the first non-blank lines of a dump."""
+HEAD_SCAN_LINES = 40
+"""Title, byline and date are looked for only among the first lines of a dump and the half
+this many lines before the body starts (menus can be hundreds of lines long)."""
 
 
 @dataclass(slots=True, frozen=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from schemas import REMOVAL_REASONS
 
@@ -131,6 +132,8 @@ _unknown = set(PATTERNS) - set(REMOVAL_REASONS)
 if _unknown:  # the vocabulary is fixed by schemas; a typo here must fail at import
     raise ValueError(f"pattern reasons not in REMOVAL_REASONS: {sorted(_unknown)}")
 
+_WORD = re.compile(r"\w+")
+
 HEADER_MAX_WORDS = 6
 """A section heading is short; a longer line matching a heading pattern is a teaser or prose."""
 
@@ -167,9 +170,26 @@ def normalise_line(line: str) -> str:
     return " ".join(line.split())
 
 
+FLOATING_TRIGGERS = frozenset(
+    "subscribe subscription subscribers subscriber newsletter sign support become donate donation"
+    " unlimited already free create get join register fund comment commenting copyright rights"
+    " privacy terms cookie cookies use uses browser enable javascript ad adblocker blocker c".split()
+)
+"""Every floating (unanchored) pattern needs one of these words, so other lines skip the search.
+`test_patterns.py` checks each floating pattern's examples against it."""
+
+MATCH_CACHE_SIZE = 1 << 16
+"""Chrome lines repeat across a site's pages (and across sites: "Share", "Comments"), so
+pattern verdicts are memoised per normalised line; bounded so memory stays small."""
+
+
+@lru_cache(maxsize=MATCH_CACHE_SIZE)
 def match_line(text: str) -> tuple[str | None, bool]:
     """(reason, is_section_heading) for an already normalised line; (None, False) if no match."""
-    m = _ANCHORED.match(text) or _FLOATING.search(text)
+    m = _ANCHORED.match(text)
+    if m is None:
+        if "©" in text or not FLOATING_TRIGGERS.isdisjoint(_WORD.findall(text.lower())):
+            m = _FLOATING.search(text)
     if m is None or m.lastgroup is None:
         return None, False
     return _GROUP_REASON[m.lastgroup], m.lastgroup.endswith("h")

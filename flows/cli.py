@@ -97,6 +97,7 @@ def run(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from flows.pipeline import run_pipeline
+    from flows.progress import Listener
 
     given = [str(p) for p in paths or []]
     missing = [p for p in given if not os.path.lexists(p)]
@@ -113,8 +114,10 @@ def run(
             given, db=db, workers=workers, batch_size=batch_size,
             max_bytes=int(max_mb * 2**20), dask_address=dask_address,
             wait=wait,
-            progress=lambda done, total: bar.update(job, completed=done, total=total),
-            on_wait=say,
+            listener=Listener(
+                progress=lambda done, total: bar.update(job, completed=done, total=total),
+                on_wait=say,
+            ),
         )
     table = Table(title=f"presswash run {summary.run_id}", show_header=False)
     for label, value in (

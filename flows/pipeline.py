@@ -12,7 +12,7 @@ the annotations at run time, and a served flow cannot resolve postponed ones.
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +23,7 @@ from prefect.runtime import flow_run
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 
 from flows import tasks
+from flows.progress import Listener, current_listener, listening
 from schemas import Batch, LoadCounts, RawDocument, Reject, RunSummary
 from warehouse import PresswashError, Warehouse, resolve_db, run_lock
 from warehouse.db import RUN_WAIT_SECONDS
@@ -38,8 +39,6 @@ is noise, small enough that a killed run loses little work."""
 DEFAULT_MAX_BYTES = 20 * 2**20
 """Inputs above 20 MB are rejected as `too_large`: no news article is that big."""
 
-Progress = Callable[[int, int], None]
-"""Called with (files done, files total) after each batch; the CLI draws a bar."""
 
 
 def new_run_id() -> str:
@@ -59,8 +58,6 @@ def pipeline(
     workers: int = 1,
     batch_size: int = DEFAULT_BATCH_SIZE,
     max_bytes: int = DEFAULT_MAX_BYTES,
-    progress: Progress | None = None,
-    on_wait: Callable[[str], None] | None = None,
     wait: float = RUN_WAIT_SECONDS,
 ) -> RunSummary:
     """Run the whole pipeline over `paths` (the bundled seeds when empty) into `db`.
@@ -71,20 +68,19 @@ def pipeline(
         workers: parallel cleaning processes (cleaning is CPU-bound Python).
         batch_size: files per read task and documents per load transaction.
         max_bytes: inputs above this are rejected as `too_large`.
-        progress: called with (files done, files total) after each batch.
-        on_wait: told once if another run holds the database and we wait for it.
         wait: seconds to wait for that other run before giving up (`DatabaseLocked`).
     """
     started = time.monotonic()
     db_path = str(resolve_db(db))
     inputs = [str(p) for p in paths] or [str(SEEDS)]
     run_id = new_run_id()
-    with run_lock(db_path, timeout=wait, on_wait=on_wait):
+    listener = current_listener()
+    with run_lock(db_path, timeout=wait, on_wait=listener.on_wait if listener else None):
         params = {"paths": inputs, "workers": workers, "batch_size": batch_size}
         with Warehouse(db_path) as wh:
             start_run(wh.con, run_id, str(flow_run.get_id() or ""), params)
         try:
-            summary = _run(inputs, db_path, run_id, workers, batch_size, max_bytes, progress)
+            summary = _run(inputs, db_path, run_id, workers, batch_size, max_bytes, listener)
         except BaseException:
             with Warehouse(db_path) as wh:
                 finish_run(wh.con, run_id, "failed", {})
@@ -101,6 +97,7 @@ def run_pipeline(
     db: str | Path | None = None,
     workers: int = 1,
     dask_address: str | None = None,
+    listener: Listener | None = None,
     **options: Any,
 ) -> RunSummary:
     """Run `pipeline` with the task runner the options ask for.
@@ -122,9 +119,10 @@ def run_pipeline(
         runner = ProcessPoolTaskRunner(max_workers=workers)
     else:
         runner = ThreadPoolTaskRunner(max_workers=1)
-    return pipeline.with_options(task_runner=runner)(  # type: ignore[arg-type]
-        list(paths), db=db, workers=workers, **options
-    )
+    with listening(listener):
+        return pipeline.with_options(task_runner=runner)(  # type: ignore[arg-type]
+            list(paths), db=db, workers=workers, **options
+        )
 
 
 def _run(
@@ -134,7 +132,7 @@ def _run(
     workers: int,
     batch_size: int,
     max_bytes: int,
-    progress: Progress | None,
+    listener: Listener | None,
 ) -> RunSummary:
     files, missing = tasks.discover_inputs(inputs)
     tally = Tally(files_seen=len(files) + len(missing))
@@ -145,8 +143,8 @@ def _run(
         for batch in _clean_parts(units, known, batch_size, workers):
             tally.add(tasks.load_batch(db, run_id, batch), batch)
         tally.skipped += skipped
-        if progress:
-            progress(min(done * batch_size, len(files)), len(files))
+        if listener:
+            listener.progress(min(done * batch_size, len(files)), len(files))
     tasks.apply_site_templates(db, run_id)
     clusters = tasks.dedup_all(db)
     return tally.summary(run_id, clusters)

@@ -74,9 +74,7 @@ def _bucket_pairs(keys: np.ndarray) -> np.ndarray:
     return np.concatenate(out)
 
 
-def shared_key_pairs(
-    keys: np.ndarray, owners: np.ndarray, n: int, max_owners: int
-) -> np.ndarray:
+def shared_key_pairs(keys: np.ndarray, owners: np.ndarray, n: int, max_owners: int) -> np.ndarray:
     """Pairs of owners (i < j) that share a key held by at most `max_owners` owners.
 
     Args:

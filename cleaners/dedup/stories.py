@@ -27,7 +27,7 @@ from datetime import UTC, date, datetime
 import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
+from sklearn.feature_extraction.text import CountVectorizer
 
 from cleaners.dedup.lsh import shared_key_pairs
 from cleaners.dedup.minhash import shingle_hashes
@@ -84,7 +84,7 @@ IDF_PRIOR_DOCS = 50
 WINDOW_DAYS = 7
 """Default publication window: follow-ups a week later are usually new events."""
 
-_PAIR_BLOCK = 100_000
+_PAIR_BLOCK = 20_000
 """Candidate pairs scored per sparse block in `pair_signals`."""
 _ROW_BLOCK = 2_000
 """Rows per block of the sparse self-product in `story_candidates`."""
@@ -202,8 +202,7 @@ def drop_sentences(texts: Sequence[str], drop: frozenset[str]) -> list[str]:
     if not drop:
         return list(texts)
     return [
-        " ".join(x for x in _SENTENCE_SPLIT.split(t) if _sentence_key(x) not in drop)
-        for t in texts
+        " ".join(x for x in _SENTENCE_SPLIT.split(t) if _sentence_key(x) not in drop) for t in texts
     ]
 
 
@@ -221,31 +220,42 @@ def _singular(word: str) -> str:
     return word
 
 
-def story_terms(text: str) -> list[str]:
-    """TF-IDF terms: lower-cased alphabetic words of 2+ letters, no English stop words,
-    plurals folded."""
-    return [
-        _singular(w) for w in _TERM_RE.findall(text.lower()) if w not in ENGLISH_STOP_WORDS
-    ]
-
-
-def tfidf_rows(texts: Sequence[str], idf_texts: Sequence[str], prior_docs: int) -> csr_matrix:
+def tfidf_rows(
+    texts: Sequence[str], idf_texts: Sequence[str] | None, prior_docs: int
+) -> csr_matrix:
     """L2-normalised TF-IDF rows (sublinear tf) of `texts`, IDF from `idf_texts`.
 
-    idf = ln((1 + N + prior_docs) / (1 + df)) + 1: `prior_docs` imaginary documents that
+    Terms: lower-cased alphabetic words of 2+ letters, no English stop words, plurals
+    folded (`_singular`, applied to the vocabulary, not to every token). idf =
+    ln((1 + N + prior_docs) / (1 + df)) + 1: `prior_docs` imaginary documents that
     contain none of the words keep the IDF meaningful when the corpus is five articles
     about one story (plain smoothed IDF then gives their shared names the lowest weight).
+
+    Args:
+        texts: documents to vectorise.
+        idf_texts: IDF corpus; None means `texts` (tokenised once).
+        prior_docs: see above.
     """
-    vec = CountVectorizer(analyzer=story_terms)
-    vec.fit(idf_texts)
-    df = np.bincount(vec.transform(idf_texts).indices, minlength=len(vec.vocabulary_))
-    idf = np.log((1.0 + len(idf_texts) + prior_docs) / (1.0 + df)) + 1.0
-    tf = csr_matrix(vec.transform(texts), dtype=np.float64)
+    vec = CountVectorizer(lowercase=True, stop_words="english", token_pattern=_TERM_RE.pattern)
+    corpus_counts = vec.fit_transform(texts if idf_texts is None else idf_texts)
+    vocab = vec.get_feature_names_out()
+    folded, column = np.unique([_singular(w) for w in vocab], return_inverse=True)
+    fold = csr_matrix(
+        (np.ones(len(vocab)), (np.arange(len(vocab)), column.ravel())),
+        shape=(len(vocab), len(folded)),
+    )
+    corpus_counts = csr_matrix(corpus_counts @ fold)
+    counts = corpus_counts if idf_texts is None else csr_matrix(vec.transform(texts) @ fold)
+    n_corpus = corpus_counts.shape[0]
+    df = np.bincount(corpus_counts.indices, minlength=len(folded))
+    idf = np.log((1.0 + n_corpus + prior_docs) / (1.0 + df)) + 1.0
+    tf = csr_matrix(counts, dtype=np.float64)
     np.log(tf.data, out=tf.data)
     tf.data += 1.0
-    tf = csr_matrix(tf.multiply(idf[None, :]))
+    tf.data *= idf[tf.indices]
     norms = np.sqrt(np.asarray(tf.multiply(tf).sum(axis=1)).ravel())
-    return csr_matrix(tf.multiply(1.0 / np.maximum(norms, 1e-12)[:, None]))
+    tf.data /= np.repeat(np.maximum(norms, 1e-12), np.diff(tf.indptr))
+    return tf
 
 
 def story_features(
@@ -270,7 +280,8 @@ def story_features(
     corpus = idf_texts if idf_texts is not None else texts
     common = boilerplate_sentences(corpus, cfg.boilerplate_min_docs)
     kept = drop_sentences(texts, common)
-    tfidf = tfidf_rows(kept, drop_sentences(corpus, common), cfg.idf_prior_docs)
+    kept_corpus = None if idf_texts is None else drop_sentences(idf_texts, common)
+    tfidf = tfidf_rows(kept, kept_corpus, cfg.idf_prior_docs)
     times = np.array([parse_time(p) for p in (published or [None] * len(texts))])
     ents = [entities(t) for t in kept] if with_entities or cfg.entity_weight else None
     return StoryFeatures(tfidf, quotes, times, ents)

@@ -85,3 +85,18 @@ def test_any_split_and_order_gives_one_run_result(syndication_docs, data) -> Non
     rows = cluster_documents(all_docs, np.concatenate(sig_parts), np.concatenate(size_parts))
     assert rows == whole
     assert _partition(rows) == _partition(whole)
+
+
+def test_trimmed_copy_verified_from_stored_data_only() -> None:
+    """Containment from Jaccard + shingle counts: a 60% copy is a near-duplicate."""
+    from dedup_helpers import seed_texts, trimmed
+
+    from cleaners.dedup import lsh_candidates, near_duplicate_score
+
+    full = seed_texts()[3]
+    sigs, sizes = signatures([full, trimmed(full, 0.6), seed_texts()[0]])
+    pairs = lsh_candidates(sigs)
+    assert [0, 1] in pairs.tolist()
+    score, ok = near_duplicate_score(sigs, sizes, np.array([[0, 1], [0, 2]]))
+    assert ok.tolist() == [True, False]
+    assert score[0] > 0.8 > score[1]
