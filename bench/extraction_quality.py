@@ -113,11 +113,22 @@ def trafilatura_extract(html: str, **kwargs: object) -> str:
     return trafilatura.extract(html, **kwargs) or ""  # type: ignore[arg-type]
 
 
-def justext_extract(html: str) -> str:
+def justext_extract(html: str, language: str | None = None) -> str:
+    """jusText with the stoplist of the page's language (English when unknown)."""
     import justext
 
-    paragraphs = justext.justext(html.encode("utf-8"), justext.get_stoplist("English"))
+    from cleaners.language import STOPLIST_TO_ISO
+
+    names = {iso: name for name, iso in STOPLIST_TO_ISO.items()}
+    stoplist = justext.get_stoplist(names.get(language or "en", "English"))
+    paragraphs = justext.justext(html.encode("utf-8"), stoplist)
     return "\n".join(p.text for p in paragraphs if not p.is_boilerplate)
+
+
+def page_language(page: Page) -> str | None:
+    from cleaners.language import detect_language
+
+    return detect_language(page.text)
 
 
 def ours_text(page: Page, **kw: object) -> str:
@@ -136,8 +147,10 @@ def peer_systems() -> dict[str, Callable[[Page], str]]:
     return {
         "whole text dump": lambda p: p.text,
         "trafilatura on text (lines as <p>)": lambda p: trafilatura_extract(lines_as_paragraphs(p.text)),
-        "jusText on text (lines as <p>)": lambda p: justext_extract(lines_as_paragraphs(p.text)),
-        "jusText on HTML": lambda p: justext_extract(p.html),
+        "jusText on text (lines as <p>)": lambda p: justext_extract(
+            lines_as_paragraphs(p.text), page_language(p)
+        ),
+        "jusText on HTML": lambda p: justext_extract(p.html, page_language(p)),
         "trafilatura.extract on HTML": lambda p: trafilatura_extract(p.html, url=p.url),
         "trafilatura favor_precision on HTML": lambda p: trafilatura_extract(
             p.html, url=p.url, favor_precision=True

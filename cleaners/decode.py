@@ -34,6 +34,7 @@ from charset_normalizer import from_bytes
 __all__ = [
     "FORMATS",
     "Failure",
+    "binary_kind",
     "check_nesting",
     "declared_charset",
     "decode",
@@ -137,8 +138,9 @@ PREFERRED_ENCODINGS: tuple[str, ...] = (
 )
 """Web encodings by rough prevalence: the tie-breaker among equally plausible guesses."""
 
-LEGACY_ALIASES: dict[str, str] = {"latin_1": "cp1252", "ascii": "cp1252"}
-"""WHATWG: pages labelled latin-1/ascii are decoded as windows-1252."""
+LEGACY_ALIASES: dict[str, str] = {"latin_1": "cp1252"}
+"""WHATWG: pages labelled latin-1 are windows-1252. (An `ascii` label on non-ASCII bytes
+is simply false, so it fails strictly and the next step decides.)"""
 
 _CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27)) + b"\x7f"
 _META_CHARSET = re.compile(

@@ -97,6 +97,12 @@ def _extract(html: str, url: str | None, prune: bool) -> Any:
         "with_metadata": True,
         "include_comments": False,
         "include_tables": True,
+        # fast: no readability/jusText fallback comparison; measured on dev it is both
+        # faster (67 vs 44 pages/s) and better (F1 0.960 vs 0.957 without comments).
+        "fast": True,
+        # no extensive date search: it costs a third of the time and the line model
+        # does not need the date.
+        "date_extraction_params": {"extensive_search": False, "original_date": True},
     }
     if prune:
         kwargs["prune_xpath"] = PRUNE_XPATH

@@ -46,6 +46,9 @@ MIN_HIT_SHARE = 0.15
 SAMPLE_WORDS = 1500
 """Words looked at per page: more does not change the answer, only the time."""
 
+COMMON_WORDS = 200
+"""Only a page's most frequent words are looked up: stopwords are the most frequent words."""
+
 SAMPLE_CHARS = 20 * SAMPLE_WORDS
 """Characters tokenised to find those words (bounds the work on huge pages)."""
 
@@ -109,7 +112,8 @@ def language_of_counts(counts: Mapping[str, int]) -> str | None:
         return None
     index = _index()
     hits: dict[str, int] = {}
-    for word, count in counts.items():
+    common = counts.most_common(COMMON_WORDS) if isinstance(counts, Counter) else counts.items()
+    for word, count in common:
         for iso in index.get(word, ()):
             hits[iso] = hits.get(iso, 0) + count
     if not hits:

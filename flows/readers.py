@@ -142,11 +142,8 @@ class Limits:
 
 @dataclass(slots=True, frozen=True)
 class Source:
-    """Where a unit came from: its URI and what the cleaner should call its container.
-
-    `container` is the `documents.format` of units read from it: `html`/`text` for a
-    plain page (even inside a zip), `warc` or `jsonl` for their records.
-    """
+    """Where a unit came from: its `source_uri`, and the name whose extension hints
+    the format (a file's or an archive member's base name)."""
 
     uri: str
     name: str = ""
@@ -248,7 +245,7 @@ def discover(paths: Sequence[str | Path]) -> tuple[list[Path], list[Reject]]:
     rejects: list[Reject] = []
     seen: set[str] = set()
     for raw in paths:
-        for item in _walk(Path(raw), frozenset()):
+        for item in _walk(Path(raw)):
             key = item.source_uri if isinstance(item, Reject) else str(item)
             if key in seen:
                 continue
@@ -257,41 +254,45 @@ def discover(paths: Sequence[str | Path]) -> tuple[list[Path], list[Reject]]:
     return files, rejects
 
 
-def _walk(path: Path, ancestors: frozenset[tuple[int, int]]) -> Iterator[Path | Reject]:
-    """Yield the files under `path`, or a Reject for what cannot be walked."""
-    uri = str(path)
+def _walk(root: Path) -> Iterator[Path | Reject]:
+    """Yield the files under `root` depth-first by name, or a Reject for what cannot be
+    walked. Iterative, so a very deep tree cannot exhaust Python's recursion limit."""
+    stack: list[tuple[Path, frozenset[tuple[int, int]]]] = [(root, frozenset())]
+    while stack:
+        path, ancestors = stack.pop()
+        entry = _stat_entry(path)
+        if not isinstance(entry, tuple):
+            yield entry
+            continue
+        key = entry
+        if key in ancestors:
+            yield Reject(str(path), "unreadable", "symlink loop: directory is its own ancestor")
+            continue
+        try:
+            with os.scandir(path) as entries:
+                names = sorted(entry.name for entry in entries)
+        except OSError as exc:
+            yield Reject(str(path), "unreadable", f"cannot list directory: {_os_detail(exc)}")
+            continue
+        inside = ancestors | {key}
+        stack.extend((path / name, inside) for name in reversed(names))
+
+
+def _stat_entry(path: Path) -> Path | Reject | tuple[int, int]:
+    """A regular file as itself, a directory as its (device, inode), else a Reject."""
     try:
         info = path.stat()
     except FileNotFoundError:
-        detail = f"dangling symlink to {os.readlink(path)}" if path.is_symlink() else "no such file"
-        yield Reject(uri, "not_found", detail)
-        return
+        dangling = path.is_symlink()
+        detail = f"dangling symlink to {os.readlink(path)}" if dangling else "no such file"
+        return Reject(str(path), "not_found", detail)
     except OSError as exc:  # ELOOP, EACCES on a parent, ENAMETOOLONG
-        yield Reject(uri, "unreadable", _os_detail(exc))
-        return
+        return Reject(str(path), "unreadable", _os_detail(exc))
     if stat.S_ISREG(info.st_mode):
-        yield path
-    elif stat.S_ISDIR(info.st_mode):
-        yield from _walk_dir(path, (info.st_dev, info.st_ino), ancestors)
-    else:
-        yield Reject(uri, "unreadable", f"not a regular file ({_file_kind(info.st_mode)})")
-
-
-def _walk_dir(
-    path: Path, key: tuple[int, int], ancestors: frozenset[tuple[int, int]]
-) -> Iterator[Path | Reject]:
-    """Walk one directory's entries by name, refusing to re-enter an ancestor."""
-    if key in ancestors:
-        yield Reject(str(path), "unreadable", "symlink loop: directory is its own ancestor")
-        return
-    try:
-        with os.scandir(path) as entries:
-            names = sorted(entry.name for entry in entries)
-    except OSError as exc:
-        yield Reject(str(path), "unreadable", f"cannot list directory: {_os_detail(exc)}")
-        return
-    for name in names:
-        yield from _walk(path / name, ancestors | {key})
+        return path
+    if stat.S_ISDIR(info.st_mode):
+        return (info.st_dev, info.st_ino)
+    return Reject(str(path), "unreadable", f"not a regular file ({_file_kind(info.st_mode)})")
 
 
 def _file_kind(mode: int) -> str:
@@ -905,11 +906,16 @@ def read_zip(stream: BinaryIO, source: Source, ctx: _Context) -> Iterator[Record
             detail = f"{len(members)} members > limit {ctx.limits.max_members}"
             yield _reject(source, "archive_bomb", detail, None)
             return
-        for info in members:
-            if info.is_dir():
-                continue
+        files = [info for info in members if not info.is_dir()]
+        links = [info for info in files if stat.S_ISLNK(info.external_attr >> 16)]
+        ctx.tally.skipped["zip:symlink"] += len(links)
+        files = [info for info in files if info not in links]
+        for index, info in enumerate(files):
             stop = yield from _zip_member(archive, info, source, ctx)
-            if stop:
+            if stop:  # account for every member we will not read
+                detail = f"not read: archive passed its {ctx.budget.limit}-byte unpacked total"
+                for rest in files[index + 1 :]:
+                    yield _reject(source.member(rest.filename), "archive_bomb", detail, None)
                 return
 
 
@@ -934,7 +940,7 @@ def _zip_member(
             yield from _read_any(unpacked, member, ctx.deeper(guarded))
         except _Refused as exc:
             yield _reject(member, exc.reason, exc.detail, None)
-            return exc.reason == "archive_bomb"
+            return ctx.budget.used > ctx.budget.limit
         except (*_DAMAGE, NotImplementedError, RuntimeError, ValueError) as exc:
             yield _reject(member, "parse_error", f"damaged member: {exc}", None)
     return False
@@ -1138,7 +1144,8 @@ class _Inflater(io.RawIOBase):
             if not data:
                 return None
             out: bytes = self.decompressor.decompress(data, size)
-            self.pending = self.decompressor.unconsumed_tail
+            # at a member's end the rest is in `unused_data`; `unconsumed_tail` can be stale
+            self.pending = b"" if self.decompressor.eof else self.decompressor.unconsumed_tail
             return out
         data = self._input() if self.decompressor.needs_input else b""
         if not data and self.decompressor.needs_input:

@@ -31,7 +31,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 
 from cleaners.dedup.lsh import shared_key_pairs
 from cleaners.dedup.minhash import shingle_hashes
-from cleaners.dedup.normalize import normalize_words
+from cleaners.dedup.normalize import normalize
 from schemas import Article
 
 QUOTE_WORDS = 8
@@ -67,8 +67,11 @@ CANDIDATE_COSINE = 0.05
 the full cosine), so pairs are found with a blocked sparse product, not all n^2."""
 
 CANDIDATE_MAX_DF = 200
-"""Terms in more than max(200, 2% of the documents) are left out of candidate search
-(they are in every sports or politics story); the full cosine still counts them."""
+"""Terms in more than max(200, n/1000) documents are left out of candidate search (they
+are in every sports or politics story); the full cosine still counts them."""
+
+CANDIDATE_TERMS = 12
+"""Heaviest usable terms per document used in candidate search (see `story_candidates`)."""
 
 BOILERPLATE_MIN_DOCS = 2
 """A sentence (5+ words) found verbatim in 2+ documents is left out of TF-IDF: either
@@ -93,6 +96,7 @@ _ENTITY_RE = re.compile(
     r"\b(?:[A-Z][\w'’\-]*[a-z0-9][\w'’\-]*|[A-Z]{2,}s?)"
     r"(?:\s+(?:(?:of|the|de|von|van|al|bin|for)\s+)?(?:[A-Z][\w'’\-]*[a-z0-9][\w'’\-]*|[A-Z]{2,}s?))*"
 )
+_QUOTED_RE = re.compile(r'"([^"\n]{20,})"')
 _TERM_RE = re.compile(r"\b[^\W\d_]{2,}\b")
 _WORD_RE = re.compile(r"[0-9a-z\u0080-\U0010ffff]+")
 _NOT_ENTITY = frozenset(
@@ -116,6 +120,7 @@ class StoryConfig:
     out_of_window_threshold: float = OUT_OF_WINDOW_THRESHOLD
     candidate_cosine: float = CANDIDATE_COSINE
     candidate_max_df: int = CANDIDATE_MAX_DF
+    candidate_terms: int = CANDIDATE_TERMS
     quote_words: int = QUOTE_WORDS
     quote_max_docs: int = QUOTE_MAX_DOCS
     boilerplate_min_docs: int = BOILERPLATE_MIN_DOCS
@@ -179,10 +184,20 @@ def entities(text: str) -> frozenset[str]:
     return frozenset(out)
 
 
+def quoted_passages(text: str) -> str:
+    """The passages of `text` inside double quotes (straight or typographic), one per
+    line; a quote cut by a paragraph break ends there."""
+    return "\n".join(_QUOTED_RE.findall(normalize(text)))
+
+
 def quote_pairs(texts: Sequence[str], cfg: StoryConfig = DEFAULT_STORY_CONFIG) -> np.ndarray:
-    """Codes i*n + j of text pairs sharing a `quote_words`-word span (64-bit hashed)
-    that at most `quote_max_docs` texts contain."""
-    normed = [normalize_words(t) for t in texts]
+    """Codes i*n + j of text pairs that quote the same `quote_words`-word span.
+
+    Only text inside quotation marks counts (what people said travels verbatim between
+    rewrites; the narration does not), which also keeps the number of hashed spans at a
+    fraction of the corpus. Spans quoted by more than `quote_max_docs` texts are ignored.
+    """
+    normed = [quoted_passages(t) for t in texts]
     values, offsets = shingle_hashes(normed, cfg.quote_words, wide=True, short_texts=False)
     owners = np.repeat(np.arange(len(texts)), np.diff(offsets))
     return shared_key_pairs(values, owners, len(texts), cfg.quote_max_docs)
@@ -331,19 +346,21 @@ def same_story(
 
 
 def story_candidates(feats: StoryFeatures, cfg: StoryConfig = DEFAULT_STORY_CONFIG) -> np.ndarray:
-    """Pairs (i < j) worth scoring: a shared quotation, or cosine >= `candidate_cosine`
-    over terms in at most max(`candidate_max_df`, 2% of n) documents.
+    """Pairs (i < j) worth scoring: a shared quotation, or a partial cosine >=
+    `candidate_cosine` over each document's `candidate_terms` heaviest terms among those in
+    2 to max(`candidate_max_df`, n/1000) documents.
 
-    The sparse self-product runs in row blocks, so memory follows the number of
-    candidate pairs, not n^2.
+    That bounds the sparse self-product at candidate_terms * max_df entries per row (the
+    full product of 100k synthetic texts took 219 s and 6.6 GB); same-story pairs share
+    their heaviest (rarest) terms, names and places. It runs in row blocks.
     """
     x = feats.tfidf
     n = x.shape[0]
     if n < 2:
         return np.zeros((0, 2), dtype=np.int64)
     df = np.bincount(x.indices, minlength=x.shape[1])
-    rare = np.flatnonzero((df >= 2) & (df <= max(cfg.candidate_max_df, int(0.02 * n))))
-    xr = csr_matrix(x[:, rare])
+    usable = (df >= 2) & (df <= max(cfg.candidate_max_df, n // 1000))
+    xr = _top_terms(x, usable, cfg.candidate_terms)
     xt = csr_matrix(xr.T)
     codes = [feats.quote_pairs]
     for lo in range(0, n, _ROW_BLOCK):
@@ -353,6 +370,19 @@ def story_candidates(feats: StoryFeatures, cfg: StoryConfig = DEFAULT_STORY_CONF
         codes.append(row[keep] * n + sim.col[keep])
     arr = np.unique(np.concatenate(codes))
     return np.stack([arr // n, arr % n], axis=1)
+
+
+def _top_terms(x: csr_matrix, usable: np.ndarray, k: int) -> csr_matrix:
+    """`x` keeping, per row, the k largest entries among the `usable` columns."""
+    x = csr_matrix(x, copy=True)
+    x.data[~usable[x.indices]] = 0.0
+    row = np.repeat(np.arange(x.shape[0]), np.diff(x.indptr))
+    order = np.lexsort((-x.data, row))  # by row, heaviest first
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order)) - x.indptr[row[order]]
+    x.data[rank >= k] = 0.0
+    x.eliminate_zeros()
+    return x
 
 
 def story_labels(

@@ -160,3 +160,7 @@ def test_decode_and_sniff_never_raise(data: bytes, name: str) -> None:
 
 def test_jsonl_with_a_utf8_bom_is_still_jsonl() -> None:
     assert sniff_format(b'\xef\xbb\xbf{"url": "u", "text": "t"}\n', "dump") == "jsonl"
+
+
+def test_false_ascii_label_does_not_garble_utf8() -> None:
+    assert decode(FRENCH.encode(), declared="us-ascii") == (FRENCH, "utf-8")

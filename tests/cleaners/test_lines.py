@@ -15,10 +15,13 @@ def dump(*lines: str) -> str:
     return "\n\n".join(lines)
 
 
-def test_body_kept_chrome_removed() -> None:
+RULES = CleanOptions(use_model=False)
+
+
+def test_body_kept_chrome_removed_by_rules() -> None:
     text = dump("Home", "News", P1, P2, P3, "Recent Stories", "Storm hits town", "3 hours ago",
                 "© 2024 The Gazette")
-    cleaned = clean_text(text)
+    cleaned = clean_text(text, options=RULES)
     assert P1 in cleaned.text and P3 in cleaned.text
     reasons = {r.text: r.reason for r in cleaned.removed}
     assert reasons["Recent Stories"] == "recent_stories"
@@ -28,12 +31,22 @@ def test_body_kept_chrome_removed() -> None:
 
 
 def test_paragraphs_are_separated_by_blank_lines() -> None:
+    cleaned = clean_text(dump(P1, P2, P3), options=RULES)
+    assert cleaned.text.split("\n\n") == [P1, P2, P3]
+
+
+def test_model_keeps_input_that_is_already_clean() -> None:
     cleaned = clean_text(dump(P1, P2, P3))
     assert cleaned.text.split("\n\n") == [P1, P2, P3]
 
 
+def test_short_line_between_body_lines_is_body_by_rules() -> None:
+    cleaned = clean_text(dump(P1, "The vote", P2, P3), options=RULES)
+    assert "The vote" in cleaned.text.split("\n\n")
+
+
 def test_line_numbers_are_one_based_in_the_dump() -> None:
-    cleaned = clean_text("Menu\n" + dump(P1, P2, P3))
+    cleaned = clean_text("Menu\n" + dump(P1, P2, P3), options=RULES)
     assert cleaned.removed[0].line_no == 1
     assert cleaned.removed[0].text == "Menu"
 

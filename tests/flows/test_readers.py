@@ -701,3 +701,33 @@ def test_read_stream_reads_an_open_stream() -> None:
     [doc] = read_stream(stream, "upload.jsonl.gz")
     assert isinstance(doc, RawDocument)
     assert (doc.source_uri, doc.raw_text) == ("upload.jsonl.gz#L1", "streamed")
+
+
+@pytest.mark.parametrize("pack", ["gzip", "bz2"])
+def test_many_member_streams_cross_read_chunks_intact(tmp_path, pack: str) -> None:
+    """Regression: a member ending inside a read chunk must not corrupt the next one."""
+    module = __import__(pack)
+    pages = [
+        f"<html><p>page {i} " + "lorem ipsum " * (50 + i % 97) + "</p></html>" for i in range(400)
+    ]
+    records = [
+        warc_record("response", f"m{i}", http(page.encode()), f"http://m.com/{i}")
+        for i, page in enumerate(pages)
+    ]
+    data = b"".join(module.compress(r) for r in records)
+    assert len(data) > readers.CHUNK_BYTES
+    tally = Tally()
+    records_read = read_all(write(tmp_path / f"many.warc.{pack}", data), tally=tally)
+    assert rejects(records_read) == []
+    assert [d.raw_text for d in docs(records_read)] == pages
+
+
+def test_zip_total_budget_rejects_every_unread_member(tmp_path) -> None:
+    members = {f"m{i}.txt": f"member {i} ".encode() * 300 for i in range(8)}
+    limits = Limits(max_unpacked_bytes=10_000, max_ratio=10**6)
+    tally = Tally()
+    records = read_all(zip_file(tmp_path / "z.zip", members), limits=limits, tally=tally)
+    assert 0 < len(docs(records)) < 8
+    assert len(records) == 8
+    assert set(reasons(records)) == {"archive_bomb"}
+    assert_accounted(records, tally)
