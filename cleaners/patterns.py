@@ -104,8 +104,8 @@ PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
         r"^(?:powered by|designed by|developed by|hosted by)\b.{0,60}$",
     ),
     "metadata": _group(
-        r"^(?:by|written by|posted by|author|authors|reporting by|words by|story by)\s*:?\s*\S.{0,80}$",
-        r"^(?:published|updated|posted|last updated|modified|date)\s*:?\s*.{0,60}$",
+        r"^(?:by|written by|posted by|author|authors|reporting by|words by|story by)\b\s*:?\s*\S.{0,80}$",
+        r"^(?:published|updated|posted|last updated|modified|date)(?:\s*:.{0,60}|\s+(?:on\s+)?\w*\.?\s*\d.{0,50})$",
         r"^(?:\d+\s*min(?:ute)?s? read|reading time\s*:?.{0,20}|\d+\s*min(?:ute)?s?)$",
     ),
     "boilerplate": _group(

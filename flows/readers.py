@@ -908,8 +908,9 @@ def read_zip(stream: BinaryIO, source: Source, ctx: _Context) -> Iterator[Record
             return
         files = [info for info in members if not info.is_dir()]
         links = [info for info in files if stat.S_ISLNK(info.external_attr >> 16)]
-        ctx.tally.skipped["zip:symlink"] += len(links)
-        files = [info for info in files if info not in links]
+        if links:  # a link's "content" is its target path: never followed, not a page
+            ctx.tally.skipped["zip:symlink"] += len(links)
+            files = [info for info in files if info not in links]
         for index, info in enumerate(files):
             stop = yield from _zip_member(archive, info, source, ctx)
             if stop:  # account for every member we will not read

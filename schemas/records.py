@@ -186,8 +186,6 @@ class Batch:
     removed: list[tuple[str, Removed]] = field(default_factory=list)
     signatures: list[Signature] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
-    skipped: int = 0
-    """Units a reader passed over by design (e.g. WARC request records), counted only."""
 
 
 @dataclass(slots=True, frozen=True)

@@ -731,3 +731,23 @@ def test_zip_total_budget_rejects_every_unread_member(tmp_path) -> None:
     assert len(records) == 8
     assert set(reasons(records)) == {"archive_bomb"}
     assert_accounted(records, tally)
+
+
+def test_discover_survives_a_very_deep_tree(tmp_path) -> None:
+    deep = tmp_path.joinpath(*["d"] * 1200)
+    write(deep / "x.txt", "deep")
+    files, bad = discover([tmp_path])
+    assert (files, bad) == ([deep / "x.txt"], [])
+
+
+def test_zip_symlink_members_are_skipped_and_counted(tmp_path) -> None:
+    path = tmp_path / "links.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        link = zipfile.ZipInfo("passwd")
+        link.external_attr = 0o120777 << 16  # S_IFLNK
+        archive.writestr(link, "../../../etc/passwd")
+        archive.writestr("ok.txt", "fine")
+    tally = Tally()
+    records = read_all(path, tally=tally)
+    assert [d.raw_text for d in docs(records)] == ["fine"]
+    assert tally.skipped == {"zip:symlink": 1}
