@@ -10,7 +10,8 @@ articleBody texts of the extraction benchmark (~100k real words) writes ~3 KB ba
 stories; 40% of the corpus are bases, the rest syndicated copies of a random base
 (other-site chrome around it, a trimmed copy keeping 60-90% of its paragraphs, or an
 edited copy with ~3% of words replaced and a new headline). Each (engine, size) runs in
-its own subprocess pinned to one core, so peak RSS is that engine's alone.
+its own subprocess pinned to one core, so peak RSS is that engine's alone ("texts MB" is
+the process's RSS after generating the corpus, before the engine runs).
 
 End to end means texts in, near-duplicate clusters out:
 - ours: `signatures` in batches of 2,000 texts, then `lsh_candidates` over all,
@@ -302,14 +303,15 @@ def main() -> None:
     results: dict[tuple[int, str], dict] = {}
     print(
         f"{'n':>9} {'engine':>10} {'docs/s':>9} {'sign s':>8} {'clust s':>8} "
-        f"{'total s':>8} {'cands':>9} {'clusters':>9} {'peak MB':>8}"
+        f"{'total s':>8} {'cands':>9} {'clusters':>9} {'peak MB':>8} {'texts MB':>8}"
     )
     for r in runs(sizes, args.engines.split(","), args):
         results[(r["n"], r["engine"])] = r
         print(
             f"{r['n']:>9} {r['engine']:>10} {r['docs_per_s']:>9.0f} {r['signature_s']:>8.1f} "
             f"{r['cluster_s']:>8.1f} {r['total_s']:>8.1f} {r['candidates']:>9} "
-            f"{r['near_clusters']:>9} {r['peak_rss_mb']:>8.0f}",
+            f"{r['near_clusters']:>9} {r['peak_rss_mb']:>8.0f} "
+            f"{r.get('rss_before_mb', 0):>8.0f}",
             flush=True,
         )
         if "cluster_documents_s" in r:

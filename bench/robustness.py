@@ -15,9 +15,11 @@ Exit status 0 when the accounting adds up, 1 when a unit is lost.
 from __future__ import annotations
 
 import argparse
+import bz2
 import gzip
 import io
 import json
+import lzma
 import os
 import random
 import sys
@@ -249,6 +251,15 @@ def add_containers(corpus: Corpus, rng: random.Random, pool: list[str]) -> None:
             corpus.add(f"good/warc/{i:03d}.warc.gz", packed, "container")
         else:
             corpus.add(f"good/warc/{i:03d}.warc", b"".join(records), "container")
+    for i in range(4):
+        page = html_page(f"Packed {i}", article(rng, pool)).encode()
+        text = "\n".join(article(rng, pool)).encode()
+        corpus.add(f"good/packed/{i:03d}.html.bz2", bz2.compress(page), "document")
+        corpus.add(f"good/packed/{i:03d}.txt.xz", lzma.compress(text), "document")
+        inner = zip_bytes({"feed.jsonl": jsonl_bytes(rng, pool, 3), "p.html": page})
+        corpus.add(f"good/nested/{i:03d}.tar.gz", tar_gz_bytes({"inner.zip": inner}), "container")
+        bom = b"\xef\xbb\xbf" + jsonl_bytes(rng, list(RUSSIAN), 3)
+        corpus.add(f"good/jsonl/bom-{i:03d}.jsonl", bom, "container")
     for i in range(10):
         members = {
             f"pages/{j}.html": html_page(f"Z{i}-{j}", article(rng, pool)).encode() for j in range(4)

@@ -20,28 +20,26 @@ import json
 import re
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.extraction_quality import DEFAULT_DATA, Page, evaluate, load_pages  # noqa: E402
-from cleaners.features import (  # noqa: E402
+from bench.extraction_quality import DEFAULT_DATA, Page, evaluate, load_pages
+from cleaners.features import (
     FEATURE_NAMES,
     STACK_FEATURES,
     LineStats,
     features,
-    line_stats,
     stack_features,
 )
-from cleaners.language import detect_language, stoplist  # noqa: E402
-from cleaners.lines import FALLBACK_LANGUAGE, split_lines  # noqa: E402
-from cleaners.html import extract  # noqa: E402
-from cleaners.model import MODEL_FILES, LineModel, model_from_dict, model_override  # noqa: E402
-from cleaners.options import DEFAULT_OPTIONS, PATTERN_MAX_WORDS  # noqa: E402
+from cleaners.html import extract
+from cleaners.lines import split_lines, tabulate
+from cleaners.model import MODEL_FILES, model_from_dict, model_override
+from cleaners.options import DEFAULT_OPTIONS
 
 _TOKEN = re.compile(r"\w+")
 MODEL_DIR = Path(__file__).resolve().parents[1] / "cleaners" / "models"
@@ -51,10 +49,10 @@ BODY_SHARE = 0.5
 """Share of a line's 4-grams found in the truth that makes it body."""
 
 PARAMS = {
-    "max_iter": 80,
+    "max_iter": 50,
     "max_leaf_nodes": 12,
     "max_depth": 5,
-    "learning_rate": 0.1,
+    "learning_rate": 0.15,
     "min_samples_leaf": 20,
     "l2_regularization": 1.0,
     "early_stopping": False,
@@ -72,7 +70,9 @@ INNER_FOLDS = 3
 def label_lines(stats: Sequence[LineStats], truth: str) -> np.ndarray:
     """1 for body lines, 0 otherwise, by alignment with the ground truth (see module doc)."""
     tokens = _TOKEN.findall(truth)
-    grams = {n: {tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)} for n in (1, 2, 3, 4)}
+    grams = {
+        n: {tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)} for n in (1, 2, 3, 4)
+    }
     labels = np.zeros(len(stats), dtype=np.int64)
     short: list[int] = []
     long_idx: list[int] = []
@@ -93,15 +93,16 @@ def label_lines(stats: Sequence[LineStats], truth: str) -> np.ndarray:
 
 
 def page_lines(page: Page, kind: str) -> tuple[list[str], str | None]:
-    """The lines the cleaner of `kind` classifies, and the language it would use."""
+    """The lines the cleaner of `kind` classifies, and the language it is told (None: detect)."""
     if kind == "text":
-        return split_lines(page.text), detect_language(page.text)
+        return split_lines(page.text), None
     doc, lines, _ = extract(page.html, page.url, DEFAULT_OPTIONS)
-    text = "\n".join(lines)
-    return lines, (getattr(doc, "language", None) if doc else None) or detect_language(text)
+    return lines, (getattr(doc, "language", None) if doc else None)
 
 
-def page_matrices(page: Page, kind: str = "text") -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+def page_matrices(
+    page: Page, kind: str = "text"
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """The page's matrices: as the cleaner sees it, then augmented variants.
 
     The variant is the bare article (truth paragraphs, no chrome): real dumps always end
@@ -109,20 +110,22 @@ def page_matrices(page: Page, kind: str = "text") -> list[tuple[np.ndarray, np.n
     already-clean input.
     """
     lines, language = page_lines(page, kind)
+    real, language = lines_matrix(lines, language, page.truth)
     bare = [line for para in page.truth.split("\n") if para.strip() for line in (para, "")]
-    return [lines_matrix(lines, language, page.truth), lines_matrix(bare, language, page.truth)]
+    return [real, lines_matrix(bare, language, page.truth)[0]]
 
 
 def lines_matrix(
     lines: Sequence[str], language: str | None, truth: str
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(features, labels, weights) for the non-blank lines of one page."""
-    stops = stoplist(language or FALLBACK_LANGUAGE) or stoplist(FALLBACK_LANGUAGE)
-    stats = [line_stats(line, stops, PATTERN_MAX_WORDS) for line in lines if line.strip()]
+) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], str | None]:
+    """((features, labels, weights), language) for the non-blank lines, exactly as the cleaner
+    tabulates them."""
+    table = tabulate(lines, DEFAULT_OPTIONS, language)
+    stats = table.stats
     x = features(stats)
     y = label_lines(stats, truth)
     w = np.array([1.0 + np.log1p(s.words) for s in stats])
-    return x, y, w
+    return (x, y, w), table.language
 
 
 def page_rows(
@@ -132,13 +135,22 @@ def page_rows(
     return [m for i in pages for m in mats[i] if len(m[1])]
 
 
-def fit_stage(rows: Sequence[tuple[np.ndarray, ...]], extra: Sequence[np.ndarray] | None = None) -> object:
+def fit_stage(
+    rows: Sequence[tuple[np.ndarray, ...]], extra: Sequence[np.ndarray] | None = None
+) -> object:
     """Fit one boosted-tree stage on stacked rows (plus per-row extra columns)."""
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    xs = [r[0] if extra is None else np.hstack([r[0], e]) for r, e in zip(rows, extra or [None] * len(rows), strict=True)]
+    xs = [
+        r[0] if extra is None else np.hstack([r[0], e])
+        for r, e in zip(rows, extra or [None] * len(rows), strict=True)
+    ]
     clf = HistGradientBoostingClassifier(**PARAMS)
-    clf.fit(np.concatenate(xs), np.concatenate([r[1] for r in rows]), sample_weight=np.concatenate([r[2] for r in rows]))
+    clf.fit(
+        np.concatenate(xs),
+        np.concatenate([r[1] for r in rows]),
+        sample_weight=np.concatenate([r[2] for r in rows]),
+    )
     return clf
 
 
@@ -150,13 +162,20 @@ def export_stage(clf: object, names: Sequence[str]) -> dict[str, object]:
         nodes = predictor.nodes
         leaf = nodes["is_leaf"].astype(bool)
         depth = max(depth, int(nodes["depth"].max()))
-        trees.append({
-            "feature": [0 if lf else int(f) for f, lf in zip(nodes["feature_idx"], leaf, strict=True)],
-            "threshold": [float(t) for t in nodes["num_threshold"]],
-            "left": [-1 if lf else int(v) for v, lf in zip(nodes["left"], leaf, strict=True)],
-            "right": [-1 if lf else int(v) for v, lf in zip(nodes["right"], leaf, strict=True)],
-            "value": [round(float(v), 7) if lf else 0.0 for v, lf in zip(nodes["value"], leaf, strict=True)],
-        })
+        trees.append(
+            {
+                "feature": [
+                    0 if lf else int(f) for f, lf in zip(nodes["feature_idx"], leaf, strict=True)
+                ],
+                "threshold": [float(t) for t in nodes["num_threshold"]],
+                "left": [-1 if lf else int(v) for v, lf in zip(nodes["left"], leaf, strict=True)],
+                "right": [-1 if lf else int(v) for v, lf in zip(nodes["right"], leaf, strict=True)],
+                "value": [
+                    round(float(v), 7) if lf else 0.0
+                    for v, lf in zip(nodes["value"], leaf, strict=True)
+                ],
+            }
+        )
     return {
         "feature_names": list(names),
         "init": float(np.ravel(clf._baseline_prediction)[0]),  # type: ignore[attr-defined]
@@ -165,12 +184,16 @@ def export_stage(clf: object, names: Sequence[str]) -> dict[str, object]:
     }
 
 
-def fit_line_model(rows: Sequence[tuple[np.ndarray, ...]], meta: dict[str, object]) -> dict[str, object]:
+def fit_line_model(
+    rows: Sequence[tuple[np.ndarray, ...]], meta: dict[str, object]
+) -> dict[str, object]:
     """Two stages: stage 2 learns from out-of-fold stage-1 scores of the neighbours."""
     clf = fit_stage(rows)
     stage1 = export_stage(clf, FEATURE_NAMES)
     xs = np.concatenate([r[0] for r in rows])
-    gap = np.abs(model_from_dict({"stages": [stage1]}).predict_proba(xs) - clf.predict_proba(xs)[:, 1])  # type: ignore[attr-defined]
+    gap = np.abs(
+        model_from_dict({"stages": [stage1]}).predict_proba(xs) - clf.predict_proba(xs)[:, 1]
+    )  # type: ignore[attr-defined]
     if gap.max() > 1e-5:
         raise AssertionError(f"exported trees disagree with scikit-learn by {gap.max():.2e}")
     oof: list[np.ndarray] = [np.zeros(0)] * len(rows)
@@ -211,7 +234,10 @@ def cross_validate(
     preds_h: list[str] = [""] * len(pages)
     jobs = [
         (
-            {kind: page_rows(mats[kind], [i for i in range(len(pages)) if fold_of[i] != k]) for kind in KINDS},
+            {
+                kind: page_rows(mats[kind], [i for i in range(len(pages)) if fold_of[i] != k])
+                for kind in KINDS
+            },
             [pages[i] for i in np.flatnonzero(fold_of == k)],
         )
         for k in range(folds)
@@ -224,7 +250,14 @@ def cross_validate(
     trues = [p.truth for p in pages]
     st, sh = evaluate(preds_t, trues), evaluate(preds_h, trues)
     if out is not None:
-        out.write_text(json.dumps({p.id: {"text": t, "html": h} for p, t, h in zip(pages, preds_t, preds_h, strict=True)}))
+        out.write_text(
+            json.dumps(
+                {
+                    p.id: {"text": t, "html": h}
+                    for p, t, h in zip(pages, preds_t, preds_h, strict=True)
+                }
+            )
+        )
     return {
         "folds": folds,
         "precision_text": round(st.precision, 4),
@@ -239,12 +272,16 @@ def cross_validate(
 def main(argv: Sequence[str] | None = None) -> int:
     import sklearn
 
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--no-cv", action="store_true")
     ap.add_argument("--no-write", action="store_true")
-    ap.add_argument("--cv-out", type=Path, default=None, help="write held-out predictions (JSON) here")
+    ap.add_argument(
+        "--cv-out", type=Path, default=None, help="write held-out predictions (JSON) here"
+    )
     args = ap.parse_args(argv)
     start = time.perf_counter()
     pages = load_pages(args.data)
@@ -255,9 +292,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{kind}: {len(pages)} pages, {n_lines} lines, {n_body} labelled body")
     cv = {} if args.no_cv else cross_validate(pages, mats, args.folds, args.cv_out)
     if cv:
-        print(f"cross-validated ({cv['folds']}-fold by page): clean_text P {cv['precision_text']:.3f} "
-              f"R {cv['recall_text']:.3f} F1 {cv['f1_text']:.3f}; clean_html P {cv['precision_html']:.3f} "
-              f"R {cv['recall_html']:.3f} F1 {cv['f1_html']:.3f}")
+        print(
+            f"cross-validated ({cv['folds']}-fold by page): clean_text P {cv['precision_text']:.3f} "  # noqa: E501
+            f"R {cv['recall_text']:.3f} F1 {cv['f1_text']:.3f}; clean_html P {cv['precision_html']:.3f} "  # noqa: E501
+            f"R {cv['recall_html']:.3f} F1 {cv['f1_html']:.3f}"
+        )
     for kind in KINDS:
         meta = {
             "kind": kind,

@@ -16,10 +16,18 @@ Decoding order (first that applies wins):
 5. strict UTF-8 (cheap, and almost never a false positive on non-UTF-8 text);
 6. charset-normalizer detection, preferring common web encodings among the
    near-equally-plausible candidates (it otherwise calls short French `cp775`);
-7. otherwise a `Failure('undecodable')`.
+7. otherwise a `Failure('undecodable')`, also when the best guess decodes to more than
+   `MAX_DECODED_JUNK_SHARE` replacement/control characters.
 
 A wrong declaration that still decodes (say `latin-1` on UTF-8 bytes) is obeyed, as a
-browser would; one that fails is skipped.
+browser would; one that fails is skipped. Encodings are reported as Python codec names
+(`utf-8`, `cp1251`, `shift_jis`, `utf-16-le`, ...).
+
+`sniff_format` looks at content first (magic bytes, NUL/control bytes, a JSON object on
+the first line, markup at the start) and uses the file extension only to break an
+html/text tie. `check_nesting` is the readers' cheap guard against absurdly nested
+markup (`<div>` x 100,000): a linear tag count, no parser, reported as `parse_error`;
+the HTML cleaner keeps its own guard.
 """
 
 from __future__ import annotations
@@ -190,7 +198,7 @@ def sniff_format(data: bytes, name: str = "") -> str:
     """
     head = data[:SNIFF_BYTES]
     if not head.strip():
-        return "empty" if not head else _sniff_blank(data)
+        return "empty" if not head else _sniff_blank(data, name)
     container = _sniff_container(head)
     if container:
         return container
@@ -269,9 +277,9 @@ def check_nesting(text: str, *, max_depth: int = MAX_TAG_DEPTH) -> Failure | Non
     return None
 
 
-def _sniff_blank(data: bytes) -> str:
+def _sniff_blank(data: bytes, name: str) -> str:
     """Whitespace-only head: empty if the whole blob is whitespace, else look further."""
-    return "empty" if not data.strip() else sniff_format(data.lstrip(), "")
+    return "empty" if not data.strip() else sniff_format(data.lstrip(), name)
 
 
 def _sniff_container(head: bytes) -> str | None:

@@ -14,10 +14,11 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import numpy as np
 
+from cleaners.language import FALLBACK_LANGUAGE, stoplist
 from cleaners.patterns import HEADER_MAX_WORDS, PATTERNS, match_line
 
 _WORD = re.compile(r"\w+")
@@ -60,13 +61,22 @@ CONTEXT_FEATURES: tuple[str, ...] = (
     "rel_pos_longest",
     "chars_share_above",
     "is_prose",
+    "title_overlap",
+    "after_headline",
+    "headline_seen",
 )
 """Features that depend on where the line sits among the others."""
 
 NEIGHBOUR_OFFSETS: tuple[int, ...] = (-2, -1, 1, 2)
 """Neighbours (among non-blank lines) whose line features are copied in."""
 
-NEIGHBOUR_KEYS: tuple[str, ...] = ("log_words", "stop_density", "sentence_end", "cap_share", "section_header")
+NEIGHBOUR_KEYS: tuple[str, ...] = (
+    "log_words",
+    "stop_density",
+    "sentence_end",
+    "cap_share",
+    "section_header",
+)
 """The line features copied from each neighbour."""
 
 FEATURE_NAMES: tuple[str, ...] = (
@@ -77,7 +87,8 @@ FEATURE_NAMES: tuple[str, ...] = (
 """Column names of the matrix `features` returns; the model file records them and must match."""
 
 PROSE_WORDS = 12
-"""A line of this many words with stopwords and a sentence end is 'prose' for the context features."""
+"""A line of this many words with stopwords and a sentence end is 'prose' for the context
+features."""
 
 PROSE_STOP_DENSITY = 0.2
 """Stopword share a prose line needs (lower than the keep rule: context, not a verdict)."""
@@ -85,11 +96,18 @@ PROSE_STOP_DENSITY = 0.2
 HEADER_FAR = 50
 """Distance (in lines) reported when no section header is above a line."""
 
+HEADLINE_OVERLAP = 0.8
+"""Share of a line's words found in the dump's first line (the page <title>) that makes it the
+headline."""
+
+HEADLINE_MAX_WORDS = 40
+"""Longer lines are never the headline."""
+
 TABLE_SIZE = 0x3000
 """Code points below this get exact character classes; above (CJK etc.) count as letters."""
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, frozen=True)
 class LineStats:
     """Cheap facts about one non-blank line, computed once and reused."""
 
@@ -99,6 +117,7 @@ class LineStats:
     sentence_end: bool
     reason: str | None
     header: str | None
+    tokens: list[str]
 
 
 def tokens(text: str) -> list[str]:
@@ -137,6 +156,22 @@ def line_stats(
         sentence_end=norm.rstrip(_CLOSERS)[-1:] in _TERMINALS if norm else False,
         reason=reason,
         header=header,
+        tokens=words,
+    )
+
+
+STATS_CACHE_SIZE = 1 << 16
+"""Chrome lines recur across a site's pages (menus, footers), so their stats are memoised per
+(line, language); bounded so memory stays small."""
+
+
+@lru_cache(maxsize=STATS_CACHE_SIZE)
+def cached_line_stats(text: str, language: str | None, pattern_max_words: int) -> LineStats:
+    """`line_stats` with the stoplist of `language`, memoised (stats are immutable)."""
+    return line_stats(
+        text,
+        stoplist(language or FALLBACK_LANGUAGE) or stoplist(FALLBACK_LANGUAGE),
+        pattern_max_words,
     )
 
 
@@ -196,7 +231,8 @@ def _line_matrix(stats: Sequence[LineStats]) -> np.ndarray:
 
     def per_line(mask: np.ndarray) -> np.ndarray:
         cs = np.concatenate([[0], np.cumsum(mask, dtype=np.int64)])
-        return (cs[ends] - cs[starts]).astype(np.float64)
+        out: np.ndarray = (cs[ends] - cs[starts]).astype(np.float64)
+        return out
 
     words = np.fromiter((s.words for s in stats), dtype=np.float64, count=n)
     nw = np.maximum(words, 1.0)
@@ -212,23 +248,51 @@ def _line_matrix(stats: Sequence[LineStats]) -> np.ndarray:
     for i, s in enumerate(stats):
         if s.reason is not None:
             onehot[i, reason_idx[s.reason]] = 1.0
-    base = np.column_stack([
-        np.log1p(words),
-        np.log1p(lengths),
-        np.fromiter((s.stop_density for s in stats), dtype=np.float64, count=n),
-        per_line(word_start & upper) / np.maximum(per_line(word_start), 1.0),
-        (letters > 3) & (uppers > 0.8 * letters),
-        np.fromiter((s.sentence_end for s in stats), dtype=np.float64, count=n),
-        per_line(inner),
-        per_line((flags & 64) > 0) / nw,
-        per_line((flags & 4) > 0) / chars,
-        per_line((flags & 128) > 0) / nw,
-        per_line(wordc) / nw,
-        ((first & 256) > 0) | ((last & 256) > 0),
-        np.fromiter((counts[k] > 1 for k in keys), dtype=np.float64, count=n),
-        np.fromiter((s.header is not None for s in stats), dtype=np.float64, count=n),
-    ]).astype(np.float64)
+    base = np.column_stack(
+        [
+            np.log1p(words),
+            np.log1p(lengths),
+            np.fromiter((s.stop_density for s in stats), dtype=np.float64, count=n),
+            per_line(word_start & upper) / np.maximum(per_line(word_start), 1.0),
+            (letters > 3) & (uppers > 0.8 * letters),
+            np.fromiter((s.sentence_end for s in stats), dtype=np.float64, count=n),
+            per_line(inner),
+            per_line((flags & 64) > 0) / nw,
+            per_line((flags & 4) > 0) / chars,
+            per_line((flags & 128) > 0) / nw,
+            per_line(wordc) / nw,
+            ((first & 256) > 0) | ((last & 256) > 0),
+            np.fromiter((counts[k] > 1 for k in keys), dtype=np.float64, count=n),
+            np.fromiter((s.header is not None for s in stats), dtype=np.float64, count=n),
+        ]
+    ).astype(np.float64)
     return np.hstack([base, onehot])
+
+
+def _headline_features(stats: Sequence[LineStats]) -> np.ndarray:
+    """Overlap with the first line (the <title> in browser dumps) and distance after the
+    last headline-like line above: the article body starts right after its headline."""
+    n = len(stats)
+    out = np.zeros((n, 3))
+    title = set(stats[0].tokens)
+    if len(title) < 3:
+        out[:, 1] = math.log1p(HEADER_FAR)
+        return out
+    last = -1
+    for i in range(1, n):
+        s = stats[i]
+        if 2 <= s.words <= HEADLINE_MAX_WORDS:
+            words = set(s.tokens)
+            overlap = len(words & title) / len(words)
+            out[i, 0] = overlap
+            if overlap >= HEADLINE_OVERLAP and len(words) >= 0.5 * len(title) - 1:
+                out[i, 1] = 0.0
+                out[i, 2] = float(last >= 0)
+                last = i
+                continue
+        out[i, 1] = math.log1p(min(HEADER_FAR, i - last)) if last >= 0 else math.log1p(HEADER_FAR)
+        out[i, 2] = float(last >= 0)
+    return out
 
 
 def features(stats: Sequence[LineStats]) -> np.ndarray:
@@ -265,6 +329,7 @@ def features(stats: Sequence[LineStats]) -> np.ndarray:
     ctx[:, 5] = np.minimum(HEADER_FAR, idx - last_header)
     ctx[:, 9] = (cum - chars) / total
     ctx[:, 10] = prose
+    ctx[:, 11:14] = _headline_features(stats)
     cols = [LINE_FEATURES.index(k) for k in NEIGHBOUR_KEYS]
     src = base[:, cols]
     neigh = []

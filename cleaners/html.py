@@ -32,7 +32,22 @@ _COMMON_TAG = re.compile(
 )
 _TAG = re.compile(r"<(/?)([a-zA-Z][\w:-]*)([^<>]*?)(/?)>")
 _VOID = frozenset(
-    "area base br col embed hr img input link meta param source track wbr".split()
+    [
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "param",
+        "source",
+        "track",
+        "wbr",
+    ]
 )
 
 PRUNE_XPATH = (
@@ -40,7 +55,7 @@ PRUNE_XPATH = (
     "|//*[@role='navigation' or @role='complementary' or @role='contentinfo']"
     "|//*[contains(@class,'related') or contains(@id,'related')]"
     "|//*[contains(@class,'newsletter') or contains(@class,'share-') or contains(@class,'social')]"
-    "|//*[contains(@class,'recommend') or contains(@class,'most-popular') or contains(@class,'trending')]"
+    "|//*[contains(@class,'recommend') or contains(@class,'most-popular') or contains(@class,'trending')]"  # noqa: E501
 )
 """Blocks dropped before extraction: page chrome trafilatura sometimes lets through."""
 
@@ -147,8 +162,13 @@ def clean_html(
     doc, lines, notes = extract(html, url, options)
     language = options.language or (getattr(doc, "language", None) if doc else None)
     labels, _head, more, language = label_dump(
-        lines, options, language=language, template_lines=template_lines, url=url,
-        find_metadata=False, kind="html",
+        lines,
+        options,
+        language=language,
+        template_lines=template_lines,
+        url=url,
+        find_metadata=False,
+        kind="html",
     )
     notes.extend(more)
     body, removed = assemble(labels)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib.util
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
 
@@ -36,6 +36,9 @@ STOPLIST_TO_ISO: dict[str, str] = {
     "Yoruba": "yo",
 }  # fmt: skip
 """jusText stoplist name -> ISO 639-1 (639-3 where no 639-1 code exists); others are skipped."""
+
+FALLBACK_LANGUAGE = "en"
+"""Stoplist used when the language cannot be detected (most scraped news is English)."""
 
 MIN_HITS = 5
 """Fewer stopword hits than this is too little evidence to name a language."""
@@ -112,7 +115,9 @@ def language_of_counts(counts: Mapping[str, int]) -> str | None:
         return None
     index = _index()
     hits: dict[str, int] = {}
-    common = counts.most_common(COMMON_WORDS) if isinstance(counts, Counter) else counts.items()
+    common: Iterable[tuple[str, int]] = counts.items()
+    if isinstance(counts, Counter) and len(counts) > 2 * COMMON_WORDS:
+        common = counts.most_common(COMMON_WORDS)
     for word, count in common:
         for iso in index.get(word, ()):
             hits[iso] = hits.get(iso, 0) + count

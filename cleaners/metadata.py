@@ -20,7 +20,7 @@ _MONTHS = {
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8,
     "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12,
 }  # fmt: skip
-_MONTH = r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+_MONTH = r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"  # noqa: E501
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
 _YEAR = r"(?P<year>(?:19|20)\d\d)"
 _TIME = r"(?:[\s,|at-]+(?P<hh>[0-2]?\d):(?P<mm>[0-5]\d)(?::[0-5]\d)?\s*(?P<ampm>[ap]\.?m\.?)?)?"
@@ -47,15 +47,23 @@ _BYLINE_LEAD = re.compile(
     r"\s*:?\s+(?P<name>.+)$",
     re.IGNORECASE,
 )
-_NAME = re.compile(r"^(?:[A-Z][\w'’.-]*\.?|de|van|von|der|da|al|bin|and|&)(?:\s+(?:[A-Z][\w'’.-]*\.?|de|van|von|der|da|al|bin|and|&)){0,5}$")
+_NAME = re.compile(
+    r"^(?:[A-Z][\w'’.-]*\.?|de|van|von|der|da|al|bin|and|&)(?:\s+(?:[A-Z][\w'’.-]*\.?|de|van|von|der|da|al|bin|and|&)){0,5}$"
+)
 _BEFORE_PUBLISHED = re.compile(r"^(?P<name>.+?)\s+(?:published|posted|updated)\b", re.IGNORECASE)
 _SITE_SUFFIX = re.compile(r"\s+[-|–—:•·]\s+(?P<site>[^-|–—:•·]{2,40})$")
-_DOMAIN = re.compile(r"\b(?P<domain>[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|net|co\.uk|ru|ua|pk|in|news|info|de|fr|uk|us|eu))\b", re.IGNORECASE)
+_DOMAIN = re.compile(
+    r"\b(?P<domain>[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|net|co\.uk|ru|ua|pk|in|news|info|de|fr|uk|us|eu))\b",
+    re.IGNORECASE,
+)
 
 _DIGIT = re.compile(r"\d")
 
 DATELINE_MAX_WORDS = 4
 """A line with a date and at most this many other words is a dateline, not a sentence."""
+
+TAIL_SCAN_LINES = 6
+"""Lines after the body's last line that may hold a byline."""
 
 BYLINE_MAX_WORDS = 8
 """A name line longer than this is prose that mentions a person."""
@@ -80,7 +88,12 @@ def parse_date(text: str) -> tuple[str | None, re.Match[str] | None]:
         if not m:
             continue
         groups = m.groupdict()
-        month = int(groups["mnum"]) if groups.get("mnum") else _MONTHS.get(groups["mon"][:4].lower().rstrip("."), 0) or _MONTHS.get(groups["mon"][:3].lower(), 0)
+        month = (
+            int(groups["mnum"])
+            if groups.get("mnum")
+            else _MONTHS.get(groups["mon"][:4].lower().rstrip("."), 0)
+            or _MONTHS.get(groups["mon"][:3].lower(), 0)
+        )
         day, year = int(groups["day"]), int(groups["year"])
         if not (1 <= month <= 12 and 1 <= day <= 31):
             continue
@@ -112,14 +125,17 @@ def dateline(line: str) -> str | None:
 
 
 def byline(line: str) -> tuple[str | None, str | None]:
-    """(author, ISO date) if the line is a byline ('By X', 'X Published June 8, 2023'), else (None, None)."""
+    """(author, ISO date) if the line is a byline ('By X', 'X Published June 8, 2023'), else
+    (None, None)."""
     text = " ".join(line.split())
     if not text or len(text.split()) > 20:
         return None, None
     iso, _ = parse_date(text)
     m = _BYLINE_LEAD.match(text)
     if m:
-        name = re.split(r"\s*(?:[|,;•·]|\bpublished\b|\bupdated\b|\bon\b)\s*", m["name"], maxsplit=1, flags=re.I)[0]
+        name = re.split(
+            r"\s*(?:[|,;•·]|\bpublished\b|\bupdated\b|\bon\b)\s*", m["name"], maxsplit=1, flags=re.I
+        )[0]
         name = name.strip(" .:")
         if name and len(name.split()) <= BYLINE_MAX_WORDS and not parse_date(name)[0]:
             return name, iso
@@ -158,14 +174,31 @@ def _title_shaped(line: str) -> bool:
     return 3 <= len(words) <= TITLE_MAX_WORDS and not line.rstrip().endswith((":",))
 
 
-def find_head(lines: Sequence[str], body_start: int, url: str | None = None) -> HeadInfo:
-    """Find title, byline, dateline and site among the lines before the body starts.
+def _better_date(old: str | None, new: str | None) -> str | None:
+    """Keep the first date found, but take a later one that adds a time to the same day."""
+    if old is None or (new is not None and len(new) > len(old) and new.startswith(old)):
+        return new
+    return old
+
+
+def find_head(
+    lines: Sequence[str],
+    body_start: int,
+    url: str | None = None,
+    *,
+    body_end: int | None = None,
+    exclude: frozenset[int] = frozenset(),
+) -> HeadInfo:
+    """Find title, byline, dateline and site around the body.
 
     Args:
         lines: every line of the dump (blank ones included).
         body_start: index of the first body line; the head is what comes before it,
             plus a few lines after (bylines sometimes follow the first paragraph).
         url: the page URL when known, for `site`.
+        body_end: index of the last body line; bylines right after it count too
+            ("Author's name Marina Lebedeva" under the article).
+        exclude: indexes of lines already matched by a boilerplate pattern (never a title).
     """
     author: str | None = None
     published: str | None = None
@@ -176,19 +209,22 @@ def find_head(lines: Sequence[str], body_start: int, url: str | None = None) -> 
         set(range(min(head_end, HEAD_SCAN_LINES)))
         | set(range(max(0, body_start - HEAD_SCAN_LINES // 2), head_end))
     )
-    for i in scan:
+    tail = (
+        range(body_end + 1, min(len(lines), body_end + TAIL_SCAN_LINES)) if body_end else range(0)
+    )
+    for i in [*scan, *tail]:
         line = lines[i]
         if not line.strip() or not (_DIGIT.search(line) or _BYLINE_LEAD.match(line.strip())):
             continue  # bylines and datelines need a date or a "By"-like lead
         name, iso = byline(line)
         if name:
             author = author or name
-            published = published or iso
+            published = _better_date(published, iso)
             meta.add(i)
             continue
         iso = dateline(line)
         if iso:
-            published = published or iso
+            published = _better_date(published, iso)
             meta.add(i)
             if site is None:
                 m = _DOMAIN.search(line)
@@ -198,8 +234,9 @@ def find_head(lines: Sequence[str], body_start: int, url: str | None = None) -> 
     # title-shaped line before the first byline/dateline/body line.
     keys: dict[str, list[int]] = {}
     candidates: list[int] = []
+    first_line = next((i for i, line in enumerate(lines) if line.strip()), -1)
     for i in scan:
-        if i >= body_start or i in meta or not _title_shaped(lines[i]):
+        if i >= body_start or i in meta or i in exclude or not _title_shaped(lines[i]):
             continue
         bare, _ = split_site_suffix(lines[i].strip())
         keys.setdefault(line_key(bare), []).append(i)
@@ -214,15 +251,24 @@ def find_head(lines: Sequence[str], body_start: int, url: str | None = None) -> 
         title_idx = [before[-1]]
     title = None
     if title_idx:
-        raw = " ".join(lines[title_idx[0]].split())
-        title, suffix = split_site_suffix(raw)
-        if site is None and suffix:
-            site = suffix
-        key = line_key(title)
+        # Prefer a headline line over the page's <title> line (the dump's first line),
+        # whose " - Site" suffix is stripped; a headline keeps its dash ("X – Y").
+        chosen = next((i for i in title_idx if i != first_line), title_idx[0])
+        title = " ".join(lines[chosen].split())
+        if chosen == first_line:
+            title, suffix = split_site_suffix(title)
+            if site is None and suffix:
+                site = suffix
+        keys_of_title = {line_key(title), line_key(split_site_suffix(title)[0])}
         # Every head line that is the title (with or without a site suffix) is a duplicate.
         title_idx = [
-            i for i in scan
-            if lines[i].strip() and line_key(split_site_suffix(" ".join(lines[i].split()))[0]) == key
+            i
+            for i in scan
+            if lines[i].strip()
+            and (
+                line_key(lines[i]) in keys_of_title
+                or line_key(split_site_suffix(" ".join(lines[i].split()))[0]) in keys_of_title
+            )
         ] or title_idx
     return HeadInfo(
         title=title,

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from cleaners.features import stack_features
+from cleaners.features import FEATURE_NAMES, stack_features
 
 MODEL_FILES = {"text": "line_model.json", "html": "line_model_html.json"}
 """Model file under cleaners/models/ per input kind: text-dump lines and trafilatura-output
@@ -30,36 +30,35 @@ lines look different (menus vs. the teasers trafilatura lets through), so each h
 
 @dataclass(slots=True, frozen=True)
 class TreeModel:
-    """Boosted regression trees padded into rectangular arrays (trees x nodes)."""
+    """Boosted regression trees in flat arrays (global node ids, breadth-first per tree)."""
 
     feature_names: tuple[str, ...]
     feature: np.ndarray
     threshold: np.ndarray
-    left: np.ndarray
-    right: np.ndarray
+    child: np.ndarray
     value: np.ndarray
+    n_trees: int
+    width: int
     init: float
     depth: int
 
     def raw(self, x: np.ndarray) -> np.ndarray:
         """Summed tree outputs (log-odds) for each row of `x`.
 
-        All trees walk in lock-step over flat arrays (node ids are global), so one
-        page costs `depth` rounds of a few numpy gathers, not a Python loop per tree.
+        All trees walk in lock-step (node ids are global), so one page costs `depth`
+        rounds of a few numpy gathers, not a Python loop per tree.
         """
         n = x.shape[0]
-        n_trees, width = self.feature.shape
-        if n == 0 or n_trees == 0:
+        if n == 0 or self.n_trees == 0:
             return np.full(n, self.init)
         xf = np.ascontiguousarray(x, dtype=np.float64).ravel()
         row_base = (np.arange(n) * x.shape[1])[:, None]
-        node = np.broadcast_to(np.arange(n_trees) * width, (n, n_trees))
-        feature, threshold = self.feature.ravel(), self.threshold.ravel()
-        left, right = self.left.ravel(), self.right.ravel()
+        node = np.broadcast_to(np.arange(self.n_trees) * self.width, (n, self.n_trees))
         for _ in range(self.depth):
-            go_left = xf[row_base + feature[node]] <= threshold[node]
-            node = np.where(go_left, left[node], right[node])
-        return self.init + self.value.ravel()[node].sum(axis=1)
+            go_right = xf[row_base + self.feature[node]] > self.threshold[node]
+            node = self.child[node] + go_right
+        out: np.ndarray = self.init + self.value[node].sum(axis=1)
+        return out
 
 
 @dataclass(slots=True, frozen=True)
@@ -79,34 +78,57 @@ class LineModel:
 
 
 def _sigmoid(raw: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.clip(raw, -50, 50)))
+    out: np.ndarray = 1.0 / (1.0 + np.exp(-np.clip(raw, -50, 50)))
+    return out
+
+
+def _breadth_first(tree: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    """Renumber one tree so every right child sits right after its left child.
+
+    Then a step is `node = child[node] + (not go_left)`: one gather fewer than looking
+    up left and right separately. Leaves get child = themselves and threshold +inf, so
+    extra steps stay on them.
+    """
+    old_left, old_right = tree["left"], tree["right"]
+    order = [0]
+    new_id = {0: 0}
+    for node in order:  # appended to while iterating: a breadth-first walk
+        if old_left[node] >= 0:
+            for child in (old_left[node], old_right[node]):
+                new_id[child] = len(order)
+                order.append(child)
+    child, feature, threshold, value = [], [], [], []
+    for node in order:
+        leaf = old_left[node] < 0
+        child.append(new_id[node] if leaf else new_id[old_left[node]])
+        feature.append(0 if leaf else tree["feature"][node])
+        threshold.append(float("inf") if leaf else tree["threshold"][node])
+        value.append(tree["value"][node] if leaf else 0.0)
+    return {"child": child, "feature": feature, "threshold": threshold, "value": value}
 
 
 def tree_model_from_dict(data: dict[str, Any]) -> TreeModel:
     """One stage from its JSON structure (see `bench/train_line_model.py`)."""
-    trees = data["trees"]
+    trees = [_breadth_first(t) for t in data["trees"]]
     width = max((len(t["feature"]) for t in trees), default=1)
 
     def pad(key: str, dtype: type, fill: float) -> np.ndarray:
-        out = np.full((len(trees), width), fill, dtype=dtype)
+        out: np.ndarray = np.full((len(trees), width), fill, dtype=dtype)
         for i, t in enumerate(trees):
             out[i, : len(t[key])] = t[key]
         return out
 
-    left = pad("left", np.int64, -1)
-    right = pad("right", np.int64, -1)
-    # Node ids become global (tree * width + node); leaves and padding point at
-    # themselves so a fixed number of steps is safe.
+    # Node ids become global (tree * width + node); padding is an unreachable leaf.
     offset = (np.arange(len(trees)) * width)[:, None]
-    selfidx = offset + np.arange(width)[None, :]
-    leaf = left < 0
+    child = pad("child", np.int64, 0) + offset
     return TreeModel(
         feature_names=tuple(data["feature_names"]),
-        feature=np.where(leaf, 0, pad("feature", np.int64, 0)),
-        threshold=pad("threshold", np.float64, 0.0),
-        left=np.where(leaf, selfidx, left + offset),
-        right=np.where(leaf, selfidx, right + offset),
-        value=np.where(leaf, pad("value", np.float64, 0.0), 0.0),
+        feature=pad("feature", np.int64, 0).ravel(),
+        threshold=pad("threshold", np.float64, np.inf).ravel(),
+        child=child.ravel(),
+        value=pad("value", np.float64, 0.0).ravel(),
+        n_trees=len(trees),
+        width=width,
         init=float(data["init"]),
         depth=int(data["max_depth"]),
     )
@@ -145,6 +167,8 @@ def load_model(kind: str = "text") -> LineModel | None:
     try:
         name = MODEL_FILES[kind]
         text = resources.files("cleaners").joinpath("models", name).read_text("utf-8")
-        return model_from_dict(json.loads(text))
+        model = model_from_dict(json.loads(text))
     except (OSError, ValueError, KeyError, TypeError):
         return None
+    # A model trained on other features would silently score garbage: fall back to rules.
+    return model if model.stages[0].feature_names == FEATURE_NAMES else None

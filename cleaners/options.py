@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 MIN_BODY_WORDS = 12
-"""A line of this many words with normal prose shape is body by itself (jusText's length_high ~ 200 chars)."""
+"""A line of this many words with normal prose shape is body by itself (jusText's length_high ~
+200 chars)."""
 
 MIN_STOPWORD_DENSITY = 0.25
 """Prose in any language is about a third stopwords; menus and teaser titles are far below."""
@@ -18,7 +19,8 @@ SHORT_LINE_WORDS = 6
 """At or under this many words a line says too little about itself: its neighbours decide."""
 
 PATTERN_MAX_WORDS = 25
-"""Boilerplate patterns only judge lines up to this length: a long line is prose that may say 'subscribe'."""
+"""Boilerplate patterns only judge lines up to this length: a long line is prose that may say
+'subscribe'."""
 
 MODEL_THRESHOLD = 0.5
 """Body probability from the line model at or above which a line is kept."""
@@ -37,10 +39,12 @@ GUARD_MIN_BODY_CHARS = 400
 """The over-pruning guard only protects pages whose candidate body is at least this long."""
 
 GUARD_MIN_KEPT_SHARE = 1 / 7
-"""A pass that keeps less than this share of the candidate body is distrusted (trafilatura's 1/7)."""
+"""A pass that keeps less than this share of the candidate body is distrusted (trafilatura's
+1/7)."""
 
 MAX_INPUT_CHARS = 5_000_000
-"""Inputs beyond this are cut before cleaning: no article is that long, and time must stay bounded."""
+"""Inputs beyond this are cut before cleaning: no article is that long, and time must stay
+bounded."""
 
 MAX_LINES = 20_000
 """A dump with more lines than this is cut: keeps classification linear and bounded."""
@@ -49,7 +53,8 @@ MAX_LINE_CHARS = 20_000
 """A single line beyond this is cut (minified script or a base64 blob, never prose)."""
 
 MAX_HTML_DEPTH = 256
-"""Element nesting beyond this is flattened before parsing: browsers cap near 512, lxml recursion does not."""
+"""Element nesting beyond this is flattened before parsing: browsers cap near 512, lxml recursion
+does not."""
 
 TITLE_MAX_WORDS = 30
 """A headline longer than this is a paragraph."""

@@ -23,7 +23,7 @@ def _group(*patterns: str) -> tuple[re.Pattern[str], ...]:
     return tuple(re.compile(p, re.IGNORECASE) for p in patterns)
 
 
-_AGO = r"\d+\s*(?:s|sec|secs|seconds?|m|min|mins|minutes?|h|hr|hrs|hours?|d|days?|w|weeks?|mo|months?|y|years?)\s+ago"
+_AGO = r"\d+\s*(?:s|sec|secs|seconds?|m|min|mins|minutes?|h|hr|hrs|hours?|d|days?|w|weeks?|mo|months?|y|years?)\s+ago"  # noqa: E501
 
 PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
     "navigation": _group(
@@ -39,8 +39,8 @@ PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
         r"^(?:[\w&'’.-]+ ){0,2}[\w&'’.-]+ [|•·] (?:[\w&'’.-]+ ){0,2}[\w&'’.-]+(?: [|•·] .{1,30})*$",
     ),
     "recent_stories": _group(
-        r"^(?:recent|latest|more|top|popular|trending|featured|most (?:read|popular|viewed|shared|commented)"
-        r"|editor'?s? (?:picks?|choice)|don'?t miss|last materials|in other news|what'?s new|just in"
+        r"^(?:recent|latest|more|top|popular|trending|featured|most (?:read|popular|viewed|shared|commented)"  # noqa: E501
+        r"|editor'?s? (?:picks?|choice)|don'?t miss|last materials|in other news|what'?s new|just in"  # noqa: E501
         r"|more (?:top )?(?:stories|news|headlines)|breaking news)"
         r"(?: (?:stories|news|articles|posts|videos|headlines|now|this week|today))?\s*:?$",
         r"^(?:more|latest|other) (?:stories|news|articles) (?:from|on|in|by) .{1,40}$",
@@ -54,14 +54,14 @@ PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
         r"^(?:read|see) more\b.{0,120}$",
         r"^(?:read next|up next|what to read next|further reading|recommended(?: for you| stories)?"
         r"|you (?:may|might) (?:also )?(?:like|enjoy|be interested in)(?: these)?|more like this"
-        r"|also (?:read|see)|suggested (?:stories|articles|reading)|topics?|tags?|filed under)\s*:?.{0,120}$",
+        r"|also (?:read|see)|suggested (?:stories|articles|reading)|topics?|tags?|filed under)\s*:?.{0,120}$",  # noqa: E501
         r"^more (?:on|about|from) (?:this|the|our)\b.{0,40}$",
         r"^(?:tags?|topics?|categories|category|filed under)\s*:.{0,200}$",
     ),
     "share": _group(
         r"^(?:share|tweet|pin|pin it|email|e-mail|print|whatsapp|facebook|twitter|x|linkedin|reddit"
         r"|telegram|pinterest|flipboard|messenger|copy link|copy|link copied|save|comment"
-        r"|share this(?: article| story| page| post)?|share on \w+|share via \w+|email this|print this"
+        r"|share this(?: article| story| page| post)?|share on \w+|share via \w+|email this|print this"  # noqa: E501
         r"|share(?: this)? (?:article|story)|gift this article|share full article)\s*:?$",
         r"^(?:(?:share|tweet|pin|email|print|facebook|twitter|linkedin|whatsapp|reddit|telegram"
         r"|pinterest|messenger|copy link|save)\s*[,|•·]?\s*){2,}$",
@@ -70,10 +70,11 @@ PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
     "subscribe": _group(
         r"\b(?:subscribe|subscription|subscribers?|newsletter|sign up for|sign up to"
         r"|support us|become (?:a|our) (?:patron|member|supporter|subscriber)|donate|donation"
-        r"|unlimited (?:digital )?access|already a subscriber|free trial|create (?:a free|an) account"
+        r"|unlimited (?:digital )?access|already a subscriber|free trial|create (?:a free|an) account"  # noqa: E501
         r"|get (?:our|the) (?:daily|weekly|free)|join (?:our|the) mailing list|register now)\b",
         r"^(?:follow us|follow|like us on facebook)\b.{0,60}$",
         r"\b(?:support|fund) (?:our|independent) journalism\b",
+        r"\bfollow (?:us|our)\b.{0,60}\b(?:channel|facebook|twitter|instagram|telegram|google news|app)\b",  # noqa: E501
     ),
     "comments": _group(
         r"^(?:\d+\s*)?(?:comments?|replies|reply|responses?)\s*(?:\(\d+\))?:?$",
@@ -86,7 +87,7 @@ PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
     ),
     "advertising": _group(
         r"^(?:advertisement|advertising|advert|ad|ads|sponsored|sponsored content|paid content"
-        r"|promoted|partner content|story continues below(?: advertisement)?|article continues below"
+        r"|promoted|partner content|story continues below(?: advertisement)?|article continues below"  # noqa: E501
         r"|continue reading below|scroll to continue(?: with content)?|ad feedback|report this ad"
         r"|skip ad|adchoices|presented by)\s*:?$",
         r"^(?:sponsored|promoted|paid) (?:by|links?|stories|content)\b.{0,60}$",
@@ -94,28 +95,28 @@ PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
     "footer": _group(
         r"(?:©|\(c\)\s*\d{4}|\bcopyright\b)",
         r"\ball rights reserved\b",
-        r"^(?:privacy(?: policy| notice| settings| center)?|cookie(?:s| policy| settings| preferences)?"
-        r"|terms(?: of (?:use|service|sale))?|terms (?:and|&) conditions|about|about us|contact|contact us"
+        r"^(?:privacy(?: policy| notice| settings| center)?|cookie(?:s| policy| settings| preferences)?"  # noqa: E501
+        r"|terms(?: of (?:use|service|sale))?|terms (?:and|&) conditions|about|about us|contact|contact us"  # noqa: E501
         r"|careers|jobs|sitemap|site map|help|faq|accessibility|advertise(?: with us)?|press"
         r"|corrections|ethics|masthead|rss|rss feeds?|feedback|legal|imprint|impressum|disclaimer"
         r"|do not sell my (?:personal )?info(?:rmation)?|your privacy choices|manage cookies"
         r"|editorial (?:policy|standards)|code of (?:conduct|ethics)|media kit|store|shop)\s*:?$",
-        r"\b(?:privacy policy|terms of (?:use|service)|cookie policy|we use cookies|uses cookies)\b",
+        r"\b(?:privacy policy|terms of (?:use|service)|cookie policy|we use cookies|uses cookies)\b",  # noqa: E501
         r"^(?:powered by|designed by|developed by|hosted by)\b.{0,60}$",
     ),
     "metadata": _group(
-        r"^(?:by|written by|posted by|author|authors|reporting by|words by|story by)\b\s*:?\s*\S.{0,80}$",
-        r"^(?:published|updated|posted|last updated|modified|date)(?:\s*:.{0,60}|\s+(?:on\s+)?\w*\.?\s*\d.{0,50})$",
+        r"^(?:by|written by|posted by|author|authors|reporting by|words by|story by)\b\s*:?\s*\S.{0,80}$",  # noqa: E501
+        r"^(?:published|updated|posted|last updated|modified|date)(?:\s*:.{0,60}|\s+(?:on\s+)?\w*\.?\s*\d.{0,50})$",  # noqa: E501
         r"^(?:\d+\s*min(?:ute)?s? read|reading time\s*:?.{0,20}|\d+\s*min(?:ute)?s?)$",
     ),
     "boilerplate": _group(
-        r"^(?:enable read mode|\d+% font size|font size|text size|a\s*a\s*a|listen|listen to this article"
+        r"^(?:enable read mode|\d+% font size|font size|text size|a\s*a\s*a|listen|listen to this article"  # noqa: E501
         r"|listen to article|loading\.*|please wait\.*|javascript is (?:disabled|required).{0,80}"
         r"|please enable javascript.{0,80}|image|photo|video|watch|play|pause|mute|close ad"
         r"|\d+:\d+|\d+|[^\w\s]+|x|view gallery|enlarge this image|toggle caption|hide caption"
         r"|expand|collapse|play video|watch video|open in app|download the app|get the app)\s*:?$",
-        r"^(?:photo|image|picture|credit|source|file photo|illustration)\s*:.{0,80}$",
-        r"^(?:this (?:article|story|content) (?:was|is) (?:originally|first) (?:published|posted)).{0,120}$",
+        r"^(?:photo|image|picture|credit|file photo|illustration)\s*:.{0,80}$",
+        r"^(?:this (?:article|story|content) (?:was|is) (?:originally|first) (?:published|posted)).{0,120}$",  # noqa: E501
         r"\b(?:your browser does not support|enable javascript|ad ?blocker)\b",
     ),
 }
@@ -138,8 +139,10 @@ HEADER_MAX_WORDS = 6
 """A section heading is short; a longer line matching a heading pattern is a teaser or prose."""
 
 
-def _combine(groups: dict[str, tuple[re.Pattern[str], ...]]) -> tuple[re.Pattern[str], re.Pattern[str], dict[str, str]]:
-    """Fold every pattern into two alternations, one for line-anchored and one for floating patterns.
+def _combine(
+    groups: dict[str, tuple[re.Pattern[str], ...]],
+) -> tuple[re.Pattern[str], re.Pattern[str], dict[str, str]]:
+    """Fold every pattern into two alternations: line-anchored ones and floating ones.
 
     One `match` plus one `search` per line instead of one search per pattern: the
     cleaner must do thousands of lines per second. Group names map back to reasons.
@@ -155,11 +158,8 @@ def _combine(groups: dict[str, tuple[re.Pattern[str], ...]]) -> tuple[re.Pattern
             (anchored if pattern.pattern.startswith("^") else floating).append(
                 f"(?P<{name}>{pattern.pattern})"
             )
-    return (
-        re.compile("|".join(anchored), re.IGNORECASE),
-        re.compile("|".join(floating), re.IGNORECASE),
-        names,
-    )
+    # Case-sensitive on lower-cased text: twice as fast as re.IGNORECASE on the same lines.
+    return re.compile("|".join(anchored)), re.compile("|".join(floating)), names
 
 
 _ANCHORED, _FLOATING, _GROUP_REASON = _combine(PATTERNS)
@@ -171,9 +171,44 @@ def normalise_line(line: str) -> str:
 
 
 FLOATING_TRIGGERS = frozenset(
-    "subscribe subscription subscribers subscriber newsletter sign support become donate donation"
-    " unlimited already free create get join register fund comment commenting copyright rights"
-    " privacy terms cookie cookies use uses browser enable javascript ad adblocker blocker c".split()
+    [
+        "subscribe",
+        "subscription",
+        "subscribers",
+        "subscriber",
+        "newsletter",
+        "sign",
+        "support",
+        "become",
+        "donate",
+        "donation",
+        "unlimited",
+        "already",
+        "free",
+        "create",
+        "get",
+        "join",
+        "register",
+        "fund",
+        "comment",
+        "commenting",
+        "copyright",
+        "rights",
+        "privacy",
+        "terms",
+        "cookie",
+        "cookies",
+        "use",
+        "uses",
+        "browser",
+        "enable",
+        "javascript",
+        "ad",
+        "adblocker",
+        "blocker",
+        "c",
+        "follow",
+    ]
 )
 """Every floating (unanchored) pattern needs one of these words, so other lines skip the search.
 `test_patterns.py` checks each floating pattern's examples against it."""
@@ -186,10 +221,10 @@ pattern verdicts are memoised per normalised line; bounded so memory stays small
 @lru_cache(maxsize=MATCH_CACHE_SIZE)
 def match_line(text: str) -> tuple[str | None, bool]:
     """(reason, is_section_heading) for an already normalised line; (None, False) if no match."""
+    text = text.lower()
     m = _ANCHORED.match(text)
-    if m is None:
-        if "©" in text or not FLOATING_TRIGGERS.isdisjoint(_WORD.findall(text.lower())):
-            m = _FLOATING.search(text)
+    if m is None and ("©" in text or not FLOATING_TRIGGERS.isdisjoint(_WORD.findall(text))):
+        m = _FLOATING.search(text)
     if m is None or m.lastgroup is None:
         return None, False
     return _GROUP_REASON[m.lastgroup], m.lastgroup.endswith("h")
@@ -206,7 +241,8 @@ def match_reason(line: str) -> str | None:
 
 
 def section_header(line: str) -> str | None:
-    """The reason of the block a heading line opens ("Recent Stories" -> recent_stories), else None."""
+    """The reason of the block a heading line opens ("Recent Stories" -> recent_stories), else
+    None."""
     text = normalise_line(line)
     if not text or len(text.split()) > HEADER_MAX_WORDS:
         return None

@@ -61,6 +61,4 @@ def find_template_lines(
         keys.discard("")
         counts.update(keys)
     need = max(min_pages, min_share * len(pages))
-    return frozenset(
-        key for key, n in counts.items() if n >= need and len(key.split()) < max_words
-    )
+    return frozenset(key for key, n in counts.items() if n >= need and len(key.split()) < max_words)

@@ -297,8 +297,14 @@ def _stat_entry(path: Path) -> Path | Reject | tuple[int, int]:
 
 def _file_kind(mode: int) -> str:
     """Name a non-regular file type for a reject's detail."""
-    kinds = ((stat.S_ISFIFO, "fifo"), (stat.S_ISSOCK, "socket"), (stat.S_ISCHR, "char device"))
-    return next((name for test, name in kinds if test(mode)), "block device or other")
+    kinds = (
+        (stat.S_ISDIR, "directory"),
+        (stat.S_ISFIFO, "fifo"),
+        (stat.S_ISSOCK, "socket"),
+        (stat.S_ISCHR, "char device"),
+        (stat.S_ISBLK, "block device"),
+    )
+    return next((name for test, name in kinds if test(mode)), "unknown type")
 
 
 def _os_detail(exc: OSError) -> str:
@@ -399,7 +405,7 @@ def _read_path(path: Path, ctx: _Context) -> Iterator[Record]:
     """Open a file, refuse it early if too large, else read it by its sniffed format."""
     source = Source(str(path), path.name)
     try:
-        handle = open(path, "rb")  # noqa: SIM115 - closed by the `with` below
+        handle = _open_regular(path)
     except FileNotFoundError:
         yield Reject(source.uri, "not_found", "vanished after discovery")
         return
@@ -420,6 +426,24 @@ def _read_path(path: Path, ctx: _Context) -> Iterator[Record]:
             yield Reject(source.uri, exc.reason, exc.detail)
         except OSError as exc:  # EIO and friends, while reading a file on disk
             yield Reject(source.uri, "unreadable", f"read error: {_os_detail(exc)}")
+
+
+def _open_regular(path: Path) -> BinaryIO:
+    """Open a regular file for reading; refuse FIFOs and devices without blocking on them.
+
+    A plain `open()` of a FIFO waits for a writer forever, so open non-blocking, check
+    the type on the descriptor, then switch blocking back on.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise IsADirectoryError(0, f"not a regular file ({_file_kind(mode)})")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def _read_any(stream: BinaryIO, source: Source, ctx: _Context) -> Iterator[Record]:
@@ -954,7 +978,7 @@ def _zip_refusal(info: zipfile.ZipInfo, ctx: _Context) -> Failure | None:
         return Failure("unreadable", "encrypted zip member")
     ratio = info.file_size / max(info.compress_size, 1)
     if info.file_size > limits.ratio_grace_bytes and ratio > limits.max_ratio:
-        return Failure("archive_bomb", f"compression ratio {ratio:.0f} > {limits.max_ratio:.0f}")
+        return Failure("archive_bomb", f"compression ratio {ratio:.1f} > {limits.max_ratio:g}")
     if info.file_size > limits.max_bytes:
         return Failure("too_large", f"{info.file_size} bytes > limit {limits.max_bytes}")
     if ctx.budget.used + info.file_size > ctx.budget.limit:
@@ -1229,9 +1253,7 @@ class _Guarded(io.RawIOBase):
             return
         ratio = self.count / max(self.packed_bytes(), 1)
         if ratio > limits.max_ratio:
-            raise _Refused(
-                "archive_bomb", f"compression ratio {ratio:.0f} > {limits.max_ratio:.0f}"
-            )
+            raise _Refused("archive_bomb", f"compression ratio {ratio:.1f} > {limits.max_ratio:g}")
 
 
 class _Prefixed(io.RawIOBase):

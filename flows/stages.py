@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -118,10 +119,13 @@ def clean_units(units: Sequence[RawDocument | Reject], known: set[str]) -> Batch
         else:
             todo.setdefault(unit.doc_id, unit)
     kept, rejects = clean_documents(list(todo.values()))
-    batch.rejects.extend(rejects)
-    rejected = {r.content_sha256 for r in rejects}
+    rejected = {r.content_sha256: r for r in rejects}
     for unit in units:
-        if isinstance(unit, RawDocument) and unit.doc_id in todo and unit.doc_id not in rejected:
+        if not isinstance(unit, RawDocument) or unit.doc_id not in todo:
+            continue
+        if unit.doc_id in rejected:  # every copy of an empty page is a reject of its own
+            batch.rejects.append(replace(rejected[unit.doc_id], source_uri=unit.source_uri))
+        else:
             batch.documents.append(unit)
     for _doc, article, cleaned in kept:
         batch.articles.append(article)

@@ -34,7 +34,13 @@ def test_clean_auto_routes_html() -> None:
 
 
 def test_deep_nesting_is_flattened_fast() -> None:
-    deep = "<html><body>" + "<div>" * 100_000 + "<p>deep text</p>" + "</div>" * 100_000 + "</body></html>"
+    deep = (
+        "<html><body>"
+        + "<div>" * 100_000
+        + "<p>deep text</p>"
+        + "</div>" * 100_000
+        + "</body></html>"
+    )
     start = time.perf_counter()
     flat = flatten_deep_markup(deep, max_depth=50)
     assert flat.count("<div>") <= 50

@@ -3,12 +3,18 @@
 from cleaners import CleanOptions, clean_text
 from cleaners.lines import split_lines
 
-P1 = ("The regional council met on Tuesday to discuss the new water plan, and members agreed "
-      "that the reservoir needs repairs before the summer.")
-P2 = ("Residents had complained for years that the pipes were old, and the council said it would "
-      "spend most of the money on them.")
-P3 = ("The work is expected to start in the spring and to last about two years, according to the "
-      "plan that was published on the council's website.")
+P1 = (
+    "The regional council met on Tuesday to discuss the new water plan, and members agreed "
+    "that the reservoir needs repairs before the summer."
+)
+P2 = (
+    "Residents had complained for years that the pipes were old, and the council said it would "
+    "spend most of the money on them."
+)
+P3 = (
+    "The work is expected to start in the spring and to last about two years, according to the "
+    "plan that was published on the council's website."
+)
 
 
 def dump(*lines: str) -> str:
@@ -19,8 +25,17 @@ RULES = CleanOptions(use_model=False)
 
 
 def test_body_kept_chrome_removed_by_rules() -> None:
-    text = dump("Home", "News", P1, P2, P3, "Recent Stories", "Storm hits town", "3 hours ago",
-                "© 2024 The Gazette")
+    text = dump(
+        "Home",
+        "News",
+        P1,
+        P2,
+        P3,
+        "Recent Stories",
+        "Storm hits town",
+        "3 hours ago",
+        "© 2024 The Gazette",
+    )
     cleaned = clean_text(text, options=RULES)
     assert P1 in cleaned.text and P3 in cleaned.text
     reasons = {r.text: r.reason for r in cleaned.removed}
@@ -61,7 +76,9 @@ def test_empty_input_gives_empty_text() -> None:
 
 
 def test_rules_fallback_without_model() -> None:
-    cleaned = clean_text(dump("Home", P1, P2, P3, "About Us"), options=CleanOptions(use_model=False))
+    cleaned = clean_text(
+        dump("Home", P1, P2, P3, "About Us"), options=CleanOptions(use_model=False)
+    )
     assert P2 in cleaned.text
     assert "About Us" not in cleaned.text
 

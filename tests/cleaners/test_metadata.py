@@ -1,6 +1,13 @@
 """Bylines, datelines and titles from the head of a dump."""
 
-from cleaners.metadata import byline, dateline, find_head, parse_date, site_from_url, split_site_suffix
+from cleaners.metadata import (
+    byline,
+    dateline,
+    find_head,
+    parse_date,
+    site_from_url,
+    split_site_suffix,
+)
 
 
 def test_byline_with_published_date() -> None:
@@ -15,7 +22,10 @@ def test_by_prefix_byline() -> None:
 
 
 def test_sentence_is_not_a_byline() -> None:
-    assert byline("He said the talks on June 8, 2023 went well for everyone involved.") == (None, None)
+    assert byline("He said the talks on June 8, 2023 went well for everyone involved.") == (
+        None,
+        None,
+    )
 
 
 def test_dateline_needs_little_else() -> None:
@@ -41,7 +51,7 @@ def test_find_head_prefers_repeated_headline() -> None:
         "Big Storm Hits The Coast Tonight",
         "By Ann Lee",
         "Big Storm Hits the Coast Tonight",
-        "The storm reached the coast on Monday night and it was the worst in years, officials said.",
+        "The storm reached the coast on Monday night and it was the worst in years, officials said.",  # noqa: E501
     ]
     head = find_head(lines, 4)
     assert head.title == "Big Storm Hits The Coast Tonight"

@@ -39,9 +39,30 @@ def test_match_reason(line: str, reason: str) -> None:
 
 
 def test_prose_matches_nothing() -> None:
-    assert match_reason("The minister said on Tuesday that the talks would resume next week.") is None
+    assert (
+        match_reason("The minister said on Tuesday that the talks would resume next week.") is None
+    )
 
 
 def test_patterns_are_compiled_case_insensitive() -> None:
     for group in PATTERNS.values():
         assert all(p.flags & re.IGNORECASE for p in group)
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("Copyright 2019 Hawaii News Now.", "footer"),
+        ("This site uses cookies to improve your experience.", "footer"),
+        ("Please read our comment policy before posting", "comments"),
+        ("Support independent journalism today", "subscribe"),
+        ("Your browser does not support the video tag.", "boilerplate"),
+    ],
+)
+def test_floating_patterns_pass_the_trigger_gate(line: str, reason: str) -> None:
+    assert match_reason(line) == reason
+
+
+def test_metadata_patterns_need_a_lead_word() -> None:
+    assert match_reason("Authorities say the cases are unrelated.") is None
+    assert match_reason("By Jane Doe") == "metadata"

@@ -30,4 +30,6 @@ def test_too_few_pages_give_nothing() -> None:
 def test_template_lines_are_removed_with_reason() -> None:
     text = f"Our Great Site Banner\n\n{BODY}\n\n{BODY} Again."
     cleaned = clean_text(text, template_lines=frozenset({line_key("Our Great Site Banner")}))
-    assert ("Our Great Site Banner", "site_template") in {(r.text, r.reason) for r in cleaned.removed}
+    assert ("Our Great Site Banner", "site_template") in {
+        (r.text, r.reason) for r in cleaned.removed
+    }

@@ -296,10 +296,10 @@ def test_unreadable_file_is_rejected(tmp_path) -> None:
 def test_unreadable_file_is_rejected_simulated(tmp_path, monkeypatch) -> None:
     path = write(tmp_path / "secret.txt", "x")
 
-    def denied(*args, **kwargs):
+    def denied(path):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(readers, "open", denied, raising=False)
+    monkeypatch.setattr(readers, "_open_regular", denied)
     tally = Tally()
     records = list(iter_inputs([path, tmp_path / "missing"], tally=tally))
     assert [(r.reason, r.detail) for r in rejects(records)] == [
@@ -734,10 +734,19 @@ def test_zip_total_budget_rejects_every_unread_member(tmp_path) -> None:
 
 
 def test_discover_survives_a_very_deep_tree(tmp_path) -> None:
-    deep = tmp_path.joinpath(*["d"] * 1200)
-    write(deep / "x.txt", "deep")
-    files, bad = discover([tmp_path])
-    assert (files, bad) == ([deep / "x.txt"], [])
+    deep = tmp_path
+    for _ in range(600):  # a recursive walk (2 frames a level) would pass the recursion
+        deep = deep / "d"  # limit; shutil.rmtree (1 frame a level) can still clean it up
+        deep.mkdir()
+    (deep / "x.txt").write_text("deep")
+    try:
+        files, bad = discover([tmp_path])
+        assert (files, bad) == ([deep / "x.txt"], [])
+    finally:  # shutil.rmtree (pytest's cleanup) recurses too: take the tree down here
+        (deep / "x.txt").unlink()
+        while deep != tmp_path:
+            deep.rmdir()
+            deep = deep.parent
 
 
 def test_zip_symlink_members_are_skipped_and_counted(tmp_path) -> None:
@@ -751,3 +760,10 @@ def test_zip_symlink_members_are_skipped_and_counted(tmp_path) -> None:
     records = read_all(path, tally=tally)
     assert [d.raw_text for d in docs(records)] == ["fine"]
     assert tally.skipped == {"zip:symlink": 1}
+
+
+def test_read_file_on_a_fifo_does_not_block(tmp_path) -> None:
+    os.mkfifo(tmp_path / "pipe.txt")
+    [reject] = read_all(tmp_path / "pipe.txt")
+    assert isinstance(reject, Reject)
+    assert (reject.reason, reject.detail) == ("unreadable", "not a regular file (fifo)")

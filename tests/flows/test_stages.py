@@ -77,3 +77,13 @@ def test_lines_recurring_across_a_site_are_learned_as_its_template(db_path: Path
     assert reasons == ["site_template"] and len(templates) >= 1
     # learning again from the same pages changes nothing and re-cleans nothing
     assert tasks.apply_site_templates.fn(str(db_path), "r1") == 0
+
+
+def test_every_copy_of_an_empty_page_gets_its_own_reject() -> None:
+    menu = "Home\nNews\nSport\n"
+    copies = [raw(menu, f"a{i}.zip!menu.txt") for i in range(3)]
+    batch = tasks.clean_batch.fn(copies, set())
+    assert batch.documents == []
+    assert [(r.source_uri, r.reason) for r in batch.rejects] == [
+        (f"a{i}.zip!menu.txt", "no_content") for i in range(3)
+    ]
