@@ -225,6 +225,27 @@ def template_experiment(pages: Sequence[Page]) -> tuple[Score, Score]:
     return evaluate(without, trues), evaluate(with_, trues)
 
 
+# ---------------------------------------------------------------- language
+_HTML_LANG = re.compile(r"<html[^>]*?\blang=[\"']?([a-zA-Z]{2})\b", re.IGNORECASE)
+
+
+def language_agreement(pages: Sequence[Page]) -> tuple[int, int, Counter[str]]:
+    """How often clean_text's language matches the page's own <html lang> (where declared)."""
+    from cleaners import clean_text
+
+    agree = total = 0
+    seen: Counter[str] = Counter()
+    for page in pages:
+        m = _HTML_LANG.search(page.html[:5000])
+        if not m:
+            continue
+        declared = m[1].lower()
+        total += 1
+        seen[declared] += 1
+        agree += clean_text(page.text, url=page.url).language == declared
+    return agree, total, seen
+
+
 # ---------------------------------------------------------------- speed
 def one_core() -> None:
     """Pin this process to one core so speeds are per core."""
@@ -297,6 +318,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             f" (P {cv.get('precision_text', float('nan')):.3f} R {cv.get('recall_text', float('nan')):.3f}),"  # noqa: E501
             f" clean_html F1 {cv.get('f1_html', float('nan')):.3f}"
         )
+    agree, total, seen = language_agreement(pages)
+    print(f"language: clean_text agrees with the page's <html lang> on {agree}/{total} pages "
+          f"that declare one ({dict(seen.most_common())})")
     if not args.skip_templates:
         without, with_ = template_experiment(pages)
         print(

@@ -49,10 +49,10 @@ BODY_SHARE = 0.5
 """Share of a line's 4-grams found in the truth that makes it body."""
 
 PARAMS = {
-    "max_iter": 50,
+    "max_iter": 80,
     "max_leaf_nodes": 12,
     "max_depth": 5,
-    "learning_rate": 0.15,
+    "learning_rate": 0.1,
     "min_samples_leaf": 20,
     "l2_regularization": 1.0,
     "early_stopping": False,

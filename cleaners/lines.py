@@ -38,7 +38,7 @@ LANGUAGE_SKIP_LINES = 40
 """On dumps longer than this, the first quarter of lines (menus) is left out of language
 detection."""
 
-LANGUAGE_WORDS = 800
+LANGUAGE_WORDS = 300
 """Words of a dump used to detect its language: plenty for stopword counts, and cheap."""
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")

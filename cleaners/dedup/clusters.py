@@ -77,7 +77,8 @@ def components(n: int, pairs: np.ndarray) -> np.ndarray:
     graph = csr_matrix(
         (np.ones(len(pairs), dtype=np.int8), (pairs[:, 0], pairs[:, 1])), shape=(n, n)
     )
-    return connected_components(graph, directed=False)[1].astype(np.int64)
+    labels: np.ndarray = connected_components(graph, directed=False)[1]
+    return labels.astype(np.int64)
 
 
 def _leaders(labels: np.ndarray, rank: np.ndarray) -> np.ndarray:
@@ -87,7 +88,8 @@ def _leaders(labels: np.ndarray, rank: np.ndarray) -> np.ndarray:
     first[1:] = labels[order[1:]] != labels[order[:-1]]
     leader_of_label = np.empty(labels.max() + 1 if len(labels) else 0, dtype=np.int64)
     leader_of_label[labels[order[first]]] = order[first]
-    return leader_of_label[labels]
+    leaders: np.ndarray = leader_of_label[labels]
+    return leaders
 
 
 def exact_groups(docs: Sequence[DedupDoc], sigs: np.ndarray | None = None) -> np.ndarray:

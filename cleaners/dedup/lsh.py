@@ -33,12 +33,13 @@ def band_keys(sigs: np.ndarray, cfg: MinHashConfig) -> np.ndarray:
         which verification filters out anyway.
     """
     n = sigs.shape[0]
-    used = sigs[:, : cfg.bands * cfg.rows].reshape(n, cfg.bands, cfg.rows).astype(np.uint64)
     keys = np.zeros((n, cfg.bands), dtype=np.uint64)
     with np.errstate(over="ignore"):
-        for r in range(cfg.rows):
-            keys *= np.uint64(0x9E3779B97F4A7C15)
-            keys += used[:, :, r] + np.uint64(r + 1)
+        for band in range(cfg.bands):  # one band at a time: no (n, bands*rows) uint64 copy
+            acc = keys[:, band]
+            for r in range(cfg.rows):
+                acc *= np.uint64(0x9E3779B97F4A7C15)
+                acc += sigs[:, band * cfg.rows + r].astype(np.uint64) + np.uint64(r + 1)
         keys ^= keys >> np.uint64(29)
         keys *= np.uint64(0xBF58476D1CE4E5B9)
         keys ^= keys >> np.uint64(32)

@@ -6,7 +6,7 @@ permutations run as a handful of numpy passes over the batch's concatenated byte
 `bench/dedup_speed.py` measures several times faster (figures in bench/README.dedup.md).
 `tests/cleaners/dedup/test_dedup_minhash.py` checks that both estimate the same Jaccard.
 
-Stages: `normalize` -> `token_hashes` (polynomial hash of each word, from prefix sums over
+Stages: `normalize_words` -> `token_hashes` (polynomial hash of each word, from prefix sums over
 the byte array) -> `shingle_hashes` (rolling combination of k token hashes, 32-bit) ->
 `minhash` (32-bit affine permutations a*x+b, min per document).
 """
@@ -22,7 +22,6 @@ from cleaners.dedup.config import DEFAULT_CONFIG, MinHashConfig
 from cleaners.dedup.normalize import normalize, normalize_words
 
 _U64 = np.uint64
-_MASK64 = (1 << 64) - 1
 _TOKEN_BASE = 0x100000001B3  # FNV-64 prime: odd, so invertible modulo 2**64
 _TOKEN_BASE_INV = pow(_TOKEN_BASE, -1, 1 << 64)
 _SHINGLE_BASE = 0x9E3779B97F4A7C15  # golden-ratio constant, odd
@@ -48,23 +47,28 @@ def _mix64(x: np.ndarray) -> np.ndarray:
 
 
 class _PowerTables:
-    """B**i and B**-i (mod 2**64) for i < size, grown on demand and shared by calls."""
+    """B**i and B**-i (mod 2**64) for i < size, grown on demand and shared by calls.
+
+    Both tables are swapped in as one tuple, so concurrent callers (threaded task
+    runners) never see a new table paired with an old, shorter one.
+    """
 
     def __init__(self) -> None:
-        self.pow = np.ones(1, dtype=_U64)
-        self.inv = np.ones(1, dtype=_U64)
+        self._tables = (np.ones(1, dtype=_U64), np.ones(1, dtype=_U64))
 
     def get(self, size: int) -> tuple[np.ndarray, np.ndarray]:
-        if len(self.pow) < size:
-            size = max(size, 2 * len(self.pow))
+        tables = self._tables
+        if len(tables[0]) < size:
+            size = max(size, 2 * len(tables[0]))
             with np.errstate(over="ignore"):
-                self.pow = np.full(size, _TOKEN_BASE, dtype=_U64)
-                self.pow[0] = 1
-                np.cumprod(self.pow, out=self.pow)
-                self.inv = np.full(size, _TOKEN_BASE_INV, dtype=_U64)
-                self.inv[0] = 1
-                np.cumprod(self.inv, out=self.inv)
-        return self.pow, self.inv
+                pw = np.full(size, _TOKEN_BASE, dtype=_U64)
+                pw[0] = 1
+                np.cumprod(pw, out=pw)
+                inv = np.full(size, _TOKEN_BASE_INV, dtype=_U64)
+                inv[0] = 1
+                np.cumprod(inv, out=inv)
+            tables = self._tables = (pw, inv)
+        return tables
 
 
 _POWERS = _PowerTables()

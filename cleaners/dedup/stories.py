@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
 import numpy as np
@@ -346,7 +346,10 @@ def same_story(
     score = story_score(signals, cfg)
     in_window = ~(signals["days"] > cfg.window_days)  # NaN (missing date) is in window
     near = score >= cfg.score_threshold
-    return near & (in_window | signals["quote"] | (score >= cfg.out_of_window_threshold))
+    verdict: np.ndarray = near & (
+        in_window | signals["quote"] | (score >= cfg.out_of_window_threshold)
+    )
+    return verdict
 
 
 def story_candidates(feats: StoryFeatures, cfg: StoryConfig = DEFAULT_STORY_CONFIG) -> np.ndarray:
@@ -407,7 +410,7 @@ def story_labels(
     if len(pairs):
         pairs = pairs[same_story(pair_signals(feats, pairs), cfg)]
     graph = csr_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
-    _, labels = connected_components(graph, directed=False)
+    labels: np.ndarray = connected_components(graph, directed=False)[1]
     return labels.astype(np.int64)
 
 
@@ -424,8 +427,7 @@ def story_clusters(
         window_days: dated pairs further apart than this need a shared quotation.
         cfg: other thresholds; its window_days is replaced by `window_days`.
     """
-    base = cfg or StoryConfig()
-    cfg = StoryConfig(**{**_asdict(base), "window_days": window_days})
+    cfg = replace(cfg or DEFAULT_STORY_CONFIG, window_days=window_days)
     arts = sorted(articles, key=lambda a: a.doc_id)
     labels = story_labels(
         [_story_text(a.title, a.text) for a in arts], [a.published_at for a in arts], cfg
@@ -437,10 +439,6 @@ def story_clusters(
         if lab not in best or key < best[lab][0]:
             best[lab] = (key, a.doc_id)
     return {a.doc_id: best[lab][1] for a, lab in zip(arts, labels.tolist(), strict=True)}
-
-
-def _asdict(cfg: StoryConfig) -> dict[str, object]:
-    return {f: getattr(cfg, f) for f in cfg.__slots__}  # type: ignore[attr-defined]
 
 
 def _story_text(title: str | None, text: str) -> str:

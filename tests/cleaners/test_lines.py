@@ -87,3 +87,17 @@ def test_cleaner_name_and_language() -> None:
     cleaned = clean_text(dump(P1, P2, P3))
     assert cleaned.cleaner == "presswash-text/1"
     assert cleaned.language == "en"
+
+
+def test_guard_keeps_prose_when_the_classifier_keeps_nothing() -> None:
+    strict = CleanOptions(model_threshold=1.01)  # a model that keeps nothing
+    cleaned = clean_text(dump("Home", P1, P2, P3, P1.replace("Tuesday", "Friday")), options=strict)
+    assert P2 in cleaned.text
+    assert "Home" not in cleaned.text
+    assert cleaned.notes and cleaned.notes[0].startswith("guard:")
+
+
+def test_no_guard_for_short_pages() -> None:
+    cleaned = clean_text(dump("Home", P1), options=CleanOptions(model_threshold=1.01))
+    assert cleaned.text == ""
+    assert cleaned.notes == ()
