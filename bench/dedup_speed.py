@@ -20,8 +20,10 @@ End to end means texts in, near-duplicate clusters out:
 - datasketch: Python word 5-shingles, `MinHash.bulk` (its fastest documented path),
   `MinHashLSH` with the same (bands, rows), insert all then query all, the same
   Jaccard >= threshold check on candidates, and union-find.
-`--stream` (ours only) generates and signs the corpus in chunks of 20,000 and keeps
-only signatures and shingle counts, as the warehouse does, then clusters from those.
+`--repeat N` runs each (size, engine) N times and shows the fastest (as timeit does: the
+machine is shared, and noise only ever slows a run down). `--stream` (ours only)
+generates and signs the corpus in chunks of 20,000 and keeps only signatures and shingle
+counts, as the warehouse does, then clusters from those.
 """
 
 from __future__ import annotations
@@ -280,11 +282,17 @@ def runs(sizes: list[int], engines: list[str], args: argparse.Namespace) -> Iter
             ]
             cmd += ["--full"] if args.full else []
             cmd += ["--stream"] if args.stream else []
-            proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
-            if proc.returncode != 0:
-                sys.stderr.write(proc.stderr)
-                raise SystemExit(f"{engine} n={n} failed")
-            yield json.loads(proc.stdout.strip().splitlines()[-1])
+            best: dict | None = None
+            for _ in range(args.repeat):
+                proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+                if proc.returncode != 0:
+                    sys.stderr.write(proc.stderr)
+                    raise SystemExit(f"{engine} n={n} failed")
+                res = json.loads(proc.stdout.strip().splitlines()[-1])
+                if best is None or res["docs_per_s"] > best["docs_per_s"]:
+                    best = res
+            assert best is not None
+            yield best
 
 
 def main() -> None:
@@ -293,6 +301,9 @@ def main() -> None:
     ap.add_argument("--engines", default="ours,datasketch")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--full", action="store_true", help="also time cluster_documents")
+    ap.add_argument(
+        "--repeat", type=int, default=1, help="runs per (size, engine); the fastest is shown"
+    )
     ap.add_argument("--stream", action="store_true", help="ours: signatures-only, streamed")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()

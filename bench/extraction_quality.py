@@ -185,19 +185,19 @@ def synthetic_sites(pages: Sequence[Page], seed: int = 0) -> list[tuple[Page, li
     ground truth); the other 9 pages reuse the page's head and tail chrome with the
     body lines of 9 other dev pages, so only the chrome recurs.
     """
-    from cleaners.templates import line_key
-
     rng = random.Random(seed)
+
+    def words(text: str) -> str:
+        return " ".join(_TOKEN.findall(text.casefold()))
+
     out = []
     for page in pages:
         lines = page.text.splitlines()
-        truth_keys = line_key(page.truth)
+        truth_words = words(page.truth)
         body_idx = [
             i
             for i, line in enumerate(lines)
-            if len(line.split()) >= BODY_LINE_WORDS
-            and line_key(line)
-            and line_key(line) in truth_keys
+            if len(line.split()) >= BODY_LINE_WORDS and words(line) in truth_words
         ]
         if not body_idx:
             out.append((page, [page.text]))

@@ -96,8 +96,8 @@ def page_lines(page: Page, kind: str) -> tuple[list[str], str | None]:
     """The lines the cleaner of `kind` classifies, and the language it is told (None: detect)."""
     if kind == "text":
         return split_lines(page.text), None
-    doc, lines, _ = extract(page.html, page.url, DEFAULT_OPTIONS)
-    return lines, (getattr(doc, "language", None) if doc else None)
+    _doc, lines, _ = extract(page.html, page.url, DEFAULT_OPTIONS)
+    return lines, html_metadata(page.html)["language"]
 
 
 def page_matrices(

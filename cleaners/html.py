@@ -12,7 +12,7 @@ import re
 from typing import Any, Literal
 
 from cleaners.lines import assemble, label_dump, split_lines
-from cleaners.metadata import site_from_url
+from cleaners.metadata import html_metadata, site_from_url
 from cleaners.options import DEFAULT_OPTIONS, MAX_HTML_DEPTH, MAX_INPUT_CHARS, CleanOptions
 from schemas import Cleaned
 
@@ -109,15 +109,14 @@ def _extract(html: str, url: str | None, prune: bool) -> Any:
 
     kwargs: dict[str, Any] = {
         "url": url,
-        "with_metadata": True,
+        # Metadata comes from `html_metadata` (meta tags, JSON-LD): trafilatura's own
+        # metadata pass costs as much as the extraction.
+        "with_metadata": False,
         "include_comments": False,
         "include_tables": True,
         # fast: no readability/jusText fallback comparison; measured on dev it is both
         # faster (67 vs 44 pages/s) and better (F1 0.960 vs 0.957 without comments).
         "fast": True,
-        # no extensive date search: it costs a third of the time and the line model
-        # does not need the date.
-        "date_extraction_params": {"extensive_search": False, "original_date": True},
     }
     if prune:
         kwargs["prune_xpath"] = PRUNE_XPATH
@@ -159,12 +158,12 @@ def clean_html(
     options = options or DEFAULT_OPTIONS
     if not isinstance(html, str):
         html = str(html)
-    doc, lines, notes = extract(html, url, options)
-    language = options.language or (getattr(doc, "language", None) if doc else None)
+    _doc, lines, notes = extract(html, url, options)
+    meta = html_metadata(html)
     labels, _head, more, language = label_dump(
         lines,
         options,
-        language=language,
+        language=options.language or meta["language"],
         template_lines=template_lines,
         url=url,
         find_metadata=False,
@@ -172,19 +171,13 @@ def clean_html(
     )
     notes.extend(more)
     body, removed = assemble(labels)
-    meta = doc if doc is not None else None
-
-    def field(name: str) -> str | None:
-        value = getattr(meta, name, None) if meta is not None else None
-        return str(value) if value else None
-
     return Cleaned(
         text=body,
-        title=field("title"),
-        author=field("author"),
-        published_at=field("date"),
-        site=site_from_url(url) or field("sitename") or field("hostname"),
-        url=url or field("url"),
+        title=meta["title"],
+        author=meta["author"],
+        published_at=meta["published_at"],
+        site=site_from_url(url) or meta["site"],
+        url=url,
         language=language,
         removed=removed,
         cleaner=f"{CLEANER_NAME}/{CLEANER_VERSION}",

@@ -38,7 +38,7 @@ LANGUAGE_SKIP_LINES = 40
 """On dumps longer than this, the first quarter of lines (menus) is left out of language
 detection."""
 
-LANGUAGE_WORDS = 300
+LANGUAGE_WORDS = 800
 """Words of a dump used to detect its language: plenty for stopword counts, and cheap."""
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -200,12 +200,17 @@ def revise_labels(labels: Sequence[Label], options: CleanOptions = DEFAULT_OPTIO
 
 
 def _guard(labels: list[Label], options: CleanOptions) -> tuple[list[Label], tuple[str, ...]]:
-    """Undo the classifier when it kept almost nothing of a page with a long prose body."""
+    """Undo the classifier when it kept almost nothing of a page with a long prose body.
+
+    "Almost nothing" is relative (under `guard_min_kept_share` of the prose) and absolute
+    (under `guard_min_body_chars`): a short article among long teasers is not a failure.
+    """
     prose_chars = sum(len(lab.stats.text) for lab in labels if is_prose(lab.stats))
     kept_chars = sum(len(lab.stats.text) for lab in labels if lab.keep)
     if (
         prose_chars < options.guard_min_body_chars
         or kept_chars >= options.guard_min_kept_share * prose_chars
+        or kept_chars >= options.guard_min_body_chars
     ):
         return labels, ()
     for lab in labels:

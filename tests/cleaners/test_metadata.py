@@ -4,6 +4,7 @@ from cleaners.metadata import (
     byline,
     dateline,
     find_head,
+    html_metadata,
     parse_date,
     site_from_url,
     split_site_suffix,
@@ -58,3 +59,19 @@ def test_find_head_prefers_repeated_headline() -> None:
     assert head.author == "Ann Lee"
     assert head.title_lines == {1, 3}
     assert head.meta_lines == {2}
+
+
+def test_html_metadata_from_meta_tags_and_json_ld() -> None:
+    page = """<html lang="en-GB"><head><title>Storm Hits Coast Tonight - Daily</title>
+    <meta property="og:site_name" content="The Daily">
+    <meta name="author" content="By Ann Lee">
+    <script type="application/ld+json">{"datePublished": "2023-06-08T09:00:00Z"}</script>
+    </head><body></body></html>"""
+    meta = html_metadata(page)
+    assert meta == {
+        "title": "Storm Hits Coast Tonight",
+        "author": "Ann Lee",
+        "published_at": "2023-06-08T09:00:00",
+        "site": "The Daily",
+        "language": "en",
+    }
