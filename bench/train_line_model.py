@@ -38,6 +38,7 @@ from cleaners.features import (
 )
 from cleaners.html import extract
 from cleaners.lines import split_lines, tabulate
+from cleaners.metadata import html_metadata
 from cleaners.model import MODEL_FILES, model_from_dict, model_override
 from cleaners.options import DEFAULT_OPTIONS
 

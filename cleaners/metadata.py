@@ -298,7 +298,9 @@ _BY_PREFIX = re.compile(r"^by\s+", re.IGNORECASE)
 
 META_KEYS: dict[str, tuple[str, ...]] = {
     "title": ("og:title", "twitter:title", "dc.title"),
-    "author": ("author", "article:author", "dc.creator", "byl", "sailthru.author", "parsely-author"),
+    "author": (
+        "author", "article:author", "dc.creator", "byl", "sailthru.author", "parsely-author",
+    ),
     "published_at": (
         "article:published_time", "datepublished", "pubdate", "publishdate", "date",
         "dc.date", "dc.date.issued", "sailthru.date", "parsely-pub-date", "og:published_time",

@@ -10,7 +10,9 @@ from schemas import RunSummary
 
 
 @pytest.fixture(scope="session")
-def seeded(prefect_server: None, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, RunSummary]:
+def seeded(
+    prefect_server: None, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, RunSummary]:
     from flows.pipeline import pipeline
 
     db = tmp_path_factory.mktemp("seeded") / "presswash.duckdb"
