@@ -45,6 +45,9 @@ DbOption = Annotated[
 SQL_COLUMN_WIDTH = 40
 """Wide enough for a title, narrow enough that five columns fit a terminal."""
 
+SQL_SHORT_COLUMN = 12
+"""Columns up to this wide (counts, dates, codes) keep their width in a narrow terminal."""
+
 
 class InputNotFound(PresswashError):
     """A path given on the command line does not exist."""
@@ -219,12 +222,33 @@ def sql(
     elif len(result.column_names) == 1 and len(rows) == 1:
         print(rows[0][result.column_names[0]])
     else:
+        cells = [["" if v is None else str(v) for v in row.values()] for row in rows]
         table = Table()
-        for name in result.column_names:
-            table.add_column(name, no_wrap=True, overflow="ellipsis", max_width=SQL_COLUMN_WIDTH)
-        for row in rows:
-            table.add_row(*("" if v is None else str(v) for v in row.values()))
+        widths = column_widths(result.column_names, cells, out.width)
+        for name, width in zip(result.column_names, widths, strict=True):
+            table.add_column(name, no_wrap=True, overflow="ellipsis", width=width)
+        for row_cells in cells:
+            table.add_row(*row_cells)
         out.print(table)
+
+
+def column_widths(names: list[str], cells: list[list[str]], budget: int) -> list[int]:
+    """Each column's width: short columns (counts, dates) whole, long ones share the rest.
+
+    Rich squeezes no-wrap columns to nothing when a table is wider than the terminal,
+    so a count column could vanish next to a long title column.
+    """
+    wanted = [
+        min(SQL_COLUMN_WIDTH, max([len(name), *(len(row[i]) for row in cells)]))
+        for i, name in enumerate(names)
+    ]
+    room = budget - 3 * len(names) - 1  # borders and padding
+    if sum(wanted) <= room:
+        return wanted
+    short = [w for w in wanted if w <= SQL_SHORT_COLUMN]
+    long_idx = [i for i, w in enumerate(wanted) if w > SQL_SHORT_COLUMN]
+    share = max(SQL_SHORT_COLUMN, (room - sum(short)) // max(len(long_idx), 1))
+    return [min(w, share) if i in long_idx else w for i, w in enumerate(wanted)]
 
 
 @app.command()
