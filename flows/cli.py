@@ -38,7 +38,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 DbOption = Annotated[
     str | None,
-    typer.Option("--db", help="DuckDB file [default: $PRESSWASH_DB or warehouse/presswash.duckdb]"),
+    typer.Option(
+        "--db", help=r"DuckDB file \[default: $PRESSWASH_DB, else warehouse/presswash.duckdb]"
+    ),
 ]
 
 
@@ -84,10 +86,13 @@ def run(
     db: DbOption = None,
     workers: Annotated[int, typer.Option(min=1, help="Parallel cleaning processes.")] = 1,
     dask_address: Annotated[
-        str | None, typer.Option(help="Run tasks on this Dask scheduler (needs presswash[dask]).")
+        str | None,
+        typer.Option(help=r"Run tasks on this Dask scheduler (needs presswash\[dask]).")
     ] = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Files per batch.")] = 500,
-    max_mb: Annotated[float, typer.Option(help="Reject inputs larger than this.")] = 20.0,
+    max_mb: Annotated[
+        float, typer.Option(help="Reject inputs larger than this many MB (too_large).")
+    ] = 20.0,
     wait: Annotated[
         float, typer.Option(help="Seconds to wait for another run on the same database.")
     ] = 600.0,
