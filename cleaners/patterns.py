@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from schemas import REMOVAL_REASONS
 
@@ -139,30 +139,66 @@ HEADER_MAX_WORDS = 6
 """A section heading is short; a longer line matching a heading pattern is a teaser or prose."""
 
 
-def _combine(
-    groups: dict[str, tuple[re.Pattern[str], ...]],
-) -> tuple[re.Pattern[str], re.Pattern[str], dict[str, str]]:
-    """Fold every pattern into two alternations: line-anchored ones and floating ones.
+PREFILTERS: dict[tuple[str, int], re.Pattern[str]] = {
+    # A breadcrumb is made of its segment characters and separators only, two separators at
+    # least; the pattern itself backtracks exponentially on long "a | b | c (d) | e" footers.
+    ("navigation", 1): re.compile(r"^[\w&.'’ \s-]*[>»›/|][\w&.'’ \s-]*[>»›/|][\w&.'’ \s>»›/|-]*$"),
+    ("navigation", 3): re.compile(r" [|•·] "),
+}
+"""(reason, pattern index) -> a cheap pattern that must be found in a (lower-cased) line for
+that anchored pattern to match: a necessary condition, so skipping the pattern when it is absent
+changes no verdict. On dev the breadcrumb pattern cost 3/4 of all pattern time (one 165-char
+footer line alone took 60 ms); prefiltered, `match_line` is ~4x faster."""
 
-    One `match` plus one `search` per line instead of one search per pattern: the
-    cleaner must do thousands of lines per second. Group names map back to reasons.
+
+def _parts(
+    groups: dict[str, tuple[re.Pattern[str], ...]],
+) -> tuple[list[tuple[str, str]], list[str], dict[str, str], dict[str, re.Pattern[str]]]:
+    """Every pattern as a named alternative: anchored (name, alternative) pairs, floating
+    alternatives, group name -> reason, and group name -> prefilter.
+
+    A trailing 'h' in a group name marks a section-heading pattern.
     """
-    anchored: list[str] = []
+    anchored: list[tuple[str, str]] = []
     floating: list[str] = []
     names: dict[str, str] = {}
+    prefilters: dict[str, re.Pattern[str]] = {}
     headers = {p.pattern for pats in SECTION_HEADERS.values() for p in pats}
     for reason, patterns in groups.items():
         for i, pattern in enumerate(patterns):
             name = f"{reason}__{i}{'h' if pattern.pattern in headers else ''}"
             names[name] = reason
-            (anchored if pattern.pattern.startswith("^") else floating).append(
-                f"(?P<{name}>{pattern.pattern})"
-            )
-    # Case-sensitive on lower-cased text: twice as fast as re.IGNORECASE on the same lines.
-    return re.compile("|".join(anchored)), re.compile("|".join(floating)), names
+            alternative = f"(?P<{name}>{pattern.pattern})"
+            if pattern.pattern.startswith("^"):
+                anchored.append((name, alternative))
+                if (reason, i) in PREFILTERS:
+                    prefilters[name] = PREFILTERS[(reason, i)]
+            else:
+                floating.append(alternative)
+    return anchored, floating, names, prefilters
 
 
-_ANCHORED, _FLOATING, _GROUP_REASON = _combine(PATTERNS)
+_ANCHORED_PARTS, _FLOATING_PARTS, _GROUP_REASON, _PREFILTER_BY_NAME = _parts(PATTERNS)
+
+
+@cache
+def _anchored(skipped: tuple[bool, ...]) -> re.Pattern[str]:
+    """One alternation of the anchored patterns, less the prefiltered ones flagged in `skipped`
+    (in `_PREFILTER_BY_NAME` order). Order is kept, so when a skipped pattern cannot match, the
+    first pattern to match is the one the full alternation finds. One `match` per line instead
+    of one per pattern: the cleaner must do thousands of lines per second. Case-sensitive on
+    lower-cased text: twice as fast as re.IGNORECASE on the same lines."""
+    skip = {name for name, out in zip(_PREFILTER_BY_NAME, skipped, strict=True) if out}
+    return re.compile("|".join(alt for name, alt in _ANCHORED_PARTS if name not in skip))
+
+
+def _impossible(text: str) -> tuple[bool, ...]:
+    """For each prefiltered anchored pattern, whether `text` lacks what it needs to match."""
+    return tuple(needed.search(text) is None for needed in _PREFILTER_BY_NAME.values())
+
+
+_ANCHORED = _anchored((False,) * len(_PREFILTER_BY_NAME))
+_FLOATING = re.compile("|".join(_FLOATING_PARTS))
 
 
 def normalise_line(line: str) -> str:
@@ -222,7 +258,7 @@ pattern verdicts are memoised per normalised line; bounded so memory stays small
 def match_line(text: str) -> tuple[str | None, bool]:
     """(reason, is_section_heading) for an already normalised line; (None, False) if no match."""
     text = text.lower()
-    m = _ANCHORED.match(text)
+    m = _anchored(_impossible(text)).match(text)
     if m is None and ("©" in text or not FLOATING_TRIGGERS.isdisjoint(_WORD.findall(text))):
         m = _FLOATING.search(text)
     if m is None or m.lastgroup is None:

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from cleaners.patterns import PATTERNS, _group, match_reason
+from cleaners.patterns import _ANCHORED, PATTERNS, _anchored, _group, _impossible, match_reason
 from schemas import REMOVAL_REASONS
 
 
@@ -66,3 +66,24 @@ def test_floating_patterns_pass_the_trigger_gate(line: str, reason: str) -> None
 def test_metadata_patterns_need_a_lead_word() -> None:
     assert match_reason("Authorities say the cases are unrelated.") is None
     assert match_reason("By Jane Doe") == "metadata"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Home > World > Europe",
+        "Home › News › Politics",
+        "News | Sport | Weather",
+        "a | | b",
+        "Sport • Football · Live",
+        "About Us | Contact Us | Financial Terms (Glossary) | FAQs | Sitemap",
+        "World / Europe",
+        "The minister said on Tuesday that the talks would resume next week.",
+        "Copyright 2019 Hawaii News Now.",
+    ],
+)
+def test_prefilters_change_no_verdict(line: str) -> None:
+    text = " ".join(line.split()).lower()
+    full = _ANCHORED.match(text)
+    fast = _anchored(_impossible(text)).match(text)
+    assert (full.lastgroup if full else None) == (fast.lastgroup if fast else None)
