@@ -46,18 +46,23 @@ class TreeModel:
         """Summed tree outputs (log-odds) for each row of `x`.
 
         All trees walk in lock-step (node ids are global), so one page costs `depth`
-        rounds of a few numpy gathers, not a Python loop per tree.
+        rounds of a few numpy gathers, not a Python loop per tree. The first round needs
+        no gather by node (every tree starts at its root), and `take` on flat arrays beats
+        fancy indexing: together a third less time on dev (116 -> 77 ms for 127 pages).
         """
-        n = x.shape[0]
+        n, width = x.shape
         if n == 0 or self.n_trees == 0:
             return np.full(n, self.init)
-        xf = np.ascontiguousarray(x, dtype=np.float64).ravel()
-        row_base = (np.arange(n) * x.shape[1])[:, None]
-        node = np.broadcast_to(np.arange(self.n_trees) * self.width, (n, self.n_trees))
-        for _ in range(self.depth):
-            go_right = xf[row_base + self.feature[node]] > self.threshold[node]
-            node = self.child[node] + go_right
-        out: np.ndarray = self.init + self.value[node].sum(axis=1)
+        xf = np.ascontiguousarray(x, dtype=np.float64)
+        feature, threshold, child = self.feature, self.threshold, self.child
+        roots = np.arange(self.n_trees) * self.width
+        node = (child[roots] + (xf[:, feature[roots]] > threshold[roots])).ravel()
+        row_base = np.repeat(np.arange(n) * width, self.n_trees)  # row of each (line, tree)
+        flat = xf.ravel()
+        for _ in range(self.depth - 1):
+            go_right = flat.take(row_base + feature.take(node)) > threshold.take(node)
+            node = child.take(node) + go_right
+        out: np.ndarray = self.init + self.value.take(node).reshape(n, self.n_trees).sum(axis=1)
         return out
 
 
