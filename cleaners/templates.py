@@ -23,6 +23,11 @@ from cleaners.options import TEMPLATE_BODY_WORDS, TEMPLATE_MIN_PAGES, TEMPLATE_M
 _NON_WORD = re.compile(r"[\W_]+")
 _DIGITS = re.compile(r"\d+")
 
+COPY_CHROME_SHARE = 0.8
+"""A long line on this share of a site's pages is a standard disclaimer, not an article's
+body, so it does not make two pages copies of one article. (When copies of one article are
+this share of the pages, merging them all is right: there is no chrome to learn.)"""
+
 MAX_KEY_CHARS = 200
 """Keys are cut here: a template line is short, and bounded keys keep the set small."""
 
@@ -55,10 +60,33 @@ def find_template_lines(
     """
     if len(pages) < min_pages:
         return frozenset()
+    key_sets = [{line_key(line) for line in page.splitlines()} - {""} for page in pages]
+    distinct = merge_copies(key_sets, long_words=max_words)
     counts: Counter[str] = Counter()
-    for page in pages:
-        keys = {line_key(line) for line in page.splitlines()}
-        keys.discard("")
+    for keys in distinct:
         counts.update(keys)
-    need = max(min_pages, min_share * len(pages))
+    need = max(min_pages, min_share * len(distinct))
     return frozenset(key for key, n in counts.items() if n >= need and len(key.split()) < max_words)
+
+
+def merge_copies(key_sets: Sequence[set[str]], *, long_words: int) -> list[set[str]]:
+    """Merge the line-key sets of pages that carry the same article body.
+
+    A page fetched three times (a scraper's re-runs, AMP and canonical copies) is one
+    article: counted three times, its own short lines (subheadings, a dateline) would
+    recur "across pages" and be taken for chrome. Pages are one article when their long
+    lines (`long_words` words or more) are the same, leaving out long lines found on
+    `COPY_CHROME_SHARE` of all pages (a long standard disclaimer is chrome, not body).
+    Pages without such long lines are left alone.
+    """
+    long_counts: Counter[str] = Counter()
+    for keys in key_sets:
+        long_counts.update(k for k in keys if len(k.split()) >= long_words)
+    common = max(2.0, COPY_CHROME_SHARE * len(key_sets))
+    merged: dict[frozenset[str] | int, set[str]] = {}
+    for i, keys in enumerate(key_sets):
+        body = frozenset(
+            k for k in keys if len(k.split()) >= long_words and long_counts[k] < common
+        )
+        merged.setdefault(body or i, set()).update(keys)
+    return list(merged.values())

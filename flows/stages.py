@@ -141,18 +141,17 @@ def reclean_sites(wh: Warehouse, sites: Sequence[str]) -> int:
     grows with the data, and the final articles do not depend on the order in which
     pages arrived. Returns how many articles were re-cleaned.
     """
+    by_site: dict[str, list[dict[str, object]]] = {}
+    for row in wh.site_documents(sites, markup="text").to_pylist():
+        by_site.setdefault(str(row["site_key"]), []).append(row)
     n = 0
-    for site in sites:
-        table = wh.site_documents(site)
-        if table.num_rows < TEMPLATE_MIN_PAGES:
+    for site, rows in by_site.items():
+        if len(rows) < TEMPLATE_MIN_PAGES:
             continue
-        rows = table.to_pylist()
-        text_rows = [r for r in rows if r["markup"] == "text"]
-        keys = set(find_template_lines([r["raw_text"] for r in text_rows]))
+        keys = set(find_template_lines([str(r["raw_text"]) for r in rows]))
         if keys == wh.site_templates(site):
             continue
-        docs = [_row_to_document(r) for r in text_rows]
-        kept, _ = clean_documents(docs, frozenset(keys))
+        kept, _ = clean_documents([_row_to_document(r) for r in rows], frozenset(keys))
         batch = Batch(articles=[a for _, a, _ in kept])
         for _doc, article, cleaned in kept:
             batch.removed.extend((article.doc_id, r) for r in cleaned.removed)

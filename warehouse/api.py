@@ -123,17 +123,23 @@ class Warehouse:
         """Store signatures recomputed under a new scheme, replacing stale ones."""
         load.replace_signatures(self.con, signatures)
 
-    def site_documents(self, site: str) -> pa.Table:
-        """The raw documents of one site (by the cleaner's or the source's site name)."""
+    def site_documents(self, sites: Sequence[str], markup: str = "text") -> pa.Table:
+        """The raw documents of these sites (by the cleaner's or the source's site name).
+
+        One query for all sites: a query per site scans `documents` each time (88 ms
+        each on a 500-document warehouse, 8 s for 93 sites).
+        """
+        if not sites:
+            return self.arrow("SELECT NULL AS site_key WHERE false")
         return self.arrow(
             """
-            SELECT d.doc_id, d.source_uri, d.format, d.markup, d.raw_text, d.url, d.site,
-                   d.encoding
+            SELECT coalesce(a.site, d.site) AS site_key, d.doc_id, d.source_uri, d.format,
+                   d.markup, d.raw_text, d.url, d.site, d.encoding
             FROM documents d LEFT JOIN articles a USING (doc_id)
-            WHERE coalesce(a.site, d.site) = ?
-            ORDER BY d.doc_id
+            WHERE coalesce(a.site, d.site) IN (SELECT unnest(?::VARCHAR[])) AND d.markup = ?
+            ORDER BY site_key, d.doc_id
             """,
-            [site],
+            [list(sites), markup],
         )
 
     def site_templates(self, site: str) -> set[str]:

@@ -33,3 +33,15 @@ def test_template_lines_are_removed_with_reason() -> None:
     assert ("Our Great Site Banner", "site_template") in {
         (r.text, r.reason) for r in cleaned.removed
     }
+
+
+def test_copies_of_one_article_count_once() -> None:
+    """A page fetched four times must not turn its own short lines into chrome."""
+    body = " ".join(["The council approved the budget after a long debate"] * 4)
+    copy = f"Menu\n{{stamp}} hours ago\nA short subheading\n{body}"
+    others = [f"Menu\nOther story {name}\n{BODY}" for name in ("a", "b", "c")]
+    pages = [copy.format(stamp=n) for n in range(4)] + others
+    keys = find_template_lines(pages)
+    assert line_key("Menu") in keys
+    assert line_key("A short subheading") not in keys
+    assert line_key("1 hours ago") not in keys
