@@ -15,11 +15,12 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from typing import NamedTuple
 
 import numpy as np
 
 from cleaners.language import FALLBACK_LANGUAGE, stoplist
-from cleaners.patterns import HEADER_MAX_WORDS, PATTERNS, match_line
+from cleaners.patterns import HEADER_MAX_WORDS, PATTERNS, match_lowered
 
 _WORD = re.compile(r"\w+")
 _TERMINALS = ".!?…"
@@ -125,6 +126,56 @@ def tokens(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
+class LineFacts(NamedTuple):
+    """The part of `LineStats` that does not depend on the page language, so it can be computed
+    (and memoised) before the language is known and its words reused to detect it."""
+
+    text: str
+    tokens: list[str]
+    reason: str | None
+    header: str | None
+    sentence_end: bool
+
+
+def line_facts(text: str, pattern_max_words: int, words: list[str] | None = None) -> LineFacts:
+    """Normalise, tokenise and match patterns for one line (C-level calls only).
+
+    Args:
+        text: the line (normalised here).
+        pattern_max_words: longer lines are not matched against patterns.
+        words: `tokens(text)` when the caller already has them (whitespace never is in a
+            word, so they are the tokens of the normalised line too).
+    """
+    norm = " ".join(text.split())
+    lowered = norm.lower()
+    if words is None:
+        words = _WORD.findall(lowered)
+    n = len(words)
+    reason: str | None = None
+    header: str | None = None
+    if norm and n <= pattern_max_words:
+        reason, is_header = match_lowered(lowered, words)
+        header = reason if is_header and n <= HEADER_MAX_WORDS else None
+    sentence_end = norm.rstrip(_CLOSERS)[-1:] in _TERMINALS if norm else False
+    return LineFacts(norm, words, reason, header, sentence_end)
+
+
+def with_stopwords(facts: LineFacts, stopwords: frozenset[str]) -> LineStats:
+    """`LineStats` from a line's facts and the page language's stoplist."""
+    words = facts.tokens
+    n = len(words)
+    stops = sum(map(stopwords.__contains__, words)) if stopwords and n else 0
+    return LineStats(
+        text=facts.text,
+        words=n,
+        stop_density=stops / n if n else 0.0,
+        sentence_end=facts.sentence_end,
+        reason=facts.reason,
+        header=facts.header,
+        tokens=words,
+    )
+
+
 def line_stats(
     text: str,
     stopwords: frozenset[str],
@@ -139,39 +190,26 @@ def line_stats(
         pattern_max_words: longer lines are not matched against patterns.
         words: `tokens(text)` when the caller already has them.
     """
-    norm = " ".join(text.split())
-    if words is None:
-        words = tokens(norm)
-    n = len(words)
-    stops = sum(map(stopwords.__contains__, words)) if stopwords and n else 0
-    reason: str | None = None
-    header: str | None = None
-    if norm and n <= pattern_max_words:
-        reason, is_header = match_line(norm)
-        header = reason if is_header and n <= HEADER_MAX_WORDS else None
-    return LineStats(
-        text=norm,
-        words=n,
-        stop_density=stops / n if n else 0.0,
-        sentence_end=norm.rstrip(_CLOSERS)[-1:] in _TERMINALS if norm else False,
-        reason=reason,
-        header=header,
-        tokens=words,
-    )
+    return with_stopwords(line_facts(text, pattern_max_words, words), stopwords)
 
 
 STATS_CACHE_SIZE = 1 << 16
-"""Chrome lines recur across a site's pages (menus, footers), so their stats are memoised per
-(line, language); bounded so memory stays small."""
+"""Chrome lines recur across a site's pages (menus, footers), so their facts are memoised per
+line and their stats per (line, language); bounded so memory stays small."""
+
+
+@lru_cache(maxsize=STATS_CACHE_SIZE)
+def cached_line_facts(text: str, pattern_max_words: int) -> LineFacts:
+    """`line_facts`, memoised (facts are immutable; the token list is never modified)."""
+    return line_facts(text, pattern_max_words)
 
 
 @lru_cache(maxsize=STATS_CACHE_SIZE)
 def cached_line_stats(text: str, language: str | None, pattern_max_words: int) -> LineStats:
     """`line_stats` with the stoplist of `language`, memoised (stats are immutable)."""
-    return line_stats(
-        text,
+    return with_stopwords(
+        cached_line_facts(text, pattern_max_words),
         stoplist(language or FALLBACK_LANGUAGE) or stoplist(FALLBACK_LANGUAGE),
-        pattern_max_words,
     )
 
 

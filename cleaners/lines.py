@@ -17,7 +17,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from itertools import chain, islice
 
-from cleaners.features import LineStats, cached_line_stats, features, is_prose, tokens
+from cleaners.features import (
+    LineStats,
+    cached_line_facts,
+    cached_line_stats,
+    features,
+    is_prose,
+)
 from cleaners.language import language_of_counts
 from cleaners.metadata import HeadInfo, find_head
 from cleaners.model import current_model
@@ -94,11 +100,12 @@ def tabulate(
 ) -> LineTable:
     """Tokenise each non-blank line once; detect the language from those words (unless given)."""
     index = [i for i, line in enumerate(lines) if line.strip()]
+    limit = options.pattern_max_words
     if language is None:
         skip = len(index) // 4 if len(index) > LANGUAGE_SKIP_LINES else 0
-        sample = (tokens(lines[i]) for i in index[skip:])
+        sample = (cached_line_facts(lines[i], limit).tokens for i in index[skip:])
         language = language_of_counts(Counter(islice(chain.from_iterable(sample), LANGUAGE_WORDS)))
-    stats = [cached_line_stats(lines[i], language, options.pattern_max_words) for i in index]
+    stats = [cached_line_stats(lines[i], language, limit) for i in index]
     return LineTable(index, stats, language)
 
 

@@ -254,16 +254,26 @@ MATCH_CACHE_SIZE = 1 << 16
 pattern verdicts are memoised per normalised line; bounded so memory stays small."""
 
 
-@lru_cache(maxsize=MATCH_CACHE_SIZE)
-def match_line(text: str) -> tuple[str | None, bool]:
-    """(reason, is_section_heading) for an already normalised line; (None, False) if no match."""
-    text = text.lower()
+def match_lowered(text: str, words: list[str] | None = None) -> tuple[str | None, bool]:
+    """`match_line` for a line already normalised and lower-cased; `words` are its `\\w+` words
+    when the caller has them (they gate the floating patterns), found here otherwise."""
     m = _anchored(_impossible(text)).match(text)
-    if m is None and ("©" in text or not FLOATING_TRIGGERS.isdisjoint(_WORD.findall(text))):
+    if m is None and "©" in text:
         m = _FLOATING.search(text)
+    elif m is None:
+        if words is None:
+            words = _WORD.findall(text)
+        if not FLOATING_TRIGGERS.isdisjoint(words):
+            m = _FLOATING.search(text)
     if m is None or m.lastgroup is None:
         return None, False
     return _GROUP_REASON[m.lastgroup], m.lastgroup.endswith("h")
+
+
+@lru_cache(maxsize=MATCH_CACHE_SIZE)
+def match_line(text: str) -> tuple[str | None, bool]:
+    """(reason, is_section_heading) for an already normalised line; (None, False) if no match."""
+    return match_lowered(text.lower())
 
 
 def match_reason(line: str) -> str | None:
