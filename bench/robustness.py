@@ -409,6 +409,18 @@ def outcome_by_input(corpus: Corpus, outcomes: dict[str, str]) -> Counter[str]:
     return mismatches
 
 
+def rejects_by_kind(root: Path, outcomes: dict[str, str]) -> dict[str, Counter[str]]:
+    """Reject reasons per kind of bad input, the kind being the folder under `bad/`
+    (`bad/deep/0.html` is kind `deep`; an archive member `bad/unsafe/0.zip!../x` too)."""
+    prefix = f"{root}/bad/"
+    kinds: dict[str, Counter[str]] = {}
+    for uri, outcome in sorted(outcomes.items()):
+        if uri.startswith(prefix) and outcome != "document":
+            kind = uri[len(prefix) :].split("/", 1)[0]
+            kinds.setdefault(kind, Counter())[outcome] += 1
+    return kinds
+
+
 def reader_outcomes(units: Units) -> dict[str, str]:
     """source_uri -> 'document' or the reject reason, as the readers decided."""
     outcomes = {doc.source_uri: "document" for doc in units.documents}
@@ -490,6 +502,11 @@ def run(args: argparse.Namespace, root: Path) -> int:
         pipeline_failures, outcomes = run_pipeline_and_account(args, root, units)
         failures += pipeline_failures
     mismatches = outcome_by_input(corpus, outcomes)
+    print_report(
+        "rejects by kind of bad input (folder under bad/ -> reason: count)",
+        [(kind, ", ".join(f"{r}: {n}" for r, n in sorted(reasons.items())))
+         for kind, reasons in rejects_by_kind(root, outcomes).items()],
+    )
     if args.readers_only:  # no cleaning: a menu-only page is still a document here
         mismatches = Counter(
             {k: v for k, v in mismatches.items() if "expected no_content, got document" not in k}
