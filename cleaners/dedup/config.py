@@ -1,7 +1,7 @@
 """`MinHashConfig`: the knobs every near-duplicate stage shares, with why each is set so.
 
 Figures quoted here come from `bench/dedup_quality.py` and `bench/dedup_speed.py` (see
-bench/README.dedup.md for the exact commands).
+bench/README.md for the exact commands).
 """
 
 from __future__ import annotations

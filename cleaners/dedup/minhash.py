@@ -3,7 +3,7 @@
 Why our own instead of datasketch: datasketch hashes every shingle with SHA-1 in Python
 and permutes each document separately; here tokenising, shingle hashing and the
 permutations run as a handful of numpy passes over the batch's concatenated bytes, which
-`bench/dedup_speed.py` measures several times faster (figures in bench/README.dedup.md).
+`bench/dedup_speed.py` measures several times faster (figures in bench/README.md).
 `tests/cleaners/dedup/test_dedup_minhash.py` checks that both estimate the same Jaccard.
 
 Stages: `normalize_words` -> `token_hashes` (polynomial hash of each word, from prefix sums over
