@@ -179,6 +179,7 @@ def _parts(
 
 
 _ANCHORED_PARTS, _FLOATING_PARTS, _GROUP_REASON, _PREFILTER_BY_NAME = _parts(PATTERNS)
+_PREFILTERS_IN_ORDER = tuple(_PREFILTER_BY_NAME.values())
 
 
 @cache
@@ -194,7 +195,7 @@ def _anchored(skipped: tuple[bool, ...]) -> re.Pattern[str]:
 
 def _impossible(text: str) -> tuple[bool, ...]:
     """For each prefiltered anchored pattern, whether `text` lacks what it needs to match."""
-    return tuple(needed.search(text) is None for needed in _PREFILTER_BY_NAME.values())
+    return tuple([needed.search(text) is None for needed in _PREFILTERS_IN_ORDER])
 
 
 _ANCHORED = _anchored((False,) * len(_PREFILTER_BY_NAME))
