@@ -25,7 +25,7 @@ from cleaners.features import (
     is_prose,
 )
 from cleaners.language import language_of_counts
-from cleaners.metadata import HeadInfo, find_head
+from cleaners.metadata import HeadInfo, find_head, site_from_footer
 from cleaners.model import current_model
 from cleaners.options import (
     DEFAULT_OPTIONS,
@@ -316,7 +316,7 @@ def clean_text(
         title=head.title,
         author=head.author,
         published_at=head.published_at,
-        site=head.site,
+        site=head.site or site_from_footer(lines),
         url=url,
         language=language,
         removed=removed,

@@ -360,3 +360,25 @@ def html_metadata(html: str) -> dict[str, str | None]:
     m = _HTML_LANG.search(head[:5000])
     out["language"] = m[1].lower() if m else None
     return out
+
+
+FOOTER_SCAN_LINES = 30
+"""Copyright lines sit among a dump's last lines."""
+
+_COPYRIGHT = re.compile(r"©|\(c\)\s*\d|\bcopyright\b|\brights\b.{0,40}\breserved\b", re.IGNORECASE)
+
+
+def site_from_footer(lines: Sequence[str]) -> str | None:
+    """The site's domain as its copyright footer names it, else None.
+
+    A text dump carries no URL, and its head often names no site, but the footer
+    usually does ("Copyright © 1999-2023, «PRAVDA.Ru»." -> "pravda.ru"). Only lines
+    that read as a copyright notice count, so a story that mentions some other site
+    does not name the page's.
+    """
+    for line in reversed(lines[-FOOTER_SCAN_LINES:]):
+        if _COPYRIGHT.search(line):
+            m = _DOMAIN.search(line)
+            if m:
+                return m["domain"].lower()
+    return None

@@ -6,6 +6,7 @@ from cleaners.metadata import (
     find_head,
     html_metadata,
     parse_date,
+    site_from_footer,
     site_from_url,
     split_site_suffix,
 )
@@ -75,3 +76,9 @@ def test_html_metadata_from_meta_tags_and_json_ld() -> None:
         "site": "The Daily",
         "language": "en",
     }
+
+
+def test_site_from_the_copyright_footer() -> None:
+    lines = ["Story", "Body text.", "Copyright © 1999-2023, «PRAVDA.Ru».", "Privacy Policy"]
+    assert site_from_footer(lines) == "pravda.ru"
+    assert site_from_footer(["Read more at example.com", "Ends here"]) is None
