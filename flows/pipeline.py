@@ -36,6 +36,10 @@ DEFAULT_BATCH_SIZE = 500
 """Files per read batch and documents per load: big enough that task overhead (~20 ms)
 is noise, small enough that a killed run loses little work."""
 
+MIN_PARALLEL_DOCUMENTS = 50
+"""A batch with fewer new documents is cleaned in the flow's process: a worker process
+first spends 3-5 s of CPU importing Prefect and the cleaners, more than it would save."""
+
 DEFAULT_MAX_BYTES = 20 * 2**20
 """Inputs above 20 MB are rejected as `too_large`: no news article is that big."""
 
@@ -153,13 +157,25 @@ def _run(
 def _clean_parts(
     units: list[RawDocument | Reject], known: set[str], batch_size: int, workers: int
 ) -> Iterator[Batch]:
-    """Clean one read batch, in `workers` parallel parts when asked, in input order."""
-    size = batch_size if workers <= 1 else max(1, -(-len(units) // workers))
-    parts = [units[i : i + size] for i in range(0, len(units), size)]
-    if workers <= 1:
-        yield from (tasks.clean_batch(part, known) for part in parts)
+    """Clean one read batch; with `workers` > 1, its new documents in parallel parts.
+
+    Only documents that need cleaning travel to the worker processes: rejects and
+    documents already in the warehouse are passed through here, and a batch with few
+    new documents is cleaned here without starting the pool at all.
+    """
+    fresh = [u for u in units if isinstance(u, RawDocument) and u.doc_id not in known]
+    if workers <= 1 or len(fresh) < MIN_PARALLEL_DOCUMENTS:
+        for i in range(0, len(units), batch_size):
+            yield tasks.clean_batch(units[i : i + batch_size], known)
         return
-    futures = [tasks.clean_batch.submit(part, known) for part in parts]
+    size = -(-len(fresh) // workers)
+    futures = [
+        tasks.clean_batch.submit(fresh[i : i + size], known) for i in range(0, len(fresh), size)
+    ]
+    fresh_ids = {id(u) for u in fresh}
+    rest = [u for u in units if id(u) not in fresh_ids]
+    if rest:
+        yield tasks.clean_batch(rest, known)
     yield from (future.result() for future in futures)
 
 

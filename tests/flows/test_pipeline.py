@@ -84,3 +84,27 @@ def test_bad_inputs_are_rejected_with_reasons_and_counted(
     assert again.rejected == 4
     with Warehouse(db, read_only=True) as wh:
         assert wh.count("rejects") == 4  # known rejects are not recorded twice
+
+
+def test_two_workers_give_the_same_tables_as_one(prefect_server: None, tmp_path: Path) -> None:
+    """The process-pool path (60 new pages: above MIN_PARALLEL_DOCUMENTS) changes nothing."""
+    from flows.pipeline import MIN_PARALLEL_DOCUMENTS, run_pipeline
+
+    pages = Path(__file__).resolve().parents[1] / "data" / "extraction"
+    inputs = [pages / "text", pages / "html"]
+    assert len(list(pages.glob("*/*.*"))) >= MIN_PARALLEL_DOCUMENTS
+
+    def tables(db: Path) -> dict[str, list[dict[str, object]]]:
+        with Warehouse(db, read_only=True) as wh:
+            return {
+                "articles": wh.arrow("SELECT * FROM articles ORDER BY doc_id").to_pylist(),
+                "removed": wh.arrow(
+                    "SELECT doc_id, line_no, reason FROM removed_lines ORDER BY ALL"
+                ).to_pylist(),
+                "clusters": wh.arrow("SELECT * FROM clusters ORDER BY doc_id").to_pylist(),
+            }
+
+    one = run_pipeline(inputs, db=tmp_path / "one.duckdb", workers=1)
+    two = run_pipeline(inputs, db=tmp_path / "two.duckdb", workers=2)
+    assert one.articles == two.articles >= MIN_PARALLEL_DOCUMENTS
+    assert tables(tmp_path / "one.duckdb") == tables(tmp_path / "two.duckdb")
