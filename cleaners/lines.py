@@ -12,19 +12,10 @@ with `line_no` 1-based in the dump as split by `split_lines` (on \\n, \\r\\n or 
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from itertools import chain, islice
 
-from cleaners.features import (
-    LineStats,
-    cached_line_facts,
-    cached_line_stats,
-    features,
-    is_prose,
-)
-from cleaners.language import language_of_counts
+from cleaners.features import LineStats, features, is_prose, page_stats
 from cleaners.metadata import HeadInfo, find_head
 from cleaners.model import current_model
 from cleaners.options import (
@@ -98,14 +89,16 @@ class LineTable:
 def tabulate(
     lines: Sequence[str], options: CleanOptions = DEFAULT_OPTIONS, language: str | None = None
 ) -> LineTable:
-    """Tokenise each non-blank line once; detect the language from those words (unless given)."""
+    """Stats of the non-blank lines; the language is detected from their words (unless given)."""
     index = [i for i, line in enumerate(lines) if line.strip()]
-    limit = options.pattern_max_words
-    if language is None:
-        skip = len(index) // 4 if len(index) > LANGUAGE_SKIP_LINES else 0
-        sample = (cached_line_facts(lines[i], limit).tokens for i in index[skip:])
-        language = language_of_counts(Counter(islice(chain.from_iterable(sample), LANGUAGE_WORDS)))
-    stats = [cached_line_stats(lines[i], language, limit) for i in index]
+    skip = len(index) // 4 if len(index) > LANGUAGE_SKIP_LINES else 0
+    stats, language = page_stats(
+        [lines[i] for i in index],
+        options.pattern_max_words,
+        language,
+        sample_skip=skip,
+        sample_words=LANGUAGE_WORDS,
+    )
     return LineTable(index, stats, language)
 
 
