@@ -67,6 +67,9 @@ WORKERS = 2
 INNER_FOLDS = 3
 """Folds for the out-of-fold stage-1 scores that stage 2 is trained on."""
 
+STAGES = 2
+"""Tree stages (1: own and neighbour features only; 2: plus a re-scoring stage)."""
+
 
 def label_lines(stats: Sequence[LineStats], truth: str) -> np.ndarray:
     """1 for body lines, 0 otherwise, by alignment with the ground truth (see module doc)."""
@@ -186,9 +189,9 @@ def export_stage(clf: object, names: Sequence[str]) -> dict[str, object]:
 
 
 def fit_line_model(
-    rows: Sequence[tuple[np.ndarray, ...]], meta: dict[str, object]
+    rows: Sequence[tuple[np.ndarray, ...]], meta: dict[str, object], stages: int = STAGES
 ) -> dict[str, object]:
-    """Two stages: stage 2 learns from out-of-fold stage-1 scores of the neighbours."""
+    """One or two stages: stage 2 learns from out-of-fold stage-1 scores of the neighbours."""
     clf = fit_stage(rows)
     stage1 = export_stage(clf, FEATURE_NAMES)
     xs = np.concatenate([r[0] for r in rows])
@@ -197,6 +200,8 @@ def fit_line_model(
     )  # type: ignore[attr-defined]
     if gap.max() > 1e-5:
         raise AssertionError(f"exported trees disagree with scikit-learn by {gap.max():.2e}")
+    if stages == 1:
+        return {"format": "presswash-gbdt/2", "stages": [stage1], "meta": meta}
     oof: list[np.ndarray] = [np.zeros(0)] * len(rows)
     for k in range(INNER_FOLDS):
         inner = [r for j, r in enumerate(rows) if j % INNER_FOLDS != k]
@@ -208,13 +213,14 @@ def fit_line_model(
 
 
 def _run_fold(
-    job: tuple[dict[str, list[tuple[np.ndarray, ...]]], list[Page]],
+    job: tuple[dict[str, list[tuple[np.ndarray, ...]]], list[Page], dict[str, object], int],
 ) -> tuple[list[str], list[str]]:
     """Train one fold's models and clean its held-out pages (runs in a worker process)."""
     from cleaners import clean_html, clean_text
 
-    rows, held_out = job
-    models = {kind: model_from_dict(fit_line_model(rows[kind], {})) for kind in KINDS}
+    rows, held_out, params, stages = job
+    PARAMS.update(params)
+    models = {kind: model_from_dict(fit_line_model(rows[kind], {}, stages)) for kind in KINDS}
     with model_override(models["text"], "text"), model_override(models["html"], "html"):
         texts = [clean_text(p.text, url=p.url).text for p in held_out]
         htmls = [clean_html(p.html, url=p.url).text for p in held_out]
@@ -226,6 +232,7 @@ def cross_validate(
     mats: dict[str, list[list[tuple[np.ndarray, ...]]]],
     folds: int,
     out: Path | None = None,
+    stages: int = STAGES,
 ) -> dict[str, float]:
     """K-fold by page: each fold's models clean only pages they were not trained on."""
     order = np.random.default_rng(0).permutation(len(pages))
@@ -240,6 +247,8 @@ def cross_validate(
                 for kind in KINDS
             },
             [pages[i] for i in np.flatnonzero(fold_of == k)],
+            dict(PARAMS),
+            stages,
         )
         for k in range(folds)
     ]
@@ -283,7 +292,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument(
         "--cv-out", type=Path, default=None, help="write held-out predictions (JSON) here"
     )
+    ap.add_argument("--trees", type=int, default=PARAMS["max_iter"], help="trees per stage")
+    ap.add_argument("--max-depth", type=int, default=PARAMS["max_depth"])
+    ap.add_argument("--max-leaf-nodes", type=int, default=PARAMS["max_leaf_nodes"])
+    ap.add_argument("--stages", type=int, choices=(1, 2), default=STAGES)
     args = ap.parse_args(argv)
+    PARAMS.update(
+        max_iter=args.trees, max_depth=args.max_depth, max_leaf_nodes=args.max_leaf_nodes
+    )
     start = time.perf_counter()
     pages = load_pages(args.data)
     mats = {kind: [page_matrices(p, kind) for p in pages] for kind in KINDS}
@@ -291,7 +307,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         n_lines = sum(len(m[0][1]) for m in mats[kind])
         n_body = int(sum(m[0][1].sum() for m in mats[kind]))
         print(f"{kind}: {len(pages)} pages, {n_lines} lines, {n_body} labelled body")
-    cv = {} if args.no_cv else cross_validate(pages, mats, args.folds, args.cv_out)
+    cv = {} if args.no_cv else cross_validate(pages, mats, args.folds, args.cv_out, args.stages)
     if cv:
         print(
             f"cross-validated ({cv['folds']}-fold by page): clean_text P {cv['precision_text']:.3f} "  # noqa: E501
@@ -306,12 +322,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             "n_pages": len(pages),
             "n_lines": int(sum(len(m[0][1]) for m in mats[kind])),
             "n_trees": PARAMS["max_iter"],
+            "stages": args.stages,
             "params": PARAMS,
             "sklearn": sklearn.__version__,
             "cv": cv,
             "retrain": "PYTHONPATH=. .venv/bin/python bench/train_line_model.py",
         }
-        data = fit_line_model(page_rows(mats[kind], range(len(pages))), meta)
+        data = fit_line_model(page_rows(mats[kind], range(len(pages))), meta, args.stages)
         if not args.no_write:
             path = MODEL_DIR / MODEL_FILES[kind]
             path.parent.mkdir(parents=True, exist_ok=True)

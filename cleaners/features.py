@@ -20,6 +20,7 @@ from typing import NamedTuple
 import numpy as np
 
 from cleaners.language import FALLBACK_LANGUAGE, language_of_counts, stoplist
+from cleaners.options import MAX_LINE_CHARS
 from cleaners.patterns import HEADER_MAX_WORDS, PATTERNS, match_lowered
 
 _WORD = re.compile(r"\w+")
@@ -30,6 +31,8 @@ _SEPARATORS = "|•·»›/"
 
 REASONS: tuple[str, ...] = tuple(PATTERNS)
 """Pattern groups, in order, each a one-hot feature."""
+
+_REASON_INDEX = {r: i for i, r in enumerate(REASONS)}
 
 LINE_FEATURES: tuple[str, ...] = (
     "log_words",
@@ -103,6 +106,9 @@ headline."""
 
 HEADLINE_MAX_WORDS = 40
 """Longer lines are never the headline."""
+
+if MAX_LINE_CHARS >= 1 << 15:  # per-line character counts are summed as int16
+    raise ValueError("MAX_LINE_CHARS must stay below 32768")
 
 TABLE_SIZE = 0x3000
 """Code points below this get exact character classes; above (CJK etc.) count as letters."""
@@ -215,7 +221,7 @@ def is_prose(s: LineStats) -> bool:
 def _char_tables() -> np.ndarray:
     """Per code point bit flags: 1 upper, 2 letter, 4 digit, 8 word char, 16 space, 32 terminal,
     64 comma, 128 separator, 256 quote."""
-    table = np.zeros(TABLE_SIZE, dtype=np.uint16)
+    table = np.zeros(TABLE_SIZE + 1, dtype=np.uint16)
     for code in range(TABLE_SIZE):
         c = chr(code)
         flags = (
@@ -230,28 +236,26 @@ def _char_tables() -> np.ndarray:
             | (256 if c in _QUOTES else 0)
         )
         table[code] = flags
+    table[TABLE_SIZE] = 2 | 8  # every code point beyond the table: a letter
     return table
 
 
 def _char_flags(text: str) -> np.ndarray:
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    table = _char_tables()
-    flags = np.full(codes.shape, 2 | 8, dtype=np.uint16)  # beyond the table: a letter
-    low = codes < TABLE_SIZE
-    flags[low] = table[codes[low]]
+    flags: np.ndarray = _char_tables().take(np.minimum(codes, TABLE_SIZE))
     return flags
 
 
-def _line_matrix(stats: Sequence[LineStats]) -> np.ndarray:
+def _line_matrix(columns: _Columns) -> np.ndarray:
     """`LINE_FEATURES` for all lines at once, from character classes of the joined text.
 
     Per-line counts are one `reduceat` over all character masks: each line's segment also
     holds the "\\n" after it, which is in none of the masks. (Was one cumsum per mask: 40%
     of this function's time on dev.)
     """
-    n = len(stats)
-    texts = [s.text for s in stats]
-    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
+    texts = columns.texts
+    n = len(texts)
+    lengths = columns.lengths
     joined = "\n".join(texts)
     flags = _char_flags(joined)
     starts = np.concatenate([[0], np.cumsum(lengths + 1)[:-1]])
@@ -276,41 +280,38 @@ def _line_matrix(stats: Sequence[LineStats]) -> np.ndarray:
             wordc,
         ]
     )
-    counts = np.add.reduceat(masks, starts, axis=1, dtype=np.int64).astype(np.float64)
+    # int16 sums: a line has at most MAX_LINE_CHARS characters (checked at import); a third
+    # of the time of int64 sums on dev.
+    counts = np.add.reduceat(masks, starts, axis=1, dtype=np.int16).astype(np.float64)
     letters, uppers, cap_starts, word_starts, inners, commas, digits, seps, word_chars = counts
 
-    per_line = np.array(
-        [(s.words, s.stop_density, s.sentence_end, s.header is not None) for s in stats],
-        dtype=np.float64,
-    ).reshape(n, 4)
-    words = per_line[:, 0]
+    words = columns.words
     nw = np.maximum(words, 1.0)
     chars = np.maximum(lengths, 1).astype(np.float64)
     first = flags[np.minimum(starts, len(flags) - 1)]
     last = flags[np.maximum(ends - 1, 0)]
-    keys = [t.lower() for t in texts]
+    keys = joined.lower().split("\n")
     seen = Counter(keys)
-    reason_idx = {r: i for i, r in enumerate(REASONS)}
     onehot = np.zeros((n, len(REASONS)))
-    for i, s in enumerate(stats):
-        if s.reason is not None:
-            onehot[i, reason_idx[s.reason]] = 1.0
+    matched = [(i, _REASON_INDEX[r]) for i, r in enumerate(columns.reasons) if r is not None]
+    if matched:
+        onehot[tuple(np.array(matched).T)] = 1.0
     base = np.column_stack(
         [
             np.log1p(words),
             np.log1p(lengths),
-            per_line[:, 1],
+            columns.stop_density,
             cap_starts / np.maximum(word_starts, 1.0),
             (letters > 3) & (uppers > 0.8 * letters),
-            per_line[:, 2],
+            columns.sentence_end,
             inners,
             commas / nw,
             digits / chars,
             seps / nw,
             word_chars / nw,
             ((first & 256) > 0) | ((last & 256) > 0),
-            np.fromiter((seen[k] > 1 for k in keys), dtype=np.float64, count=n),
-            per_line[:, 3],
+            np.fromiter(map(seen.__getitem__, keys), dtype=np.float64, count=n) > 1,
+            columns.header,
         ]
     ).astype(np.float64)
     return np.hstack([base, onehot])
@@ -350,16 +351,46 @@ def _headline_features(stats: Sequence[LineStats]) -> np.ndarray:
     return out
 
 
+class _Columns(NamedTuple):
+    """The `LineStats` of a page as columns (one `zip(*stats)`, no per-line attribute access)."""
+
+    texts: tuple[str, ...]
+    lengths: np.ndarray
+    words: np.ndarray
+    stop_density: np.ndarray
+    sentence_end: np.ndarray
+    reasons: tuple[str | None, ...]
+    header: np.ndarray
+
+
+def _columns(stats: Sequence[LineStats]) -> _Columns:
+    texts, words, density, ends, reasons, headers, _tokens = zip(*stats, strict=True)
+    n = len(texts)
+    return _Columns(
+        texts=texts,
+        lengths=np.fromiter(map(len, texts), dtype=np.int64, count=n),
+        words=np.array(words, dtype=np.float64),
+        stop_density=np.array(density, dtype=np.float64),
+        sentence_end=np.array(ends, dtype=np.float64),
+        reasons=reasons,
+        header=np.fromiter((h is not None for h in headers), dtype=np.float64, count=n),
+    )
+
+
 def features(stats: Sequence[LineStats]) -> np.ndarray:
     """Feature matrix (one row per non-blank line, columns `FEATURE_NAMES`)."""
     n = len(stats)
     if n == 0:
         return np.zeros((0, len(FEATURE_NAMES)))
-    base = _line_matrix(stats)
-    prose = np.fromiter((is_prose(s) for s in stats), dtype=bool, count=n)
+    columns = _columns(stats)
+    base = _line_matrix(columns)
+    no_reason = np.fromiter((r is None for r in columns.reasons), dtype=bool, count=n)
+    prose = (
+        (columns.words >= PROSE_WORDS) & (columns.stop_density >= PROSE_STOP_DENSITY) & no_reason
+    )  # `is_prose` of every line
     idx = np.arange(n)
     prose_idx = np.flatnonzero(prose)
-    chars = np.fromiter((len(s.text) for s in stats), dtype=np.float64, count=n)
+    chars = columns.lengths.astype(np.float64)
     cum = np.cumsum(chars)
     total = cum[-1] if cum[-1] > 0 else 1.0
     ctx = np.zeros((n, len(CONTEXT_FEATURES)))
@@ -436,9 +467,9 @@ def stack_features(p: np.ndarray) -> np.ndarray:
     out[:, col] = np.concatenate([[-1.0], p[:-1]])
     out[:, col + 1] = np.concatenate([p[1:], [-1.0]])
     padded = np.concatenate([np.zeros(3), p, np.zeros(3)])
-    windows = np.lib.stride_tricks.sliding_window_view(padded, 3)
-    out[:, col + 2] = windows[idx].max(axis=1)  # lines i-3..i-1
-    out[:, col + 3] = windows[idx + 4].max(axis=1)  # lines i+1..i+3
+    max3 = np.maximum(np.maximum(padded[:-2], padded[1:-1]), padded[2:])  # max of 3 from each
+    out[:, col + 2] = max3[:n]  # lines i-3..i-1
+    out[:, col + 3] = max3[4 : n + 4]  # lines i+1..i+3
     body = p >= 0.5
     before = np.concatenate([[False], np.logical_or.accumulate(body)[:-1]])
     after = np.concatenate([np.logical_or.accumulate(body[::-1])[::-1][1:], [False]])
