@@ -129,11 +129,15 @@ def classify_lines(
         scores = [_rule_keep(s, options) for s in stats]
         threshold = 1.0
     labels = []
+    by_model = model is not None
     for i, s, score in zip(idx, stats, scores, strict=True):
         # A pattern match removes the line whatever the score: on dev, 15 of 4,421
         # pattern-matched lines were body, so the patterns are the stronger signal.
         keep = score >= threshold and s.reason is None
-        label = Label(i, s, keep, None if keep else s.reason, score)
+        # Model verdicts are final; rules leave undecided (0.5) lines to revision.
+        label = Label(
+            i, s, keep, None if keep else s.reason, score, by_model or score != 0.5, not by_model
+        )
         if (
             template_lines
             and s.words < options.template_body_words
@@ -141,13 +145,6 @@ def classify_lines(
         ):
             label = replace(label, keep=False, reason="site_template", fixed=True)
         labels.append(label)
-    if model is None:
-        for label in labels:  # rules decide undecided lines in revision
-            label.fixed = label.fixed or label.score != 0.5
-            label.by_rules = True
-    else:
-        for label in labels:
-            label.fixed = True
     return labels
 
 
@@ -205,7 +202,8 @@ def _guard(labels: list[Label], options: CleanOptions) -> tuple[list[Label], tup
     "Almost nothing" is relative (under `guard_min_kept_share` of the prose) and absolute
     (under `guard_min_body_chars`): a short article among long teasers is not a failure.
     """
-    prose_chars = sum(len(lab.stats.text) for lab in labels if is_prose(lab.stats))
+    prose = [is_prose(lab.stats) for lab in labels]
+    prose_chars = sum(len(lab.stats.text) for lab, p in zip(labels, prose, strict=True) if p)
     kept_chars = sum(len(lab.stats.text) for lab in labels if lab.keep)
     if (
         prose_chars < options.guard_min_body_chars
@@ -213,10 +211,8 @@ def _guard(labels: list[Label], options: CleanOptions) -> tuple[list[Label], tup
         or kept_chars >= options.guard_min_body_chars
     ):
         return labels, ()
-    for lab in labels:
-        if lab.reason not in ("site_template", "metadata", "duplicate_title") and is_prose(
-            lab.stats
-        ):
+    for lab, p in zip(labels, prose, strict=True):
+        if p and lab.reason not in ("site_template", "metadata", "duplicate_title"):
             lab.keep, lab.reason = True, None
     note = (
         f"guard: line classifier kept {kept_chars} of {prose_chars} prose chars "
