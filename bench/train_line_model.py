@@ -295,10 +295,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--trees", type=int, default=PARAMS["max_iter"], help="trees per stage")
     ap.add_argument("--max-depth", type=int, default=PARAMS["max_depth"])
     ap.add_argument("--max-leaf-nodes", type=int, default=PARAMS["max_leaf_nodes"])
+    ap.add_argument("--learning-rate", type=float, default=PARAMS["learning_rate"])
     ap.add_argument("--stages", type=int, choices=(1, 2), default=STAGES)
     args = ap.parse_args(argv)
     PARAMS.update(
-        max_iter=args.trees, max_depth=args.max_depth, max_leaf_nodes=args.max_leaf_nodes
+        max_iter=args.trees,
+        max_depth=args.max_depth,
+        max_leaf_nodes=args.max_leaf_nodes,
+        learning_rate=args.learning_rate,
     )
     start = time.perf_counter()
     pages = load_pages(args.data)

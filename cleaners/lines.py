@@ -11,9 +11,10 @@ with `line_no` 1-based in the dump as split by `split_lines` (on \\n, \\r\\n or 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+
+import numpy as np
 
 from cleaners.features import LineStats, features, is_prose, page_stats
 from cleaners.metadata import HeadInfo, find_head
@@ -38,8 +39,6 @@ detection."""
 LANGUAGE_WORDS = 800
 """Words of a dump used to detect its language: plenty for stopword counts, and cheap."""
 
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
-
 
 @dataclass(slots=True)
 class Label:
@@ -58,7 +57,11 @@ class Label:
 
 def split_lines(text: str) -> list[str]:
     """Split a dump into lines, bounded in count and length (see MAX_LINES, MAX_LINE_CHARS)."""
-    lines = _LINE_BREAK.split(text[:MAX_INPUT_CHARS])[:MAX_LINES]
+    # str.replace/split rather than a regex split: the same lines, ~3x faster on dev.
+    text = text[:MAX_INPUT_CHARS].replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")[:MAX_LINES]
+    if max(map(len, lines)) <= MAX_LINE_CHARS:
+        return lines
     return [line[:MAX_LINE_CHARS] for line in lines]
 
 
@@ -123,7 +126,8 @@ def classify_lines(
     idx, stats = table.index, table.stats
     model = current_model(kind) if options.use_model else None
     if model is not None and stats:
-        scores = model.predict_proba(features(stats)).tolist()
+        unmatched = np.fromiter((s.reason is None for s in stats), dtype=bool, count=len(stats))
+        scores = model.predict_proba(features(stats), needed=unmatched).tolist()
         threshold = options.model_threshold
     else:
         scores = [_rule_keep(s, options) for s in stats]
