@@ -70,6 +70,9 @@ INNER_FOLDS = 3
 STAGES = 2
 """Tree stages (1: own and neighbour features only; 2: plus a re-scoring stage)."""
 
+STAGE2_TREES: int | None = None
+"""Trees of the second stage (None: as many as the first, `PARAMS["max_iter"]`)."""
+
 
 def label_lines(stats: Sequence[LineStats], truth: str) -> np.ndarray:
     """1 for body lines, 0 otherwise, by alignment with the ground truth (see module doc)."""
@@ -140,7 +143,9 @@ def page_rows(
 
 
 def fit_stage(
-    rows: Sequence[tuple[np.ndarray, ...]], extra: Sequence[np.ndarray] | None = None
+    rows: Sequence[tuple[np.ndarray, ...]],
+    extra: Sequence[np.ndarray] | None = None,
+    trees: int | None = None,
 ) -> object:
     """Fit one boosted-tree stage on stacked rows (plus per-row extra columns)."""
     from sklearn.ensemble import HistGradientBoostingClassifier
@@ -149,7 +154,7 @@ def fit_stage(
         r[0] if extra is None else np.hstack([r[0], e])
         for r, e in zip(rows, extra or [None] * len(rows), strict=True)
     ]
-    clf = HistGradientBoostingClassifier(**PARAMS)
+    clf = HistGradientBoostingClassifier(**{**PARAMS, "max_iter": trees or PARAMS["max_iter"]})
     clf.fit(
         np.concatenate(xs),
         np.concatenate([r[1] for r in rows]),
@@ -208,18 +213,22 @@ def fit_line_model(
         model = model_from_dict({"stages": [export_stage(fit_stage(inner), FEATURE_NAMES)]})
         for j in range(k, len(rows), INNER_FOLDS):
             oof[j] = stack_features(model.predict_proba(rows[j][0]))
-    stage2 = export_stage(fit_stage(rows, oof), FEATURE_NAMES + STACK_FEATURES)
+    stage2 = export_stage(fit_stage(rows, oof, STAGE2_TREES), FEATURE_NAMES + STACK_FEATURES)
     return {"format": "presswash-gbdt/2", "stages": [stage1, stage2], "meta": meta}
 
 
 def _run_fold(
-    job: tuple[dict[str, list[tuple[np.ndarray, ...]]], list[Page], dict[str, object], int],
+    job: tuple[
+        dict[str, list[tuple[np.ndarray, ...]]], list[Page], dict[str, object], int, int | None
+    ],
 ) -> tuple[list[str], list[str]]:
     """Train one fold's models and clean its held-out pages (runs in a worker process)."""
     from cleaners import clean_html, clean_text
 
-    rows, held_out, params, stages = job
+    global STAGE2_TREES
+    rows, held_out, params, stages, stage2_trees = job
     PARAMS.update(params)
+    STAGE2_TREES = stage2_trees
     models = {kind: model_from_dict(fit_line_model(rows[kind], {}, stages)) for kind in KINDS}
     with model_override(models["text"], "text"), model_override(models["html"], "html"):
         texts = [clean_text(p.text, url=p.url).text for p in held_out]
@@ -249,6 +258,7 @@ def cross_validate(
             [pages[i] for i in np.flatnonzero(fold_of == k)],
             dict(PARAMS),
             stages,
+            STAGE2_TREES,
         )
         for k in range(folds)
     ]
@@ -297,7 +307,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--max-leaf-nodes", type=int, default=PARAMS["max_leaf_nodes"])
     ap.add_argument("--learning-rate", type=float, default=PARAMS["learning_rate"])
     ap.add_argument("--stages", type=int, choices=(1, 2), default=STAGES)
+    ap.add_argument("--stage2-trees", type=int, default=None, help="default: --trees")
     args = ap.parse_args(argv)
+    global STAGE2_TREES
+    STAGE2_TREES = args.stage2_trees
     PARAMS.update(
         max_iter=args.trees,
         max_depth=args.max_depth,
@@ -327,6 +340,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "n_lines": int(sum(len(m[0][1]) for m in mats[kind])),
             "n_trees": PARAMS["max_iter"],
             "stages": args.stages,
+            "stage2_trees": args.stage2_trees or PARAMS["max_iter"],
             "params": PARAMS,
             "sklearn": sklearn.__version__,
             "cv": cv,

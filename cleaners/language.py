@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
-from itertools import chain
+from itertools import chain, repeat
 from pathlib import Path
 
 import numpy as np
@@ -148,16 +148,20 @@ def language_of_counts(counts: Mapping[str, int]) -> str | None:
     common: Iterable[tuple[str, int]] = counts.items()
     if isinstance(counts, Counter) and len(counts) > 2 * COMMON_WORDS:
         common = counts.most_common(COMMON_WORDS)
-    row_of = index.word_row.get
-    found = [(row, count) for word, count in common if (row := row_of(word)) is not None]
-    if not found:
+    words, word_counts = zip(*common, strict=True)
+    n = len(words)
+    # C-level lookups (map over dict.get with a default), -1 for words in no stoplist.
+    rows = np.fromiter(map(index.word_row.get, words, repeat(-1)), dtype=np.int64, count=n)
+    known = rows >= 0
+    if not known.any():
         return None
-    rows = np.array([r for r, _ in found], dtype=np.int64)
+    rows = rows[known]
     starts, ends = index.starts[rows], index.starts[rows + 1]
     lengths = ends - starts
     # The language ids of every found word, concatenated: one gather over their CSR ranges.
     offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
-    weights = np.repeat(np.array([c for _, c in found], dtype=np.float64), lengths)
+    found_counts = np.fromiter(word_counts, dtype=np.float64, count=n)[known]
+    weights = np.repeat(found_counts, lengths)
     hits = np.bincount(index.lang_ids[offsets], weights, minlength=len(index.languages))
     # Big stoplists (Finnish: 6,813 words, many of them English) collect hits from any
     # text, so hits are divided by log(stoplist size); ties go to English. On the dev
