@@ -174,7 +174,6 @@ def revise_labels(labels: Sequence[Label], options: CleanOptions = DEFAULT_OPTIO
     before the first body line and `boilerplate` after it.
     """
     out = list(labels)
-    decided = [j for j, lab in enumerate(out) if lab.fixed]
     for j, lab in enumerate(out):
         if lab.fixed:
             continue
@@ -184,7 +183,6 @@ def revise_labels(labels: Sequence[Label], options: CleanOptions = DEFAULT_OPTIO
         right = nxt is not None and nxt.keep
         prose_like = lab.stats.stop_density >= options.min_stopword_density
         lab.keep = (left and right) or ((left or right) and prose_like and lab.stats.words > 2)
-    del decided
     if any(lab.by_rules for lab in out):
         _close_teaser_blocks(out, options)
     first_body = next((j for j, lab in enumerate(out) if lab.keep), len(out))
@@ -206,9 +204,11 @@ def _guard(labels: list[Label], options: CleanOptions) -> tuple[list[Label], tup
     "Almost nothing" is relative (under `guard_min_kept_share` of the prose) and absolute
     (under `guard_min_body_chars`): a short article among long teasers is not a failure.
     """
+    kept_chars = sum(len(lab.stats.text) for lab in labels if lab.keep)
+    if kept_chars >= options.guard_min_body_chars:
+        return labels, ()  # the common case, decided without looking at every line
     prose = [is_prose(lab.stats) for lab in labels]
     prose_chars = sum(len(lab.stats.text) for lab, p in zip(labels, prose, strict=True) if p)
-    kept_chars = sum(len(lab.stats.text) for lab in labels if lab.keep)
     if (
         prose_chars < options.guard_min_body_chars
         or kept_chars >= options.guard_min_kept_share * prose_chars
@@ -227,11 +227,15 @@ def _guard(labels: list[Label], options: CleanOptions) -> tuple[list[Label], tup
 
 def apply_head(labels: list[Label], head: HeadInfo) -> None:
     """Remove the headline repeats and byline/dateline lines found by `find_head`."""
-    for lab in labels:
-        if lab.index in head.title_lines:
-            lab.keep, lab.reason, lab.fixed = False, "duplicate_title", True
-        elif lab.index in head.meta_lines:
-            lab.keep, lab.reason, lab.fixed = False, "metadata", True
+    if not head.title_lines and not head.meta_lines:
+        return
+    position = {lab.index: j for j, lab in enumerate(labels)}
+    for indexes, reason in ((head.meta_lines, "metadata"), (head.title_lines, "duplicate_title")):
+        for i in indexes:
+            j = position.get(i)
+            if j is not None:
+                lab = labels[j]
+                lab.keep, lab.reason, lab.fixed = False, reason, True
 
 
 def label_dump(
