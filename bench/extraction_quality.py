@@ -256,14 +256,13 @@ def one_core() -> None:
 def pages_per_second(fn: Callable[[Page], object], pages: Sequence[Page], repeat: int = 3) -> float:
     """Pages per CPU second of this process (robust to other load on the machine), best of
     `repeat` passes, each starting with an empty pattern cache (no credit for earlier passes)."""
-    from cleaners.features import cached_line_facts, cached_line_stats
+    from cleaners.features import clear_caches
     from cleaners.patterns import match_line
 
     best = float("inf")
     for _ in range(repeat):
         match_line.cache_clear()
-        cached_line_facts.cache_clear()
-        cached_line_stats.cache_clear()
+        clear_caches()
         start = time.process_time()
         for p in pages:
             fn(p)

@@ -13,8 +13,12 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from functools import cache
+from itertools import chain, repeat
 from pathlib import Path
+
+import numpy as np
 
 STOPLIST_TO_ISO: dict[str, str] = {
     "Afrikaans": "af", "Albanian": "sq", "Arabic": "ar", "Aragonese": "an", "Armenian": "hy",
@@ -81,14 +85,40 @@ def stoplist(language: str) -> frozenset[str]:
     return frozenset(w.strip().lower() for w in text.split() if w.strip())
 
 
+@dataclass(slots=True, frozen=True)
+class _StopIndex:
+    """Every shipped stoplist as one word -> languages table (a CSR matrix in flat arrays).
+
+    Why arrays: a page's ~200 common words hit ~7 stoplists each; summing hits with one
+    `np.bincount` instead of a dict update per (word, language) pair made language detection
+    ~5x cheaper on dev.
+    """
+
+    languages: tuple[str, ...]
+    word_row: dict[str, int]
+    starts: np.ndarray
+    """Row `r`'s languages are `lang_ids[starts[r]:starts[r + 1]]`."""
+    lang_ids: np.ndarray
+    log_sizes: np.ndarray
+    """log(stoplist size) per language, the divisor of its hit count."""
+
+
 @cache
-def _index() -> dict[str, tuple[str, ...]]:
-    """word -> ISO codes whose stoplist holds it, built once from every shipped stoplist."""
-    index: dict[str, list[str]] = {}
-    for iso in sorted(set(STOPLIST_TO_ISO.values())):
+def _index() -> _StopIndex:
+    """The stoplist table, built once from every shipped stoplist."""
+    languages = tuple(sorted(set(STOPLIST_TO_ISO.values())))
+    rows: dict[str, list[int]] = {}
+    for j, iso in enumerate(languages):
         for word in stoplist(iso):
-            index.setdefault(word, []).append(iso)
-    return {w: tuple(langs) for w, langs in index.items()}
+            rows.setdefault(word, []).append(j)
+    lengths = np.fromiter((len(v) for v in rows.values()), dtype=np.int64, count=len(rows))
+    return _StopIndex(
+        languages=languages,
+        word_row={w: r for r, w in enumerate(rows)},
+        starts=np.concatenate([[0], np.cumsum(lengths)]),
+        lang_ids=np.fromiter(chain.from_iterable(rows.values()), dtype=np.int64),
+        log_sizes=np.array([math.log(max(len(stoplist(iso)), 20)) for iso in languages]),
+    )
 
 
 def _sample(text: str) -> str:
@@ -97,12 +127,6 @@ def _sample(text: str) -> str:
         return text
     mid = len(text) // 2
     return text[max(0, mid - SAMPLE_CHARS // 2) : mid + SAMPLE_CHARS // 2]
-
-
-@cache
-def _sizes() -> dict[str, float]:
-    """log(stoplist size) per ISO code, the divisor of its hit count."""
-    return {iso: math.log(max(len(stoplist(iso)), 20)) for iso in set(STOPLIST_TO_ISO.values())}
 
 
 def detect_language(text: str) -> str | None:
@@ -121,20 +145,32 @@ def language_of_counts(counts: Mapping[str, int]) -> str | None:
     if not total:
         return None
     index = _index()
-    hits: dict[str, int] = {}
     common: Iterable[tuple[str, int]] = counts.items()
     if isinstance(counts, Counter) and len(counts) > 2 * COMMON_WORDS:
         common = counts.most_common(COMMON_WORDS)
-    for word, count in common:
-        for iso in index.get(word, ()):
-            hits[iso] = hits.get(iso, 0) + count
-    if not hits:
+    words, word_counts = zip(*common, strict=True)
+    n = len(words)
+    # C-level lookups (map over dict.get with a default), -1 for words in no stoplist.
+    rows = np.fromiter(map(index.word_row.get, words, repeat(-1)), dtype=np.int64, count=n)
+    known = rows >= 0
+    if not known.any():
         return None
+    rows = rows[known]
+    starts, ends = index.starts[rows], index.starts[rows + 1]
+    lengths = ends - starts
+    # The language ids of every found word, concatenated: one gather over their CSR ranges.
+    offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+    found_counts = np.fromiter(word_counts, dtype=np.float64, count=n)[known]
+    weights = np.repeat(found_counts, lengths)
+    hits = np.bincount(index.lang_ids[offsets], weights, minlength=len(index.languages))
     # Big stoplists (Finnish: 6,813 words, many of them English) collect hits from any
     # text, so hits are divided by log(stoplist size); ties go to English. On the dev
     # pages that declare <html lang>, this agrees on 100 of 107 (raw hits: 98).
-    sizes = _sizes()
-    best = max(hits.items(), key=lambda kv: (kv[1] / sizes[kv[0]], kv[0] == "en"))
-    if best[1] < MIN_HITS or best[1] < MIN_HIT_SHARE * total:
+    score = hits / index.log_sizes
+    best_score = score.max()
+    tied = np.flatnonzero(score == best_score)
+    english = index.languages.index(FALLBACK_LANGUAGE)
+    best = english if english in tied else int(tied[0])
+    if hits[best] < MIN_HITS or hits[best] < MIN_HIT_SHARE * total:
         return None
-    return best[0]
+    return index.languages[best]

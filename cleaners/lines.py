@@ -11,22 +11,14 @@ with `line_no` 1-based in the dump as split by `split_lines` (on \\n, \\r\\n or 
 
 from __future__ import annotations
 
-import re
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from itertools import chain, islice
 
-from cleaners.features import (
-    LineStats,
-    cached_line_facts,
-    cached_line_stats,
-    features,
-    is_prose,
-)
-from cleaners.language import language_of_counts
+import numpy as np
+
+from cleaners.features import LineStats, features, is_prose, page_stats
 from cleaners.metadata import HeadInfo, find_head, site_from_footer
-from cleaners.model import current_model
+from cleaners.model import STAGE1_DECIDED, current_model
 from cleaners.options import (
     DEFAULT_OPTIONS,
     MAX_INPUT_CHARS,
@@ -47,8 +39,6 @@ detection."""
 LANGUAGE_WORDS = 800
 """Words of a dump used to detect its language: plenty for stopword counts, and cheap."""
 
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
-
 
 @dataclass(slots=True)
 class Label:
@@ -67,7 +57,11 @@ class Label:
 
 def split_lines(text: str) -> list[str]:
     """Split a dump into lines, bounded in count and length (see MAX_LINES, MAX_LINE_CHARS)."""
-    lines = _LINE_BREAK.split(text[:MAX_INPUT_CHARS])[:MAX_LINES]
+    # str.replace/split rather than a regex split: the same lines, ~3x faster on dev.
+    text = text[:MAX_INPUT_CHARS].replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")[:MAX_LINES]
+    if max(map(len, lines)) <= MAX_LINE_CHARS:
+        return lines
     return [line[:MAX_LINE_CHARS] for line in lines]
 
 
@@ -98,14 +92,16 @@ class LineTable:
 def tabulate(
     lines: Sequence[str], options: CleanOptions = DEFAULT_OPTIONS, language: str | None = None
 ) -> LineTable:
-    """Tokenise each non-blank line once; detect the language from those words (unless given)."""
+    """Stats of the non-blank lines; the language is detected from their words (unless given)."""
     index = [i for i, line in enumerate(lines) if line.strip()]
-    limit = options.pattern_max_words
-    if language is None:
-        skip = len(index) // 4 if len(index) > LANGUAGE_SKIP_LINES else 0
-        sample = (cached_line_facts(lines[i], limit).tokens for i in index[skip:])
-        language = language_of_counts(Counter(islice(chain.from_iterable(sample), LANGUAGE_WORDS)))
-    stats = [cached_line_stats(lines[i], language, limit) for i in index]
+    skip = len(index) // 4 if len(index) > LANGUAGE_SKIP_LINES else 0
+    stats, language = page_stats(
+        [lines[i] for i in index],
+        options.pattern_max_words,
+        language,
+        sample_skip=skip,
+        sample_words=LANGUAGE_WORDS,
+    )
     return LineTable(index, stats, language)
 
 
@@ -130,17 +126,24 @@ def classify_lines(
     idx, stats = table.index, table.stats
     model = current_model(kind) if options.use_model else None
     if model is not None and stats:
-        scores = model.predict_proba(features(stats)).tolist()
+        unmatched = np.fromiter((s.reason is None for s in stats), dtype=bool, count=len(stats))
+        # HTML pages have 7x fewer lines: nothing to gain there, so their scores stay exact.
+        decided = STAGE1_DECIDED if kind == "text" else 0.0
+        scores = model.predict_proba(features(stats), needed=unmatched, decided=decided).tolist()
         threshold = options.model_threshold
     else:
         scores = [_rule_keep(s, options) for s in stats]
         threshold = 1.0
     labels = []
+    by_model = model is not None
     for i, s, score in zip(idx, stats, scores, strict=True):
         # A pattern match removes the line whatever the score: on dev, 15 of 4,421
         # pattern-matched lines were body, so the patterns are the stronger signal.
         keep = score >= threshold and s.reason is None
-        label = Label(i, s, keep, None if keep else s.reason, score)
+        # Model verdicts are final; rules leave undecided (0.5) lines to revision.
+        label = Label(
+            i, s, keep, None if keep else s.reason, score, by_model or score != 0.5, not by_model
+        )
         if (
             template_lines
             and s.words < options.template_body_words
@@ -148,13 +151,6 @@ def classify_lines(
         ):
             label = replace(label, keep=False, reason="site_template", fixed=True)
         labels.append(label)
-    if model is None:
-        for label in labels:  # rules decide undecided lines in revision
-            label.fixed = label.fixed or label.score != 0.5
-            label.by_rules = True
-    else:
-        for label in labels:
-            label.fixed = True
     return labels
 
 
@@ -180,7 +176,6 @@ def revise_labels(labels: Sequence[Label], options: CleanOptions = DEFAULT_OPTIO
     before the first body line and `boilerplate` after it.
     """
     out = list(labels)
-    decided = [j for j, lab in enumerate(out) if lab.fixed]
     for j, lab in enumerate(out):
         if lab.fixed:
             continue
@@ -190,7 +185,6 @@ def revise_labels(labels: Sequence[Label], options: CleanOptions = DEFAULT_OPTIO
         right = nxt is not None and nxt.keep
         prose_like = lab.stats.stop_density >= options.min_stopword_density
         lab.keep = (left and right) or ((left or right) and prose_like and lab.stats.words > 2)
-    del decided
     if any(lab.by_rules for lab in out):
         _close_teaser_blocks(out, options)
     first_body = next((j for j, lab in enumerate(out) if lab.keep), len(out))
@@ -212,18 +206,19 @@ def _guard(labels: list[Label], options: CleanOptions) -> tuple[list[Label], tup
     "Almost nothing" is relative (under `guard_min_kept_share` of the prose) and absolute
     (under `guard_min_body_chars`): a short article among long teasers is not a failure.
     """
-    prose_chars = sum(len(lab.stats.text) for lab in labels if is_prose(lab.stats))
     kept_chars = sum(len(lab.stats.text) for lab in labels if lab.keep)
+    if kept_chars >= options.guard_min_body_chars:
+        return labels, ()  # the common case, decided without looking at every line
+    prose = [is_prose(lab.stats) for lab in labels]
+    prose_chars = sum(len(lab.stats.text) for lab, p in zip(labels, prose, strict=True) if p)
     if (
         prose_chars < options.guard_min_body_chars
         or kept_chars >= options.guard_min_kept_share * prose_chars
         or kept_chars >= options.guard_min_body_chars
     ):
         return labels, ()
-    for lab in labels:
-        if lab.reason not in ("site_template", "metadata", "duplicate_title") and is_prose(
-            lab.stats
-        ):
+    for lab, p in zip(labels, prose, strict=True):
+        if p and lab.reason not in ("site_template", "metadata", "duplicate_title"):
             lab.keep, lab.reason = True, None
     note = (
         f"guard: line classifier kept {kept_chars} of {prose_chars} prose chars "
@@ -234,11 +229,15 @@ def _guard(labels: list[Label], options: CleanOptions) -> tuple[list[Label], tup
 
 def apply_head(labels: list[Label], head: HeadInfo) -> None:
     """Remove the headline repeats and byline/dateline lines found by `find_head`."""
-    for lab in labels:
-        if lab.index in head.title_lines:
-            lab.keep, lab.reason, lab.fixed = False, "duplicate_title", True
-        elif lab.index in head.meta_lines:
-            lab.keep, lab.reason, lab.fixed = False, "metadata", True
+    if not head.title_lines and not head.meta_lines:
+        return
+    position = {lab.index: j for j, lab in enumerate(labels)}
+    for indexes, reason in ((head.meta_lines, "metadata"), (head.title_lines, "duplicate_title")):
+        for i in indexes:
+            j = position.get(i)
+            if j is not None:
+                lab = labels[j]
+                lab.keep, lab.reason, lab.fixed = False, reason, True
 
 
 def label_dump(

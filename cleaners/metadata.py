@@ -243,7 +243,7 @@ def find_head(
     for i in scan:
         if i >= body_start or i in meta or i in exclude or not _title_shaped(lines[i]):
             continue
-        bare, _ = split_suffix(lines[i].strip())
+        bare, _ = split_suffix(" ".join(lines[i].split()))
         keys.setdefault(key(bare), []).append(i)
         candidates.append(i)
     title_idx: list[int] = []
@@ -266,13 +266,16 @@ def find_head(
                 site = suffix
         keys_of_title = {key(title), key(split_suffix(title)[0])}
         # Every head line that is the title (with or without a site suffix) is a duplicate.
+        # Keys are taken of whitespace-normalised lines (same key: `line_key` drops spacing),
+        # so the candidates' keys above are reused.
+        norms = ((i, " ".join(lines[i].split())) for i in scan)
         title_idx = [
             i
-            for i in scan
-            if lines[i].strip()
+            for i, norm in norms
+            if norm
             and (
-                key(lines[i]) in keys_of_title
-                or key(split_suffix(" ".join(lines[i].split()))[0]) in keys_of_title
+                key(norm) in keys_of_title
+                or ((bare := split_suffix(norm)[0]) != norm and key(bare) in keys_of_title)
             )
         ] or title_idx
     return HeadInfo(

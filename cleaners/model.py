@@ -66,6 +66,14 @@ class TreeModel:
         return out
 
 
+STAGE1_DECIDED = 0.05
+"""First-stage text-line scores this close to 0 or 1 are final: on dev the second stage
+flipped none of the 14,006 such lines (of 17,808 lines no pattern removed; at 0.1: 2 flips,
+at 0.2: 17), and re-scoring only the rest cuts its work by ~4/5. Held out (5-fold CV by
+page, both ways from one training run) it changed 1 of 127 clean_text outputs, slightly for
+the better: precision 0.89467 vs 0.89458, recall equal."""
+
+
 @dataclass(slots=True, frozen=True)
 class LineModel:
     """Two tree stages; `predict_proba` gives each line's body probability."""
@@ -73,12 +81,27 @@ class LineModel:
     stages: tuple[TreeModel, ...]
     meta: dict[str, Any]
 
-    def predict_proba(self, x: np.ndarray) -> np.ndarray:
-        """Body probability per line; `x` has `cleaners.features.FEATURE_NAMES` columns."""
+    def predict_proba(
+        self, x: np.ndarray, needed: np.ndarray | None = None, decided: float = 0.0
+    ) -> np.ndarray:
+        """Body probability per line; `x` has `cleaners.features.FEATURE_NAMES` columns.
+
+        Args:
+            x: the feature matrix.
+            needed: rows whose score is used (a boolean mask); the others keep their
+                first-stage score. Lines a pattern removes need no second stage.
+            decided: rows the first stage scores below this, or above 1 - this, keep that
+                score too (see `STAGE1_DECIDED`); 0 re-scores every needed row.
+        """
         x = np.asarray(x, dtype=np.float64)
         p = _sigmoid(self.stages[0].raw(x))
         for stage in self.stages[1:]:
-            p = _sigmoid(stage.raw(np.hstack([x, stack_features(p)])))
+            rows = np.ones(len(p), dtype=bool) if needed is None else needed
+            if decided > 0:
+                rows = rows & (p > decided) & (p < 1 - decided)
+            stacked = np.hstack([x[rows], stack_features(p)[rows]])
+            p = p.copy()
+            p[rows] = _sigmoid(stage.raw(stacked))
         return p
 
 

@@ -193,8 +193,17 @@ def _anchored(skipped: tuple[bool, ...]) -> re.Pattern[str]:
     return re.compile("|".join(alt for name, alt in _ANCHORED_PARTS if name not in skip))
 
 
+PREFILTER_CHARS = frozenset(">»›/|•·")
+"""Every prefilter in `PREFILTERS` needs one of these separators, so a line with none of them
+(most lines) skips the prefilter searches: a set test is ~5x cheaper than two searches."""
+
+_ALL_IMPOSSIBLE = (True,) * len(_PREFILTERS_IN_ORDER)
+
+
 def _impossible(text: str) -> tuple[bool, ...]:
     """For each prefiltered anchored pattern, whether `text` lacks what it needs to match."""
+    if PREFILTER_CHARS.isdisjoint(text):
+        return _ALL_IMPOSSIBLE
     return tuple([needed.search(text) is None for needed in _PREFILTERS_IN_ORDER])
 
 

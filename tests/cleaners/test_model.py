@@ -72,3 +72,25 @@ def test_shipped_models_load_and_match_features() -> None:
         model = load_model(kind)
         assert model is not None, f"{kind} model missing or trained on other features"
         assert model.stages[0].feature_names == FEATURE_NAMES
+
+
+def test_second_stage_skips_rows_not_needed_or_decided() -> None:
+    names = list(FEATURE_NAMES)
+    stage1 = {"feature_names": names, "init": 0.0, "max_depth": 1}
+    stage2 = {"feature_names": names + list(STACK_FEATURES), "init": 0.0, "max_depth": 1}
+    model = model_from_dict(
+        {
+            "stages": [
+                {**stage1, "trees": [_stump(0, 1.0, -5.0, 0.0)]},  # p = 0.0067 or 0.5
+                {**stage2, "trees": [_stump(0, 0.0, 3.0, 3.0)]},  # every row -> 0.95
+            ]
+        }
+    )
+    x = np.zeros((3, len(names)))
+    x[1:, 0] = 2.0
+    full = model.predict_proba(x)
+    assert np.allclose(full, 1 / (1 + np.exp(-3.0)))
+    p = model.predict_proba(x, needed=np.array([True, True, False]), decided=0.05)
+    assert p[0] < 0.01  # decided by the first stage
+    assert p[1] == full[1]  # undecided and needed: re-scored
+    assert p[2] == 0.5  # not needed: first-stage score

@@ -87,3 +87,15 @@ def test_prefilters_change_no_verdict(line: str) -> None:
     full = _ANCHORED.match(text)
     fast = _anchored(_impossible(text)).match(text)
     assert (full.lastgroup if full else None) == (fast.lastgroup if fast else None)
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["home > world > europe", "news | sport | weather", "a / b / c", "x • y · z", "a » b › c"],
+)
+def test_prefilters_need_a_separator_char(line: str) -> None:
+    from cleaners.patterns import PREFILTER_CHARS, PREFILTERS
+
+    bare = "".join(c if c not in PREFILTER_CHARS else " " for c in line)
+    assert not any(p.search(bare) for p in PREFILTERS.values())
+    assert any(p.search(line) for p in PREFILTERS.values())
