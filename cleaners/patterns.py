@@ -10,7 +10,6 @@ heading): the lines under them inherit the reason until prose resumes.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from functools import cache, lru_cache
 
 from schemas import REMOVAL_REASONS
@@ -304,8 +303,3 @@ def section_header(line: str) -> str | None:
         return None
     reason, is_header = match_line(text)
     return reason if is_header else None
-
-
-def reasons_of(lines: Iterable[str]) -> list[str | None]:
-    """`match_reason` over many lines."""
-    return [match_reason(line) for line in lines]
