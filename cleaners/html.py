@@ -126,8 +126,8 @@ def _extract(html: str, url: str | None, prune: bool) -> Any:
         return None
 
 
-def extract(html: str, url: str | None, options: CleanOptions) -> tuple[Any, list[str], list[str]]:
-    """Guard the markup and run trafilatura; return (document or None, its text lines, notes)."""
+def extract(html: str, url: str | None, options: CleanOptions) -> tuple[list[str], list[str]]:
+    """Guard the markup and run trafilatura; return the extracted text's lines and notes."""
     html = flatten_deep_markup(html[:MAX_INPUT_CHARS])
     doc = _extract(html, url, options.html_prune)
     notes: list[str] = []
@@ -137,7 +137,7 @@ def extract(html: str, url: str | None, options: CleanOptions) -> tuple[Any, lis
             notes.append("guard: pre-pruning left too little text; extracted the unpruned page")
             doc = unpruned
     text = (doc.text or "") if doc is not None else ""
-    return doc, split_lines(text), notes
+    return split_lines(text), notes
 
 
 def clean_html(
@@ -158,12 +158,12 @@ def clean_html(
     options = options or DEFAULT_OPTIONS
     if not isinstance(html, str):
         html = str(html)
-    _doc, lines, notes = extract(html, url, options)
+    lines, notes = extract(html, url, options)
     meta = html_metadata(html)
     labels, _head, more, language = label_dump(
         lines,
         options,
-        language=options.language or meta["language"],
+        language=options.language or meta.language,
         template_lines=template_lines,
         url=url,
         find_metadata=False,
@@ -173,10 +173,10 @@ def clean_html(
     body, removed = assemble(labels)
     return Cleaned(
         text=body,
-        title=meta["title"],
-        author=meta["author"],
-        published_at=meta["published_at"],
-        site=site_from_url(url) or meta["site"],
+        title=meta.title,
+        author=meta.author,
+        published_at=meta.published_at,
+        site=site_from_url(url) or meta.site,
         url=url,
         language=language,
         removed=removed,

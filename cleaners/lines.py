@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from cleaners.features import LineStats, features, is_prose, page_stats
-from cleaners.metadata import HeadInfo, find_head, site_from_footer
+from cleaners.metadata import HeadInfo, find_head
 from cleaners.model import STAGE1_DECIDED, current_model
 from cleaners.options import (
     DEFAULT_OPTIONS,
@@ -315,7 +315,7 @@ def clean_text(
         title=head.title,
         author=head.author,
         published_at=head.published_at,
-        site=head.site or site_from_footer(lines),
+        site=head.site,
         url=url,
         language=language,
         removed=removed,

@@ -8,6 +8,7 @@ such lines, pull the value out, and let `cleaners.lines` remove them with reason
 
 from __future__ import annotations
 
+import html as htmllib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -190,7 +191,7 @@ def find_head(
     body_end: int | None = None,
     exclude: frozenset[int] = frozenset(),
 ) -> HeadInfo:
-    """Find title, byline, dateline and site around the body.
+    """Find title, byline, dateline and site around the body (the site also in the footer).
 
     Args:
         lines: every line of the dump (blank ones included).
@@ -282,7 +283,7 @@ def find_head(
         title=title,
         author=author,
         published_at=published,
-        site=site,
+        site=site or site_from_footer(lines),
         title_lines=frozenset(title_idx),
         meta_lines=frozenset(meta - set(title_idx)),
     )
@@ -325,14 +326,23 @@ def _iso_date(value: str) -> str | None:
     return parse_date(value)[0]
 
 
-def html_metadata(html: str) -> dict[str, str | None]:
+@dataclass(slots=True, frozen=True)
+class PageMeta:
+    """What a page's markup says about itself (each field None when it does not say)."""
+
+    title: str | None = None
+    author: str | None = None
+    published_at: str | None = None
+    site: str | None = None
+    language: str | None = None
+
+
+def html_metadata(html: str) -> PageMeta:
     """title, author, published_at, site and language from a page's meta tags and JSON-LD.
 
     Why not trafilatura's metadata pass: on the dev pages it costs as much as the
     extraction itself; meta tags, JSON-LD and <time> give these fields for far less.
     """
-    import html as htmllib
-
     head = html[:HTML_HEAD_CHARS]
     metas: dict[str, str] = {}
     for tag in _META_TAG.findall(head):
@@ -340,29 +350,34 @@ def html_metadata(html: str) -> dict[str, str | None]:
         key = (attrs.get("property") or attrs.get("name") or attrs.get("itemprop") or "").lower()
         if key and "content" in attrs and key not in metas:
             metas[key] = htmllib.unescape(attrs["content"]).strip()
-    out: dict[str, str | None] = {}
-    for field_name, keys in META_KEYS.items():
-        out[field_name] = next((metas[k] for k in keys if metas.get(k)), None)
-    if out["author"] and out["author"].startswith(("http://", "https://")):
-        out["author"] = None
-    if not out["author"]:
+    found = {name: next((metas[k] for k in keys if metas.get(k)), None)
+             for name, keys in META_KEYS.items()}  # fmt: skip
+    author = found["author"]
+    if author and author.startswith(("http://", "https://")):
+        author = None
+    if not author:
         m = _LD_AUTHOR.search(head)
-        out["author"] = (m[1] or m[2]) if m else None
-    if not out["title"]:
+        author = (m[1] or m[2]) if m else None
+    if author:
+        author = _BY_PREFIX.sub("", author).strip() or None
+    title = found["title"]
+    if not title:
         m = _TITLE_TAG.search(head)
-        out["title"] = " ".join(htmllib.unescape(_TAGS.sub(" ", m[1])).split()) if m else None
-    if out["title"]:
-        out["title"] = split_site_suffix(out["title"])[0] or None
-    if out["author"]:
-        out["author"] = _BY_PREFIX.sub("", out["author"]).strip() or None
-    date = out["published_at"]
+        title = " ".join(htmllib.unescape(_TAGS.sub(" ", m[1])).split()) if m else None
+    if title:
+        title = split_site_suffix(title)[0] or None
+    date = found["published_at"]
     if not date:
         m = _LD_DATE.search(head) or _TIME_TAG.search(head)
         date = m[1] if m else None
-    out["published_at"] = _iso_date(date) if date else None
-    m = _HTML_LANG.search(head[:5000])
-    out["language"] = m[1].lower() if m else None
-    return out
+    lang = _HTML_LANG.search(head[:5000])
+    return PageMeta(
+        title=title,
+        author=author,
+        published_at=_iso_date(date) if date else None,
+        site=found["site"],
+        language=lang[1].lower() if lang else None,
+    )
 
 
 FOOTER_SCAN_LINES = 30

@@ -10,7 +10,7 @@ heading): the lines under them inherit the reason until prose resumes.
 from __future__ import annotations
 
 import re
-from functools import cache, lru_cache
+from functools import cache
 
 from schemas import REMOVAL_REASONS
 
@@ -147,7 +147,7 @@ PREFILTERS: dict[tuple[str, int], re.Pattern[str]] = {
 """(reason, pattern index) -> a cheap pattern that must be found in a (lower-cased) line for
 that anchored pattern to match: a necessary condition, so skipping the pattern when it is absent
 changes no verdict. On dev the breadcrumb pattern cost 3/4 of all pattern time (one 165-char
-footer line alone took 60 ms); prefiltered, `match_line` is ~4x faster."""
+footer line alone took 60 ms); prefiltered, pattern matching is ~4x faster."""
 
 
 def _parts(
@@ -258,14 +258,11 @@ FLOATING_TRIGGERS = frozenset(
 """Every floating (unanchored) pattern needs one of these words, so other lines skip the search.
 `test_patterns.py` checks each floating pattern's examples against it."""
 
-MATCH_CACHE_SIZE = 1 << 16
-"""Chrome lines repeat across a site's pages (and across sites: "Share", "Comments"), so
-pattern verdicts are memoised per normalised line; bounded so memory stays small."""
-
-
 def match_lowered(text: str, words: list[str] | None = None) -> tuple[str | None, bool]:
-    """`match_line` for a line already normalised and lower-cased; `words` are its `\\w+` words
-    when the caller has them (they gate the floating patterns), found here otherwise."""
+    """(reason, is_section_heading) of a line already normalised and lower-cased; (None, False)
+    if no pattern matches. `words` are its `\\w+` words when the caller has them (they gate
+    the floating patterns), found here otherwise. Memoised per line by the caller
+    (`cleaners.features.line_verdict`), which is the hot path."""
     m = _anchored(_impossible(text)).match(text)
     if m is None and "©" in text:
         m = _FLOATING.search(text)
@@ -279,12 +276,6 @@ def match_lowered(text: str, words: list[str] | None = None) -> tuple[str | None
     return _GROUP_REASON[m.lastgroup], m.lastgroup.endswith("h")
 
 
-@lru_cache(maxsize=MATCH_CACHE_SIZE)
-def match_line(text: str) -> tuple[str | None, bool]:
-    """(reason, is_section_heading) for an already normalised line; (None, False) if no match."""
-    return match_lowered(text.lower())
-
-
 def match_reason(line: str) -> str | None:
     """Return the reason whose pattern matches the (normalised) line, else None.
 
@@ -292,14 +283,4 @@ def match_reason(line: str) -> str | None:
     `PATTERNS` decides.
     """
     text = normalise_line(line)
-    return match_line(text)[0] if text else None
-
-
-def section_header(line: str) -> str | None:
-    """The reason of the block a heading line opens ("Recent Stories" -> recent_stories), else
-    None."""
-    text = normalise_line(line)
-    if not text or len(text.split()) > HEADER_MAX_WORDS:
-        return None
-    reason, is_header = match_line(text)
-    return reason if is_header else None
+    return match_lowered(text.lower())[0] if text else None

@@ -163,7 +163,11 @@ def _clean_parts(
     documents already in the warehouse are passed through here, and a batch with few
     new documents is cleaned here without starting the pool at all.
     """
-    fresh = [u for u in units if isinstance(u, RawDocument) and u.doc_id not in known]
+    fresh: list[RawDocument | Reject] = []
+    rest: list[RawDocument | Reject] = []
+    for unit in units:
+        new = isinstance(unit, RawDocument) and unit.doc_id not in known
+        (fresh if new else rest).append(unit)
     if workers <= 1 or len(fresh) < MIN_PARALLEL_DOCUMENTS:
         for i in range(0, len(units), batch_size):
             yield tasks.clean_batch(units[i : i + batch_size], known)
@@ -172,8 +176,6 @@ def _clean_parts(
     futures = [
         tasks.clean_batch.submit(fresh[i : i + size], known) for i in range(0, len(fresh), size)
     ]
-    fresh_ids = {id(u) for u in fresh}
-    rest = [u for u in units if id(u) not in fresh_ids]
     if rest:
         yield tasks.clean_batch(rest, known)
     yield from (future.result() for future in futures)

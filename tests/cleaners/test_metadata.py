@@ -1,6 +1,7 @@
 """Bylines, datelines and titles from the head of a dump."""
 
 from cleaners.metadata import (
+    PageMeta,
     byline,
     dateline,
     find_head,
@@ -69,13 +70,13 @@ def test_html_metadata_from_meta_tags_and_json_ld() -> None:
     <script type="application/ld+json">{"datePublished": "2023-06-08T09:00:00Z"}</script>
     </head><body></body></html>"""
     meta = html_metadata(page)
-    assert meta == {
-        "title": "Storm Hits Coast Tonight",
-        "author": "Ann Lee",
-        "published_at": "2023-06-08T09:00:00",
-        "site": "The Daily",
-        "language": "en",
-    }
+    assert meta == PageMeta(
+        title="Storm Hits Coast Tonight",
+        author="Ann Lee",
+        published_at="2023-06-08T09:00:00",
+        site="The Daily",
+        language="en",
+    )
 
 
 def test_site_from_the_copyright_footer() -> None:

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from cleaners.features import FEATURE_NAMES, STACK_FEATURES, features, line_stats, stack_features
+from cleaners.features import FEATURE_NAMES, STACK_FEATURES, features, page_stats, stack_features
 from cleaners.model import load_model, model_from_dict, tree_model_from_dict
 
 
@@ -63,7 +63,7 @@ def test_stack_features_shape_and_windows() -> None:
 
 
 def test_features_match_names() -> None:
-    stats = [line_stats(t, frozenset({"the"}), 25) for t in ["A Title Here", "Home", "the end."]]
+    stats, _ = page_stats(["A Title Here", "Home", "the end."], 25, language="en")
     assert features(stats).shape == (3, len(FEATURE_NAMES))
 
 
