@@ -18,6 +18,7 @@ from itertools import chain, islice
 from typing import NamedTuple
 
 import numpy as np
+from numba import njit
 
 from cleaners.language import FALLBACK_LANGUAGE, language_of_counts, stoplist
 from cleaners.options import MAX_LINE_CHARS
@@ -261,83 +262,148 @@ def _char_codes(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
-def _char_flags(codes: np.ndarray) -> np.ndarray:
-    flags: np.ndarray = _char_tables().take(np.minimum(codes, TABLE_SIZE))
-    return flags
+_N_LINE = len(LINE_FEATURES)
+_N_CONTEXT = len(CONTEXT_FEATURES)
+_NEIGHBOUR_COLUMNS = np.array([LINE_FEATURES.index(k) for k in NEIGHBOUR_KEYS], dtype=np.int64)
+_NEIGHBOUR_OFFSETS = np.array(NEIGHBOUR_OFFSETS, dtype=np.int64)
+_LOG_SPAN_COLUMN = _N_LINE + CONTEXT_FEATURES.index("dist_prose_span")
+_HEADLINE_COLUMN = _N_LINE + CONTEXT_FEATURES.index("title_overlap")
 
 
-def _line_matrix(columns: _Columns) -> np.ndarray:
-    """`LINE_FEATURES` for all lines at once, from character classes of the joined text.
+@njit(cache=True, nogil=True)
+def _fill_features(  # noqa: C901 - one pass over the page's lines, column by column
+    out: np.ndarray,
+    codes: np.ndarray,
+    flags_table: np.ndarray,
+    quote_table: np.ndarray,
+    lengths: np.ndarray,
+    words: np.ndarray,
+    density: np.ndarray,
+    ends: np.ndarray,
+    header: np.ndarray,
+    reason: np.ndarray,
+    repeated: np.ndarray,
+    neighbour_columns: np.ndarray,
+    neighbour_offsets: np.ndarray,
+    n_line: int,
+) -> bool:
+    """Fill `out`'s columns but the logarithms and headline ones; True if any line is prose.
 
-    Per-line counts are one `reduceat` over all character masks: each line's segment also
-    holds the "\\n" after it, which is in none of the masks. (Was one cumsum per mask: 40%
-    of this function's time on dev.)
+    `out[:, 0]` (log words) must be filled already: neighbours copy it. Column
+    `dist_prose_span` receives the distance; the caller takes its logarithm.
     """
-    texts = columns.texts
-    n = len(texts)
-    lengths = columns.lengths
-    joined = "\n".join(texts)
-    codes = _char_codes(joined)
-    flags = _char_flags(codes)
-    starts = np.concatenate([[0], np.cumsum(lengths + 1)[:-1]])
-    ends = starts + lengths
-    upper = (flags & 1) > 0
-    wordc = (flags & 8) > 0
-    prev_word = np.concatenate([[False], wordc[:-1]])
-    word_start = wordc & ~prev_word
-    pad = np.zeros(2, dtype=flags.dtype)
-    nxt1 = np.concatenate([flags[1:], pad[:1]])
-    nxt2 = np.concatenate([flags[2:], pad])[: len(flags)]  # a 1-char page: one 0, not two
-    inner = ((flags & 32) > 0) & prev_word & ((nxt1 & 16) > 0) & ((nxt2 & 1) > 0)
-    masks = np.stack(
-        [
-            (flags & 2) > 0,  # letters
-            upper,
-            word_start & upper,
-            word_start,
-            inner,
-            (flags & 64) > 0,  # commas
-            (flags & 4) > 0,  # digits
-            (flags & 128) > 0,  # separators
-            wordc,
-        ]
-    )
-    # int16 sums: a line has at most MAX_LINE_CHARS characters (checked at import); a third
-    # of the time of int64 sums on dev.
-    counts = np.add.reduceat(masks, starts, axis=1, dtype=np.int16).astype(np.float64)
-    letters, uppers, cap_starts, word_starts, inners, commas, digits, seps, word_chars = counts
+    n = lengths.shape[0]
+    big = codes.shape[0]
+    top = flags_table.shape[0] - 1
+    # Character classes per line. A line's segment also holds the "\n" after it (in no
+    # class), so a sentence end at a line's end counts as inner when the next line
+    # starts upper case, as it did in the numpy version this replaced.
+    start = 0
+    for i in range(n):
+        letters = uppers = cap_starts = word_starts = inners = 0
+        commas = digits = seps = word_chars = 0
+        stop = start + lengths[i] + 1 if i < n - 1 else big
+        prev_word = False  # a line starts after "\n" (or at the page's start)
+        for j in range(start, stop):
+            f = flags_table[min(codes[j], top)]
+            is_word = (f & 8) > 0
+            if f & 2:
+                letters += 1
+            if is_word:
+                word_chars += 1
+                if not prev_word:
+                    word_starts += 1
+            if f & 1:
+                uppers += 1
+                if is_word and not prev_word:
+                    cap_starts += 1
+            if f & 32 and prev_word and j + 2 < big:
+                if flags_table[min(codes[j + 1], top)] & 16:
+                    if flags_table[min(codes[j + 2], top)] & 1:
+                        inners += 1
+            if f & 64:
+                commas += 1
+            if f & 4:
+                digits += 1
+            if f & 128:
+                seps += 1
+            prev_word = is_word
+        nw = max(words[i], 1.0)
+        first = codes[min(start, big - 1)]
+        last = codes[max(start + lengths[i] - 1, 0)]
+        out[i, 2] = density[i]
+        out[i, 3] = cap_starts / max(float(word_starts), 1.0)
+        out[i, 4] = 1.0 if letters > 3 and uppers > 0.8 * letters else 0.0
+        out[i, 5] = ends[i]
+        out[i, 6] = inners
+        out[i, 7] = commas / nw
+        out[i, 8] = digits / float(max(lengths[i], 1))
+        out[i, 9] = seps / nw
+        out[i, 10] = word_chars / nw
+        out[i, 11] = 1.0 if quote_table[min(first, top)] or quote_table[min(last, top)] else 0.0
+        out[i, 12] = repeated[i]
+        out[i, 13] = header[i]
+        if reason[i] >= 0:
+            out[i, 14 + reason[i]] = 1.0
+        start += lengths[i] + 1
 
-    words = columns.words
-    nw = np.maximum(words, 1.0)
-    chars = np.maximum(lengths, 1).astype(np.float64)
-    quotes = _quote_table()
-    first = codes[np.minimum(starts, len(codes) - 1)]
-    last = codes[np.maximum(ends - 1, 0)]
-    keys = joined.lower().split("\n")
-    seen = Counter(keys)
-    onehot = np.zeros((n, len(REASONS)))
-    matched = [(i, _REASON_INDEX[r]) for i, r in enumerate(columns.reasons) if r is not None]
-    if matched:
-        onehot[tuple(np.array(matched).T)] = 1.0
-    base = np.column_stack(
-        [
-            np.log1p(words),
-            np.log1p(lengths),
-            columns.stop_density,
-            cap_starts / np.maximum(word_starts, 1.0),
-            (letters > 3) & (uppers > 0.8 * letters),
-            columns.sentence_end,
-            inners,
-            commas / nw,
-            digits / chars,
-            seps / nw,
-            word_chars / nw,
-            quotes.take(np.minimum(first, TABLE_SIZE)) | quotes.take(np.minimum(last, TABLE_SIZE)),
-            np.fromiter(map(seen.__getitem__, keys), dtype=np.float64, count=n) > 1,
-            columns.header,
-        ]
-    ).astype(np.float64)
-    return np.hstack([base, onehot])
+    # Context: where each line sits among the prose lines and section headers.
+    c = n_line
+    prose = np.zeros(n, dtype=np.int64)
+    n_prose = 0
+    lo = -1
+    hi = -1
+    for i in range(n):
+        if words[i] >= PROSE_WORDS and density[i] >= PROSE_STOP_DENSITY and reason[i] < 0:
+            prose[i] = 1
+            n_prose += 1
+            if lo < 0:
+                lo = i
+            hi = i
+    longest = 0
+    total = 0.0
+    for i in range(n):
+        if lengths[i] > lengths[longest]:
+            longest = i
+        total += lengths[i]
+    if total <= 0:
+        total = 1.0
+    seen = 0
+    above = 0.0
+    last_header = -HEADER_FAR
+    for i in range(n):
+        out[i, c] = i / max(1, n - 1)
+        out[i, c + 1] = seen / max(1, n_prose)
+        seen += prose[i]
+        out[i, c + 2] = (n_prose - seen) / max(1, n_prose)
+        if lo >= 0:
+            out[i, c + 3] = 1.0 if lo <= i <= hi else 0.0
+            out[i, c + 4] = max(lo - i, 0) + max(i - hi, 0)
+            near3 = 0
+            for k in range(max(0, i - 3), min(n, i + 4)):
+                near3 += prose[k]
+            near10 = 0
+            for k in range(max(0, i - 10), min(n, i + 11)):
+                near10 += prose[k]
+            out[i, c + 6] = near3 / 7
+            out[i, c + 7] = near10 / 21
+            out[i, c + 8] = (i - longest) / max(1, n)
+        if header[i] > 0:
+            last_header = i
+        out[i, c + 5] = min(HEADER_FAR, i - last_header)
+        out[i, c + 9] = above / total
+        above += lengths[i]
+        out[i, c + 10] = prose[i]
+
+    # Neighbours' line features (-1 beyond the page's ends).
+    col = c + _N_CONTEXT
+    for off in neighbour_offsets:
+        for key in neighbour_columns:
+            for i in range(n):
+                k = i + off
+                out[i, col] = out[k, key] if 0 <= k < n else -1.0
+            col += 1
+    return lo >= 0
 
 
 def _headline_features(stats: Sequence[LineStats]) -> np.ndarray:
@@ -374,82 +440,40 @@ def _headline_features(stats: Sequence[LineStats]) -> np.ndarray:
     return out
 
 
-class _Columns(NamedTuple):
-    """The `LineStats` of a page as columns (one `zip(*stats)`, no per-line attribute access)."""
-
-    texts: tuple[str, ...]
-    lengths: np.ndarray
-    words: np.ndarray
-    stop_density: np.ndarray
-    sentence_end: np.ndarray
-    reasons: tuple[str | None, ...]
-    header: np.ndarray
-
-
-def _columns(stats: Sequence[LineStats]) -> _Columns:
-    texts, words, density, ends, reasons, headers, _tokens = zip(*stats, strict=True)
-    n = len(texts)
-    return _Columns(
-        texts=texts,
-        lengths=np.fromiter(map(len, texts), dtype=np.int64, count=n),
-        words=np.array(words, dtype=np.float64),
-        stop_density=np.array(density, dtype=np.float64),
-        sentence_end=np.array(ends, dtype=np.float64),
-        reasons=reasons,
-        header=np.fromiter((h is not None for h in headers), dtype=np.float64, count=n),
-    )
-
-
 def features(stats: Sequence[LineStats]) -> np.ndarray:
     """Feature matrix (one row per non-blank line, columns `FEATURE_NAMES`)."""
     n = len(stats)
+    out = np.zeros((n, len(FEATURE_NAMES)))
     if n == 0:
-        return np.zeros((0, len(FEATURE_NAMES)))
-    columns = _columns(stats)
-    base = _line_matrix(columns)
-    no_reason = np.fromiter((r is None for r in columns.reasons), dtype=bool, count=n)
-    prose = (
-        (columns.words >= PROSE_WORDS) & (columns.stop_density >= PROSE_STOP_DENSITY) & no_reason
-    )  # `is_prose` of every line
-    idx = np.arange(n)
-    prose_idx = np.flatnonzero(prose)
-    chars = columns.lengths.astype(np.float64)
-    cum = np.cumsum(chars)
-    total = cum[-1] if cum[-1] > 0 else 1.0
-    ctx = np.zeros((n, len(CONTEXT_FEATURES)))
-    ctx[:, 0] = idx / max(1, n - 1)
-    n_prose = max(1, int(prose.sum()))
-    pc = np.cumsum(prose)
-    ctx[:, 1] = (pc - prose) / n_prose
-    ctx[:, 2] = (prose.sum() - pc) / n_prose
-    if prose_idx.size:
-        lo, hi = prose_idx[0], prose_idx[-1]
-        ctx[:, 3] = (idx >= lo) & (idx <= hi)
-        ctx[:, 4] = np.log1p(np.maximum(lo - idx, 0) + np.maximum(idx - hi, 0))
-        padded = np.concatenate([np.zeros(10), prose.astype(float), np.zeros(10)])
-        cs = np.cumsum(padded)
-        ctx[:, 6] = (cs[idx + 13] - cs[idx + 6]) / 7
-        ctx[:, 7] = (cs[idx + 20] - cs[np.maximum(idx - 1, 0)]) / 21
-        ctx[:, 8] = (idx - int(np.argmax(chars))) / max(1, n)
-    else:
-        ctx[:, 4] = math.log1p(n)
-    header_col = LINE_FEATURES.index("section_header")
-    last_header = np.maximum.accumulate(np.where(base[:, header_col] > 0, idx, -HEADER_FAR))
-    ctx[:, 5] = np.minimum(HEADER_FAR, idx - last_header)
-    ctx[:, 9] = (cum - chars) / total
-    ctx[:, 10] = prose
-    ctx[:, 11:14] = _headline_features(stats)
-    cols = [LINE_FEATURES.index(k) for k in NEIGHBOUR_KEYS]
-    src = base[:, cols]
-    neigh = []
-    for off in NEIGHBOUR_OFFSETS:
-        shifted = np.full((n, len(cols)), -1.0)
-        if off < 0 and n + off > 0:
-            shifted[-off:] = src[: n + off]
-        elif off > 0 and n - off > 0:
-            shifted[: n - off] = src[off:]
-        neigh.append(shifted)
-    return np.hstack([base, ctx, *neigh])
+        return out
+    texts, words, density, ends, reasons, headers, _tokens = zip(*stats, strict=True)
+    keys = "\n".join(texts).lower().split("\n")
+    seen = Counter(keys)
+    joined = "\n".join(texts)
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
+    word_counts = np.array(words, dtype=np.float64)
+    out[:, 0] = np.log1p(word_counts)
+    out[:, 1] = np.log1p(lengths)
+    any_prose = _fill_features(
+        out,
+        _char_codes(joined),
+        _char_tables(),
+        _quote_table(),
+        lengths,
+        word_counts,
+        np.array(density, dtype=np.float64),
+        np.array(ends, dtype=np.float64),
+        np.fromiter((h is not None for h in headers), dtype=np.float64, count=n),
+        np.fromiter((_REASON_INDEX.get(r, -1) for r in reasons), dtype=np.int64, count=n),
+        np.fromiter(map(seen.__getitem__, keys), dtype=np.float64, count=n) > 1,
+        _NEIGHBOUR_COLUMNS,
+        _NEIGHBOUR_OFFSETS,
+        _N_LINE,
+    )
+    span = out[:, _LOG_SPAN_COLUMN]
+    out[:, _LOG_SPAN_COLUMN] = np.log1p(span) if any_prose else math.log1p(n)
+    out[:, _HEADLINE_COLUMN : _HEADLINE_COLUMN + 3] = _headline_features(stats)
+    return out
 
 
 STACK_WINDOWS: tuple[int, ...] = (1, 2, 5, 15)
@@ -472,39 +496,56 @@ STACK_FEATURES: tuple[str, ...] = (
 """Second-stage features: the first stage's body scores around each line."""
 
 
+_STACK_LOG_COLUMNS = [STACK_FEATURES.index(c) for c in STACK_FEATURES if c.startswith("log_")]
+_STACK_WINDOWS = np.array(STACK_WINDOWS, dtype=np.int64)
+
+
 def stack_features(p: np.ndarray) -> np.ndarray:
     """Context of first-stage body scores `p` (one per non-blank line), `STACK_FEATURES` columns."""
-    n = p.shape[0]
-    out = np.zeros((n, len(STACK_FEATURES)))
-    if n == 0:
-        return out
-    idx = np.arange(n)
-    out[:, 0] = p
-    cs = np.concatenate([[0.0], np.cumsum(p)])
-    col = 1
-    for w in STACK_WINDOWS:
-        lo = np.maximum(idx - w, 0)
-        hi = np.minimum(idx + w + 1, n)
-        out[:, col] = (cs[hi] - cs[lo] - p) / np.maximum(hi - lo - 1, 1)
-        col += 1
-    out[:, col] = np.concatenate([[-1.0], p[:-1]])
-    out[:, col + 1] = np.concatenate([p[1:], [-1.0]])
-    padded = np.concatenate([np.zeros(3), p, np.zeros(3)])
-    max3 = np.maximum(np.maximum(padded[:-2], padded[1:-1]), padded[2:])  # max of 3 from each
-    out[:, col + 2] = max3[:n]  # lines i-3..i-1
-    out[:, col + 3] = max3[4 : n + 4]  # lines i+1..i+3
-    body = p >= 0.5
-    before = np.concatenate([[False], np.logical_or.accumulate(body)[:-1]])
-    after = np.concatenate([np.logical_or.accumulate(body[::-1])[::-1][1:], [False]])
-    out[:, col + 4] = before
-    out[:, col + 5] = after
-    total = cs[-1] if cs[-1] > 0 else 1.0
-    out[:, col + 6] = cs[idx] / total
-    out[:, col + 7] = (cs[-1] - cs[idx + 1]) / total
-    last = np.where(body, idx, -1)
-    last_before = np.concatenate([[-1], np.maximum.accumulate(last)[:-1]])
-    out[:, col + 8] = np.log1p(np.where(last_before >= 0, idx - last_before, n + 1))
-    nxt = np.where(body, idx, n * 2 + 1)
-    next_after = np.concatenate([np.minimum.accumulate(nxt[::-1])[::-1][1:], [n * 2 + 1]])
-    out[:, col + 9] = np.log1p(np.where(next_after <= n, next_after - idx, n + 1))
+    out = np.zeros((p.shape[0], len(STACK_FEATURES)))
+    if p.shape[0]:
+        _fill_stack(out, np.ascontiguousarray(p, dtype=np.float64), _STACK_WINDOWS)
+        out[:, _STACK_LOG_COLUMNS] = np.log1p(out[:, _STACK_LOG_COLUMNS])
     return out
+
+
+@njit(cache=True, nogil=True)
+def _fill_stack(out: np.ndarray, p: np.ndarray, windows: np.ndarray) -> None:
+    """`STACK_FEATURES` but the logarithms (the log columns get the distances), compiled
+    (numba): ~40 numpy calls per page were most of this function's time."""
+    n = p.shape[0]
+    cs = np.empty(n + 1)
+    cs[0] = 0.0
+    for i in range(n):
+        cs[i + 1] = cs[i] + p[i]
+    total = cs[n] if cs[n] > 0 else 1.0
+    col = 1 + windows.shape[0]  # after p and the window means
+    last_body = -1
+    for i in range(n):
+        out[i, 0] = p[i]
+        for j, w in enumerate(windows):
+            lo = max(i - w, 0)
+            hi = min(i + w + 1, n)
+            out[i, 1 + j] = (cs[hi] - cs[lo] - p[i]) / max(hi - lo - 1, 1)
+        out[i, col] = p[i - 1] if i > 0 else -1.0
+        out[i, col + 1] = p[i + 1] if i + 1 < n else -1.0
+        before = 0.0
+        for k in range(max(i - 3, 0), i):
+            before = max(before, p[k])
+        after = 0.0
+        for k in range(i + 1, min(i + 4, n)):
+            after = max(after, p[k])
+        out[i, col + 2] = before
+        out[i, col + 3] = after
+        out[i, col + 4] = 1.0 if last_body >= 0 else 0.0
+        out[i, col + 6] = cs[i] / total
+        out[i, col + 7] = (cs[n] - cs[i + 1]) / total
+        out[i, col + 8] = i - last_body if last_body >= 0 else n + 1
+        if p[i] >= 0.5:
+            last_body = i
+    next_body = -1
+    for i in range(n - 1, -1, -1):
+        out[i, col + 5] = 1.0 if next_body >= 0 else 0.0
+        out[i, col + 9] = next_body - i if next_body >= 0 else n + 1
+        if p[i] >= 0.5:
+            next_body = i

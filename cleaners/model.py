@@ -20,6 +20,7 @@ from importlib import resources
 from typing import Any
 
 import numpy as np
+from numba import njit
 
 from cleaners.features import FEATURE_NAMES, stack_features
 
@@ -43,27 +44,92 @@ class TreeModel:
     depth: int
 
     def raw(self, x: np.ndarray) -> np.ndarray:
-        """Summed tree outputs (log-odds) for each row of `x`.
-
-        All trees walk in lock-step (node ids are global), so one page costs `depth`
-        rounds of a few numpy gathers, not a Python loop per tree. The first round needs
-        no gather by node (every tree starts at its root), and `take` on flat arrays beats
-        fancy indexing: together a third less time on dev (116 -> 77 ms for 127 pages).
-        """
-        n, width = x.shape
+        """Summed tree outputs (log-odds) for each row of `x` (see `_walk_trees`)."""
+        n = x.shape[0]
         if n == 0 or self.n_trees == 0:
             return np.full(n, self.init)
-        xf = np.ascontiguousarray(x, dtype=np.float64)
-        feature, threshold, child = self.feature, self.threshold, self.child
-        roots = np.arange(self.n_trees) * self.width
-        node = (child[roots] + (xf[:, feature[roots]] > threshold[roots])).ravel()
-        row_base = np.repeat(np.arange(n) * width, self.n_trees)  # row of each (line, tree)
-        flat = xf.ravel()
-        for _ in range(self.depth - 1):
-            go_right = flat.take(row_base + feature.take(node)) > threshold.take(node)
-            node = child.take(node) + go_right
-        out: np.ndarray = self.init + self.value.take(node).reshape(n, self.n_trees).sum(axis=1)
-        return out
+        return _walk_trees(
+            np.ascontiguousarray(x, dtype=np.float64),
+            self.feature,
+            self.threshold,
+            self.child,
+            self.value,
+            self.n_trees,
+            self.width,
+            self.depth,
+            self.init,
+        )
+
+
+_ROW_BLOCK = 8
+"""Rows walked through one tree side by side: eight independent chains of loads keep the
+CPU busy where one row's walk would wait on each load (~1.3x on dev)."""
+
+
+@njit(cache=True, nogil=True)
+def _walk_trees(
+    x: np.ndarray,
+    feature: np.ndarray,
+    threshold: np.ndarray,
+    child: np.ndarray,
+    value: np.ndarray,
+    n_trees: int,
+    width: int,
+    depth: int,
+    init: float,
+) -> np.ndarray:
+    """Summed leaf values per row, compiled (numba).
+
+    Was `depth` rounds of numpy gathers over all (row, tree) pairs: 54 ms for the two
+    stages on a pass over dev; this is ~25 ms. Leaves are summed the way numpy's pairwise
+    `sum` adds up to 128 numbers (eight running sums, then a fixed tree), so scores are
+    bit-identical to that version and to the training script's.
+    """
+    n, n_cols = x.shape
+    flat = x.ravel()
+    leaves = np.empty((n, n_trees))
+    nodes = np.empty(_ROW_BLOCK, dtype=np.int64)
+    for t in range(n_trees):
+        root = t * width
+        for i0 in range(0, n, _ROW_BLOCK):
+            nodes[:] = root
+            for _ in range(depth):
+                for k in range(_ROW_BLOCK):
+                    node = nodes[k]
+                    row = min(i0 + k, n - 1)  # the last block repeats the last row
+                    go_right = flat[row * n_cols + feature[node]] > threshold[node]
+                    nodes[k] = child[node] + go_right
+            for k in range(min(_ROW_BLOCK, n - i0)):
+                leaves[i0 + k, t] = value[nodes[k]]
+    out = np.empty(n)
+    for i in range(n):
+        out[i] = init + _pairwise_sum(leaves[i])
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _pairwise_sum(v: np.ndarray) -> float:
+    """`numpy.sum` of float64s in numpy's own order: sequential under 8 values, eight
+    running sums up to 128, halves (cut at a multiple of 8) above."""
+    m = v.shape[0]
+    if m < 8:
+        s = 0.0
+        for t in range(m):
+            s += v[t]
+        return s
+    if m > 128:
+        half = m // 2
+        half -= half % 8
+        return _pairwise_sum(v[:half]) + _pairwise_sum(v[half:])
+    r = v[:8].copy()
+    k = m - m % 8
+    for t in range(8, k, 8):
+        for j in range(8):
+            r[j] += v[t + j]
+    s = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    for t in range(k, m):
+        s += v[t]
+    return s
 
 
 STAGE1_DECIDED = 0.05
