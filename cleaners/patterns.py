@@ -10,7 +10,10 @@ heading): the lines under them inherit the reason until prose resumes.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from functools import cache
+from re import _constants as _sre
+from re import _parser
 
 from schemas import REMOVAL_REASONS
 
@@ -182,14 +185,122 @@ _PREFILTERS_IN_ORDER = tuple(_PREFILTER_BY_NAME.values())
 
 
 @cache
-def _anchored(skipped: tuple[bool, ...]) -> re.Pattern[str]:
+def _anchored(
+    skipped: tuple[bool, ...], allowed: tuple[bool, ...] | None = None
+) -> re.Pattern[str]:
     """One alternation of the anchored patterns, less the prefiltered ones flagged in `skipped`
-    (in `_PREFILTER_BY_NAME` order). Order is kept, so when a skipped pattern cannot match, the
-    first pattern to match is the one the full alternation finds. One `match` per line instead
-    of one per pattern: the cleaner must do thousands of lines per second. Case-sensitive on
-    lower-cased text: twice as fast as re.IGNORECASE on the same lines."""
+    (in `_PREFILTER_BY_NAME` order) and, when given, those `allowed` flags out (in
+    `_ANCHORED_PARTS` order; see `_can_start`). Order is kept, so when a left-out pattern
+    cannot match, the first pattern to match is the one the full alternation finds. One
+    `match` per line instead of one per pattern: the cleaner must do thousands of lines per
+    second. Case-sensitive on lower-cased text: twice as fast as re.IGNORECASE on the same
+    lines."""
     skip = {name for name, out in zip(_PREFILTER_BY_NAME, skipped, strict=True) if out}
-    return re.compile("|".join(alt for name, alt in _ANCHORED_PARTS if name not in skip))
+    keep = allowed or (True,) * len(_ANCHORED_PARTS)
+    parts = [
+        alt
+        for (name, alt), ok in zip(_ANCHORED_PARTS, keep, strict=True)
+        if ok and name not in skip
+    ]
+    return re.compile("|".join(parts) if parts else "(?!)")
+
+
+_CATEGORIES: dict[object, Callable[[str], bool]] = {
+    _sre.CATEGORY_DIGIT: str.isdecimal,
+    _sre.CATEGORY_NOT_DIGIT: lambda c: not c.isdecimal(),
+    _sre.CATEGORY_SPACE: str.isspace,
+    _sre.CATEGORY_NOT_SPACE: lambda c: not c.isspace(),
+    _sre.CATEGORY_WORD: lambda c: c.isalnum() or c == "_",
+    _sre.CATEGORY_NOT_WORD: lambda c: not (c.isalnum() or c == "_"),
+}
+"""`re`'s character categories (str patterns, Unicode) as predicates."""
+
+_Starts = Callable[[str], bool]
+
+
+def _equals(x: str) -> _Starts:
+    return lambda c: c == x
+
+
+def _class_test(items: list[tuple[object, object]]) -> _Starts | None:
+    """A predicate for one `[...]` class from its parsed items; None if not understood."""
+    tests: list[_Starts] = []
+    negate = False
+    for op, av in items:
+        if op is _sre.NEGATE:
+            negate = True
+        elif op is _sre.LITERAL:
+            tests.append(_equals(chr(av)))  # type: ignore[arg-type]
+        elif op is _sre.RANGE:
+            lo, hi = av  # type: ignore[misc]
+            tests.append(lambda c, lo=lo, hi=hi: lo <= ord(c) <= hi)
+        elif op is _sre.CATEGORY and av in _CATEGORIES:
+            tests.append(_CATEGORIES[av])
+        else:
+            return None
+    return lambda c: any(t(c) for t in tests) != negate
+
+
+def _first_test(items: Iterable[tuple[object, object]]) -> tuple[_Starts | None, bool]:
+    """(predicate on a first character, whether the sequence can match empty) of a parsed
+    regex sequence; the predicate is None when any character may start a match.
+
+    A pattern whose predicate rejects a line's first character cannot match that line.
+    Conservative: any construct not understood here means "any character".
+    """
+    tests: list[_Starts] = []
+    for op, av in items:
+        sub: tuple[_Starts | None, bool]
+        if op is _sre.AT:
+            continue  # ^ and $ are zero-width
+        if op is _sre.LITERAL:
+            sub = _equals(chr(av)), False  # type: ignore[arg-type]
+        elif op is _sre.IN:
+            sub = _class_test(av), False  # type: ignore[arg-type]
+        elif op is _sre.BRANCH:
+            subs = [_first_test(alt) for alt in av[1]]  # type: ignore[index]
+            if any(t is None for t, _ in subs):
+                return None, False
+            branch = [t for t, _ in subs]
+            sub = (lambda c, b=branch: any(t(c) for t in b)), any(e for _, e in subs)  # type: ignore[misc]
+        elif op is _sre.SUBPATTERN and not av[1] and not av[2]:  # type: ignore[index]
+            sub = _first_test(av[3])  # type: ignore[index]
+        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT):
+            low, _high, inner = av  # type: ignore[misc]
+            test, empty = _first_test(inner)
+            sub = test, empty or low == 0
+        else:
+            return None, False
+        test, empty = sub
+        if test is None:
+            return None, False
+        tests.append(test)
+        if not empty:
+            return (lambda c: any(t(c) for t in tests)), False
+    return None, True  # can match empty: any first character
+
+
+_STARTS: tuple[_Starts | None, ...] = tuple(
+    _first_test(_parser.parse(alt))[0] for _name, alt in _ANCHORED_PARTS
+)
+"""Per anchored pattern, which first characters it can match (None: any)."""
+
+
+@cache
+def _can_start(first: str) -> tuple[bool, ...] | None:
+    """Per anchored pattern, whether a line starting with `first` may match it; None if all.
+
+    Most patterns start with a fixed word ("home", "share", "related"...), so a line's
+    first character rules out most of the alternation: ~2x faster anchored matching on dev.
+    """
+    allowed = tuple(test is None or test(first) for test in _STARTS)
+    return None if all(allowed) else allowed
+
+
+@cache
+def _anchored_for(first: str, skipped: tuple[bool, ...]) -> re.Pattern[str]:
+    """The alternation for lines starting with `first` (one cache lookup per line)."""
+    return _anchored(skipped, _can_start(first))
 
 
 PREFILTER_CHARS = frozenset(">»›/|•·")
@@ -258,12 +369,13 @@ FLOATING_TRIGGERS = frozenset(
 """Every floating (unanchored) pattern needs one of these words, so other lines skip the search.
 `test_patterns.py` checks each floating pattern's examples against it."""
 
+
 def match_lowered(text: str, words: list[str] | None = None) -> tuple[str | None, bool]:
     """(reason, is_section_heading) of a line already normalised and lower-cased; (None, False)
     if no pattern matches. `words` are its `\\w+` words when the caller has them (they gate
     the floating patterns), found here otherwise. Memoised per line by the caller
     (`cleaners.features.line_verdict`), which is the hot path."""
-    m = _anchored(_impossible(text)).match(text)
+    m = _anchored_for(text[:1], _impossible(text)).match(text)
     if m is None and "©" in text:
         m = _FLOATING.search(text)
     elif m is None:

@@ -3,6 +3,8 @@
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cleaners.patterns import _ANCHORED, PATTERNS, _anchored, _group, _impossible, match_reason
 from schemas import REMOVAL_REASONS
@@ -99,3 +101,22 @@ def test_prefilters_need_a_separator_char(line: str) -> None:
     bare = "".join(c if c not in PREFILTER_CHARS else " " for c in line)
     assert not any(p.search(bare) for p in PREFILTERS.values())
     assert any(p.search(line) for p in PREFILTERS.values())
+
+
+_VOCAB = [
+    "home", "share", "related", "read", "more", "by", "published", "2023", "5", "min", "ago",
+    "news", "|", ">", "/", "•", "©", "comments", "(3)", ":", "the", "story", "x", "…", "é", "-",
+    "privacy", "policy", "subscribe", "photo", "12:30", "#", "!", "_", "advertisement", "top",
+]  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_VOCAB), min_size=1, max_size=8))
+def test_first_character_dispatch_changes_no_verdict(words: list[str]) -> None:
+    """Leaving out the patterns a line's first character rules out keeps the verdict."""
+    from cleaners.patterns import _anchored_for
+
+    text = " ".join(words)
+    full = _ANCHORED.match(text)
+    fast = _anchored_for(text[:1], _impossible(text)).match(text)
+    assert (full.lastgroup if full else None) == (fast.lastgroup if fast else None)
