@@ -26,6 +26,7 @@ from cleaners.words import (
     char_codes,
     count_words,
     detect_sample_language,
+    headline_features,
     stopword_table,
     word_table,
 )
@@ -236,7 +237,9 @@ def page_stats(
     counts = n_words.tolist()
     density: list[float] = np.where(n_words > 0, n_stops / np.maximum(n_words, 1), 0.0).tolist()
     max_tokens = max(TOKEN_MAX_WORDS, pattern_max_words)
-    words = [_WORD.findall(t) if n <= max_tokens else [] for t, n in zip(lowered, counts)]
+    words = [
+        _WORD.findall(t) if n <= max_tokens else [] for t, n in zip(lowered, counts, strict=True)
+    ]
     reasons: list[str | None] = [None] * len(norms)
     headers: list[str | None] = [None] * len(norms)
     known = _VERDICTS.get
@@ -438,68 +441,6 @@ _LOG_DISTANCE = np.array([math.log1p(k) for k in range(HEADER_FAR + 1)])
 """log1p of each distance 0..HEADER_FAR, looked up instead of computed per line."""
 
 
-def _headline_features(stats: Sequence[LineStats]) -> np.ndarray:
-    """Overlap with the first line (the <title> in browser dumps) and distance after the
-    last headline-like line above: the article body starts right after its headline.
-
-    Only a line sharing a word with the title needs its word set (`intersection` over its
-    tokens is cheaper than building it), and distances are looked up for all lines at once:
-    19 -> 6 ms a pass over dev.
-    """
-    n = len(stats)
-    out = np.zeros((n, 3))
-    title = set(_WORD.findall(stats[0].lowered))  # a long first line has no `tokens`
-    if len(title) < 3:
-        out[:, 1] = _LOG_DISTANCE[HEADER_FAR]
-        return out
-    overlaps = [0.0] * n
-    heads = []
-    min_head_words = 0.5 * len(title) - 1
-    for i in range(1, n):
-        s = stats[i]
-        if 2 <= s.words <= HEADLINE_MAX_WORDS:
-            common = title.intersection(s.tokens)
-            if common:
-                words = len(set(s.tokens))
-                overlaps[i] = overlap = len(common) / words
-                if overlap >= HEADLINE_OVERLAP and words >= min_head_words:
-                    heads.append(i)
-    out[:, 0] = overlaps
-    idx = np.arange(n)
-    is_head = np.zeros(n, dtype=bool)
-    is_head[heads] = True
-    last = np.maximum.accumulate(np.where(is_head, idx, -1))  # the last headline at or above
-    last_above = np.concatenate([[-1], last[:-1]])
-    far = _LOG_DISTANCE[np.minimum(HEADER_FAR, idx - last)]
-    out[:, 1] = np.where(is_head, 0.0, np.where(last >= 0, far, _LOG_DISTANCE[HEADER_FAR]))
-    out[:, 2] = np.where(is_head, last_above >= 0, last >= 0)
-    out[0, 1:] = 0.0
-    return out
-    # Filled as Python lists, then copied in once: numpy item assignment per line cost
-    # half of this function's time on dev.
-    overlaps = [0.0] * n
-    dists = [0.0] * n
-    seen = [0.0] * n
-    far = math.log1p(HEADER_FAR)
-    last = -1
-    for i in range(1, n):
-        s = stats[i]
-        if 2 <= s.words <= HEADLINE_MAX_WORDS:
-            words = set(s.tokens)
-            overlap = len(words & title) / len(words)
-            overlaps[i] = overlap
-            if overlap >= HEADLINE_OVERLAP and len(words) >= 0.5 * len(title) - 1:
-                seen[i] = float(last >= 0)
-                last = i
-                continue
-        dists[i] = math.log1p(min(HEADER_FAR, i - last)) if last >= 0 else far
-        seen[i] = float(last >= 0)
-    out[:, 0] = overlaps
-    out[:, 1] = dists
-    out[:, 2] = seen
-    return out
-
-
 def features(stats: Sequence[LineStats]) -> np.ndarray:
     """Feature matrix (one row per non-blank line, columns `FEATURE_NAMES`)."""
     n = len(stats)
@@ -510,7 +451,8 @@ def features(stats: Sequence[LineStats]) -> np.ndarray:
     seen = Counter(keys)
     joined = "\n".join(texts)
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
-    word_counts = np.array(words, dtype=np.float64)
+    int_counts = np.array(words, dtype=np.int64)
+    word_counts = int_counts.astype(np.float64)
     out[:, 0] = np.log1p(word_counts)
     out[:, 1] = np.log1p(lengths)
     any_prose = _fill_features(
@@ -531,7 +473,15 @@ def features(stats: Sequence[LineStats]) -> np.ndarray:
     )
     span = out[:, _LOG_SPAN_COLUMN]
     out[:, _LOG_SPAN_COLUMN] = np.log1p(span) if any_prose else math.log1p(n)
-    out[:, _HEADLINE_COLUMN : _HEADLINE_COLUMN + 3] = _headline_features(stats)
+    out[:, _HEADLINE_COLUMN : _HEADLINE_COLUMN + 3] = headline_features(
+        char_codes("\n".join(keys)),
+        np.fromiter(map(len, keys), dtype=np.int64, count=n),
+        int_counts,
+        HEADLINE_MAX_WORDS,
+        HEADLINE_OVERLAP,
+        word_table(),
+        _LOG_DISTANCE,
+    )
     return out
 
 

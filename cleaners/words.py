@@ -293,3 +293,96 @@ def detect_sample_language(codes: np.ndarray, start: int, max_words: int) -> str
         MIN_HIT_SHARE,
     )
     return stoplist_index().languages[best] if best >= 0 else None
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _span_in(
+    codes: np.ndarray, j: int, k: int, first: np.ndarray, stop: np.ndarray, m: int
+) -> bool:
+    """Whether the word `codes[j:k]` is one of the m words `codes[first[d]:stop[d]]`."""
+    for d in range(m):
+        if stop[d] - first[d] == k - j:
+            same = True
+            for t in range(k - j):
+                if codes[first[d] + t] != codes[j + t]:
+                    same = False
+                    break
+            if same:
+                return True
+    return False
+
+
+@njit(cache=True, nogil=True)
+def headline_features(
+    codes: np.ndarray,
+    lengths: np.ndarray,
+    counts: np.ndarray,
+    max_words: int,
+    min_overlap: float,
+    is_word: np.ndarray,
+    log_distance: np.ndarray,
+) -> np.ndarray:
+    """(title overlap, log distance below the last headline, headline seen) per line of a
+    lower-cased, newline-joined page whose first line is its <title>.
+
+    A line of 2..`max_words` words (`counts`) is a headline when at least `min_overlap` of
+    its distinct words are title words and it has at least half as many distinct words as
+    the title, less one. Compiled: as Python sets, ~70 ns a word, this took 12 ms of a
+    pass over dev; title and line words are compared as code point spans, no strings made.
+    """
+    n = lengths.shape[0]
+    out = np.zeros((n, 3))
+    far = log_distance[log_distance.shape[0] - 1]
+    # The title's distinct words (first line).
+    title_first = np.empty(max(lengths[0], 1), dtype=np.int64)
+    title_stop = np.empty(max(lengths[0], 1), dtype=np.int64)
+    n_title = 0
+    j = 0
+    while j < lengths[0]:
+        if not is_word[codes[j]]:
+            j += 1
+            continue
+        k = j + 1
+        while k < lengths[0] and is_word[codes[k]]:
+            k += 1
+        if not _span_in(codes, j, k, title_first, title_stop, n_title):
+            title_first[n_title], title_stop[n_title] = j, k
+            n_title += 1
+        j = k
+    if n_title < 3:
+        out[:, 1] = far
+        return out
+    first = np.empty(max(max_words, 1), dtype=np.int64)
+    stop = np.empty(max(max_words, 1), dtype=np.int64)
+    last = -1
+    pos = lengths[0] + 1
+    for i in range(1, n):
+        end = pos + lengths[i]
+        if 2 <= counts[i] <= max_words:
+            m = 0
+            common = 0
+            j = pos
+            while j < end:
+                if not is_word[codes[j]]:
+                    j += 1
+                    continue
+                k = j + 1
+                while k < end and is_word[codes[k]]:
+                    k += 1
+                if not _span_in(codes, j, k, first, stop, m):
+                    first[m], stop[m] = j, k
+                    m += 1
+                    if _span_in(codes, j, k, title_first, title_stop, n_title):
+                        common += 1
+                j = k
+            overlap = common / m
+            out[i, 0] = overlap
+            if overlap >= min_overlap and m >= 0.5 * n_title - 1:
+                out[i, 2] = 1.0 if last >= 0 else 0.0
+                last = i
+                pos = end + 1
+                continue
+        out[i, 1] = log_distance[min(log_distance.shape[0] - 1, i - last)] if last >= 0 else far
+        out[i, 2] = 1.0 if last >= 0 else 0.0
+        pos = end + 1
+    return out
