@@ -29,13 +29,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.extraction_quality import DEFAULT_DATA, Page, evaluate, load_pages
-from cleaners.features import (
-    FEATURE_NAMES,
-    STACK_FEATURES,
-    LineStats,
-    features,
-    stack_features,
-)
+from cleaners.features import FEATURE_NAMES, STACK_FEATURES, features, stack_features
 from cleaners.html import extract
 from cleaners.lines import split_lines, tabulate
 from cleaners.metadata import html_metadata
@@ -76,17 +70,17 @@ STAGES = 2
 """Tree stages (1: own and neighbour features only; 2: plus a re-scoring stage)."""
 
 
-def label_lines(stats: Sequence[LineStats], truth: str) -> np.ndarray:
+def label_lines(texts: Sequence[str], truth: str) -> np.ndarray:
     """1 for body lines, 0 otherwise, by alignment with the ground truth (see module doc)."""
     tokens = _TOKEN.findall(truth)
     grams = {
         n: {tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)} for n in (1, 2, 3, 4)
     }
-    labels = np.zeros(len(stats), dtype=np.int64)
+    labels = np.zeros(len(texts), dtype=np.int64)
     short: list[int] = []
     long_idx: list[int] = []
-    for j, s in enumerate(stats):
-        t = _TOKEN.findall(s.text)
+    for j, text in enumerate(texts):
+        t = _TOKEN.findall(text)
         if len(t) >= 4:
             g = [tuple(t[i : i + 4]) for i in range(len(t) - 3)]
             labels[j] = int(sum(x in grams[4] for x in g) >= BODY_SHARE * len(g))
@@ -130,10 +124,9 @@ def lines_matrix(
     """((features, labels, weights), language) for the non-blank lines, exactly as the cleaner
     tabulates them."""
     table = tabulate(lines, DEFAULT_OPTIONS, language)
-    stats = table.stats
-    x = features(stats)
-    y = label_lines(stats, truth)
-    w = np.array([1.0 + np.log1p(s.words) for s in stats])
+    x = features(table.page)
+    y = label_lines(table.page.texts, truth)
+    w = 1.0 + np.log1p(table.page.words)
     return (x, y, w), table.language
 
 

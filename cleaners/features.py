@@ -124,23 +124,53 @@ TABLE_SIZE = 0x3000
 """Code points below this get exact character classes; above (CJK etc.) count as letters."""
 
 
-class LineStats(NamedTuple):
-    """Cheap facts about one non-blank line, computed once and reused.
+class PageLines(NamedTuple):
+    """A page's non-blank lines as columns: what the rules, the model and revision read.
 
-    A NamedTuple rather than a frozen dataclass: `page_stats` builds one per line with a
-    C-level `map(LineStats._make, ...)`, ~3x cheaper than a frozen dataclass's __init__.
+    Columns rather than one object per line: a pass over dev has 22k lines, and building,
+    unpacking and walking per-line records cost more than the compiled work they feed.
     """
 
-    text: str
-    words: int
-    stop_density: float
-    sentence_end: bool
-    reason: str | None
-    header: str | None
-    tokens: list[str]
-    """The `\\w+` words of the lower-cased text; empty for lines over `TOKEN_MAX_WORDS` words."""
-    lowered: str
-    """The text lower-cased (the pattern-verdict key; repeated lines are counted by it)."""
+    texts: list[str]
+    """The lines, whitespace-normalised (what the cleaned text is made of)."""
+    lowered: list[str]
+    """The lines lower-cased (the pattern-verdict key; repeated lines are counted by it)."""
+    chars: np.ndarray
+    """Characters per line."""
+    words: np.ndarray
+    """`\\w+` words per line."""
+    stop_density: np.ndarray
+    """Share of a line's words on the page language's stoplist."""
+    sentence_end: np.ndarray
+    """Whether a line ends like a sentence (. ! ? or … before closing quotes/brackets)."""
+    reasons: list[str | None]
+    """The boilerplate pattern group a line matches, if any (see `cleaners.patterns`)."""
+    headers: list[str | None]
+    """The reason of a section heading ("Recent Stories" -> recent_stories), if it is one."""
+    reason_ids: np.ndarray
+    """Index of `reasons` in `REASONS`, -1 where None."""
+    tokens: list[list[str]]
+    """The `\\w+` words of `lowered`; empty for lines over `TOKEN_MAX_WORDS` words."""
+    codes: np.ndarray
+    """Code points of the lines joined by newlines."""
+    lowered_codes: np.ndarray
+    """Code points of the lower-cased lines joined by newlines."""
+
+    @property
+    def matched(self) -> np.ndarray:
+        """Lines a boilerplate pattern matched."""
+        matched: np.ndarray = self.reason_ids >= 0
+        return matched
+
+    @property
+    def prose(self) -> np.ndarray:
+        """Long lines with stopwords and no pattern match: the context features' body."""
+        prose: np.ndarray = (
+            (self.words >= PROSE_WORDS)
+            & (self.stop_density >= PROSE_STOP_DENSITY)
+            & (self.reason_ids < 0)
+        )
+        return prose
 
 
 PATTERN_CACHE_SIZE = 1 << 16
@@ -171,7 +201,7 @@ def clear_caches() -> None:
 
 
 TOKEN_MAX_WORDS = 40
-"""Lines of up to this many words keep their word list (`LineStats.tokens`): the headline
+"""Lines of up to this many words keep their word list (`PageLines.tokens`): the headline
 features and the patterns look at short lines only, and skipping the tokenising of long
 ones (40% of dev's words) saves a quarter of it."""
 
@@ -204,14 +234,13 @@ def page_stats(
     *,
     sample_skip: int = 0,
     sample_words: int = 0,
-) -> tuple[list[LineStats], str | None]:
-    """`LineStats` of a page's non-blank lines, column by column, and the page language.
+) -> tuple[PageLines, str | None]:
+    """`PageLines` of a page's non-blank lines and the page language.
 
-    Page-level rather than line-level: the lines are normalised and lower-cased in one
-    `lower()` call, tokenised with a C-level `map`, and patterns run only on lines of up to
-    `pattern_max_words` words (memoised, see `line_verdict`). On dev a pass over the 127
-    dumps tabulates in ~205 ms instead of ~250 ms with one memoised call chain per line; most
-    of what is left is regex work (patterns, tokens) in C.
+    Page-level rather than line-level: the lines are lower-cased in one `lower()` call,
+    words, stopwords and sentence ends counted in one compiled pass over the code points
+    (`cleaners.words`), only short lines tokenised, and patterns run only on lines of up to
+    `pattern_max_words` words (memoised, see `line_verdict`).
 
     Args:
         texts: the non-blank lines (normalised here).
@@ -221,40 +250,51 @@ def page_stats(
         sample_words: words used for language detection.
     """
     norms, joined = _normalise_spacing(texts)
-    if not norms:
-        return [], language
     low = joined.lower()
-    lowered = low.split("\n")
-    codes = char_codes(low)
+    lowered = low.split("\n") if norms else []
+    lowered_codes = char_codes(low)
     lengths = np.fromiter(map(len, lowered), dtype=np.int64, count=len(lowered))
-    if language is None:
+    if language is None and norms:
         start = int(lengths[:sample_skip].sum()) + sample_skip  # each line and its newline
-        language = detect_sample_language(codes, start, sample_words)
+        language = detect_sample_language(lowered_codes, start, sample_words)
     stopwords = stoplist(language or FALLBACK_LANGUAGE) or stoplist(FALLBACK_LANGUAGE)
-    n_words, n_stops, n_ends = count_words(
-        codes, lengths, word_table(), *stopword_table(stopwords), _CLOSER_CODES, _TERMINAL_CODES
+    words, stops, ends = count_words(
+        lowered_codes,
+        lengths,
+        word_table(),
+        *stopword_table(stopwords),
+        _CLOSER_CODES,
+        _TERMINAL_CODES,
     )
-    counts = n_words.tolist()
-    density: list[float] = np.where(n_words > 0, n_stops / np.maximum(n_words, 1), 0.0).tolist()
     max_tokens = max(TOKEN_MAX_WORDS, pattern_max_words)
-    words = [
+    counts = words.tolist()
+    tokens = [
         _WORD.findall(t) if n <= max_tokens else [] for t, n in zip(lowered, counts, strict=True)
     ]
     reasons: list[str | None] = [None] * len(norms)
     headers: list[str | None] = [None] * len(norms)
+    reason_ids = np.full(len(norms), -1, dtype=np.int64)
     known = _VERDICTS.get
-    for i, n in enumerate(counts):
-        if n <= pattern_max_words:
-            low = lowered[i]
-            reasons[i], headers[i] = known(low) or line_verdict(low, words[i])
-    ends = n_ends.tolist()
-    columns = zip(norms, counts, density, ends, reasons, headers, words, lowered, strict=True)
-    return list(map(LineStats._make, columns)), language
-
-
-def is_prose(s: LineStats) -> bool:
-    """A long line with stopwords and a sentence end: the context features' notion of body."""
-    return s.words >= PROSE_WORDS and s.stop_density >= PROSE_STOP_DENSITY and s.reason is None
+    for i in np.flatnonzero(words <= pattern_max_words).tolist():
+        key = lowered[i]
+        reason, header = known(key) or line_verdict(key, tokens[i])
+        if reason is not None:
+            reasons[i], headers[i], reason_ids[i] = reason, header, _REASON_INDEX[reason]
+    page = PageLines(
+        texts=list(norms),
+        lowered=lowered,
+        chars=np.fromiter(map(len, norms), dtype=np.int64, count=len(norms)),
+        words=words,
+        stop_density=np.where(words > 0, stops / np.maximum(words, 1), 0.0),
+        sentence_end=ends,
+        reasons=reasons,
+        headers=headers,
+        reason_ids=reason_ids,
+        tokens=tokens,
+        codes=char_codes(joined),
+        lowered_codes=lowered_codes,
+    )
+    return page, language
 
 
 @cache
@@ -309,6 +349,7 @@ def _fill_features(
     ends: np.ndarray,
     header: np.ndarray,
     reason: np.ndarray,
+    is_prose: np.ndarray,
     repeated: np.ndarray,
     neighbour_columns: np.ndarray,
     neighbour_offsets: np.ndarray,
@@ -385,7 +426,7 @@ def _fill_features(
     lo = -1
     hi = -1
     for i in range(n):
-        if words[i] >= PROSE_WORDS and density[i] >= PROSE_STOP_DENSITY and reason[i] < 0:
+        if is_prose[i]:
             prose[i] = 1
             n_prose += 1
             if lo < 0:
@@ -441,32 +482,31 @@ _LOG_DISTANCE = np.array([math.log1p(k) for k in range(HEADER_FAR + 1)])
 """log1p of each distance 0..HEADER_FAR, looked up instead of computed per line."""
 
 
-def features(stats: Sequence[LineStats]) -> np.ndarray:
+def features(page: PageLines) -> np.ndarray:
     """Feature matrix (one row per non-blank line, columns `FEATURE_NAMES`)."""
-    n = len(stats)
+    n = len(page.texts)
     out = np.zeros((n, len(FEATURE_NAMES)))
     if n == 0:
         return out
-    texts, words, density, ends, reasons, headers, _tokens, keys = zip(*stats, strict=True)
-    seen = Counter(keys)
-    joined = "\n".join(texts)
-    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
-    int_counts = np.array(words, dtype=np.int64)
-    word_counts = int_counts.astype(np.float64)
+    seen = Counter(page.lowered)
+    word_counts = page.words.astype(np.float64)
     out[:, 0] = np.log1p(word_counts)
-    out[:, 1] = np.log1p(lengths)
+    out[:, 1] = np.log1p(page.chars)
+    headers = np.zeros(n)
+    headers[[i for i in np.flatnonzero(page.matched).tolist() if page.headers[i]]] = 1.0
     any_prose = _fill_features(
         out,
-        char_codes(joined),
+        page.codes,
         _char_tables(),
         _quote_table(),
-        lengths,
+        page.chars,
         word_counts,
-        np.array(density, dtype=np.float64),
-        np.array(ends, dtype=np.float64),
-        np.fromiter((h is not None for h in headers), dtype=np.float64, count=n),
-        np.fromiter((_REASON_INDEX.get(r, -1) for r in reasons), dtype=np.int64, count=n),
-        np.fromiter(map(seen.__getitem__, keys), dtype=np.float64, count=n) > 1,
+        page.stop_density,
+        page.sentence_end.astype(np.float64),
+        headers,
+        page.reason_ids,
+        page.prose,
+        np.fromiter(map(seen.__getitem__, page.lowered), dtype=np.int64, count=n) > 1,
         _NEIGHBOUR_COLUMNS,
         _NEIGHBOUR_OFFSETS,
         _N_LINE,
@@ -474,9 +514,9 @@ def features(stats: Sequence[LineStats]) -> np.ndarray:
     span = out[:, _LOG_SPAN_COLUMN]
     out[:, _LOG_SPAN_COLUMN] = np.log1p(span) if any_prose else math.log1p(n)
     out[:, _HEADLINE_COLUMN : _HEADLINE_COLUMN + 3] = headline_features(
-        char_codes("\n".join(keys)),
-        np.fromiter(map(len, keys), dtype=np.int64, count=n),
-        int_counts,
+        page.lowered_codes,
+        np.fromiter(map(len, page.lowered), dtype=np.int64, count=n),
+        page.words,
         HEADLINE_MAX_WORDS,
         HEADLINE_OVERLAP,
         word_table(),

@@ -63,8 +63,8 @@ def test_stack_features_shape_and_windows() -> None:
 
 
 def test_features_match_names() -> None:
-    stats, _ = page_stats(["A Title Here", "Home", "the end."], 25, language="en")
-    assert features(stats).shape == (3, len(FEATURE_NAMES))
+    page, _ = page_stats(["A Title Here", "Home", "the end."], 25, language="en")
+    assert features(page).shape == (3, len(FEATURE_NAMES))
 
 
 def test_shipped_models_load_and_match_features() -> None:
