@@ -297,22 +297,34 @@ def _can_start(first: str) -> tuple[bool, ...] | None:
     return None if all(allowed) else allowed
 
 
+_PLAIN: dict[str, re.Pattern[str]] = {}
+"""First character -> the alternation for lines with no prefilter separator (a plain dict
+lookup per line: the common case)."""
+
+
 @cache
 def _anchored_for(first: str, skipped: tuple[bool, ...]) -> re.Pattern[str]:
-    """The alternation for lines starting with `first` (one cache lookup per line)."""
-    return _anchored(skipped, _can_start(first))
+    """The alternation for lines starting with `first`."""
+    pattern = _anchored(skipped, _can_start(first))
+    if skipped == _ALL_IMPOSSIBLE:
+        _PLAIN[first] = pattern
+    return pattern
 
 
 PREFILTER_CHARS = frozenset(">»›/|•·")
 """Every prefilter in `PREFILTERS` needs one of these separators, so a line with none of them
-(most lines) skips the prefilter searches: a set test is ~5x cheaper than two searches."""
+(most lines) skips the prefilter searches."""
+
+_SEPARATOR = re.compile("[" + re.escape("".join(sorted(PREFILTER_CHARS))) + "]")
+"""Finds a `PREFILTER_CHARS` character: one C-level scan, ~3x cheaper than a set test that
+hashes every character."""
 
 _ALL_IMPOSSIBLE = (True,) * len(_PREFILTERS_IN_ORDER)
 
 
 def _impossible(text: str) -> tuple[bool, ...]:
     """For each prefiltered anchored pattern, whether `text` lacks what it needs to match."""
-    if PREFILTER_CHARS.isdisjoint(text):
+    if _SEPARATOR.search(text) is None:
         return _ALL_IMPOSSIBLE
     return tuple([needed.search(text) is None for needed in _PREFILTERS_IN_ORDER])
 
@@ -375,7 +387,11 @@ def match_lowered(text: str, words: list[str] | None = None) -> tuple[str | None
     if no pattern matches. `words` are its `\\w+` words when the caller has them (they gate
     the floating patterns), found here otherwise. Memoised per line by the caller
     (`cleaners.features.line_verdict`), which is the hot path."""
-    m = _anchored_for(text[:1], _impossible(text)).match(text)
+    if _SEPARATOR.search(text) is None:  # most lines: no prefiltered pattern can match
+        anchored = _PLAIN.get(text[:1]) or _anchored_for(text[:1], _ALL_IMPOSSIBLE)
+    else:
+        anchored = _anchored_for(text[:1], _impossible(text))
+    m = anchored.match(text)
     if m is None and "©" in text:
         m = _FLOATING.search(text)
     elif m is None:
