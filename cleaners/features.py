@@ -10,7 +10,6 @@ paragraphs is body; a long line inside a teaser block is a teaser).
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from collections.abc import Sequence
 from functools import cache
@@ -31,7 +30,6 @@ from cleaners.words import (
     word_table,
 )
 
-_WORD = re.compile(r"\w+")
 _TERMINALS = ".!?…"
 _CLOSERS = "\"'”’»)]"
 _QUOTES = "\"“'‘«”’»"
@@ -149,8 +147,6 @@ class PageLines(NamedTuple):
     """The reason of a section heading ("Recent Stories" -> recent_stories), if it is one."""
     reason_ids: np.ndarray
     """Index of `reasons` in `REASONS`, -1 where None."""
-    tokens: list[list[str]]
-    """The `\\w+` words of `lowered`; empty for lines over `TOKEN_MAX_WORDS` words."""
     codes: np.ndarray
     """Code points of the lines joined by newlines."""
     lowered_codes: np.ndarray
@@ -179,16 +175,16 @@ PATTERN_CACHE_SIZE = 1 << 16
 bounded (emptied when full) so memory stays small."""
 
 _VERDICTS: dict[str, tuple[str | None, str | None]] = {}
-"""Memoised `line_verdict`s. A plain dict rather than lru_cache: the caller passes the words
-it already has (unhashable) and looks verdicts up inline, without a call per line."""
+"""Memoised `line_verdict`s. A plain dict rather than lru_cache: the caller looks verdicts up
+inline, without a call per line."""
 
 
-def line_verdict(lowered: str, words: list[str]) -> tuple[str | None, str | None]:
-    """(reason, section-heading reason) of a normalised, lower-cased line and its words."""
+def line_verdict(lowered: str, words: int) -> tuple[str | None, str | None]:
+    """(reason, section-heading reason) of a normalised, lower-cased line of `words` words."""
     verdict = _VERDICTS.get(lowered)
     if verdict is None:
-        reason, is_header = match_lowered(lowered, words)
-        verdict = (reason, reason if is_header and len(words) <= HEADER_MAX_WORDS else None)
+        reason, is_header = match_lowered(lowered)
+        verdict = (reason, reason if is_header and words <= HEADER_MAX_WORDS else None)
         if len(_VERDICTS) >= PATTERN_CACHE_SIZE:
             _VERDICTS.clear()
         _VERDICTS[lowered] = verdict
@@ -198,12 +194,6 @@ def line_verdict(lowered: str, words: list[str]) -> tuple[str | None, str | None
 def clear_caches() -> None:
     """Forget memoised pattern verdicts (benchmarks: no credit for an earlier pass)."""
     _VERDICTS.clear()
-
-
-TOKEN_MAX_WORDS = 40
-"""Lines of up to this many words keep their word list (`PageLines.tokens`): the headline
-features and the patterns look at short lines only, and skipping the tokenising of long
-ones (40% of dev's words) saves a quarter of it."""
 
 
 def _normalise_spacing(texts: Sequence[str]) -> tuple[Sequence[str], str]:
@@ -239,7 +229,7 @@ def page_stats(
 
     Page-level rather than line-level: the lines are lower-cased in one `lower()` call,
     words, stopwords and sentence ends counted in one compiled pass over the code points
-    (`cleaners.words`), only short lines tokenised, and patterns run only on lines of up to
+    (`cleaners.words`, no word strings made), and patterns run only on lines of up to
     `pattern_max_words` words (memoised, see `line_verdict`).
 
     Args:
@@ -266,18 +256,14 @@ def page_stats(
         _CLOSER_CODES,
         _TERMINAL_CODES,
     )
-    max_tokens = max(TOKEN_MAX_WORDS, pattern_max_words)
     counts = words.tolist()
-    tokens = [
-        _WORD.findall(t) if n <= max_tokens else [] for t, n in zip(lowered, counts, strict=True)
-    ]
     reasons: list[str | None] = [None] * len(norms)
     headers: list[str | None] = [None] * len(norms)
     reason_ids = np.full(len(norms), -1, dtype=np.int64)
     known = _VERDICTS.get
     for i in np.flatnonzero(words <= pattern_max_words).tolist():
         key = lowered[i]
-        reason, header = known(key) or line_verdict(key, tokens[i])
+        reason, header = known(key) or line_verdict(key, counts[i])
         if reason is not None:
             reasons[i], headers[i], reason_ids[i] = reason, header, _REASON_INDEX[reason]
     page = PageLines(
@@ -290,7 +276,6 @@ def page_stats(
         reasons=reasons,
         headers=headers,
         reason_ids=reason_ids,
-        tokens=tokens,
         codes=char_codes(joined),
         lowered_codes=lowered_codes,
     )
