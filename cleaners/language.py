@@ -104,7 +104,7 @@ class _StopIndex:
 
 
 @cache
-def _index() -> _StopIndex:
+def stoplist_index() -> _StopIndex:
     """The stoplist table, built once from every shipped stoplist."""
     languages = tuple(sorted(set(STOPLIST_TO_ISO.values())))
     rows: dict[str, list[int]] = {}
@@ -144,7 +144,7 @@ def language_of_counts(counts: Mapping[str, int]) -> str | None:
     total = sum(counts.values())
     if not total:
         return None
-    index = _index()
+    index = stoplist_index()
     common: Iterable[tuple[str, int]] = counts.items()
     if isinstance(counts, Counter) and len(counts) > 2 * COMMON_WORDS:
         common = counts.most_common(COMMON_WORDS)

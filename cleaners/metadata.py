@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import html as htmllib
 import re
+import unicodedata
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 from urllib.parse import urlsplit
 
 from cleaners.options import HEAD_SCAN_LINES, TITLE_MAX_WORDS
-from cleaners.templates import line_key
+from cleaners.templates import MAX_KEY_CHARS, line_key
 
 _MONTHS = {
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8,
@@ -38,6 +39,15 @@ DATE_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
 )
 """Dates as news pages print them; numeric d/m/y is left out (ambiguous)."""
 
+_ANY_YEAR = re.compile(r"(?:19|20)\d\d")
+"""The `_YEAR` every date pattern contains: text without it cannot hold a date."""
+
+_NAMES_MONTH = (False, True, True, False)
+"""Which `DATE_PATTERNS` hold a `_MONTH` name."""
+
+_MONTH_STEM = re.compile("jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec")
+"""How a lower-cased `_MONTH` starts; without IGNORECASE, `re` finds it in one fast scan."""
+
 _WEEKDAY = r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|sday|urday|rsday)?"
 _DATELINE_FILLER = re.compile(
     r"\b(?:" + _WEEKDAY + r"|published|updated|posted|last|modified|on|at|date|am|pm|a\.m\.|p\.m\."
@@ -49,17 +59,26 @@ _BYLINE_LEAD = re.compile(
     r"\s*:?\s+(?P<name>.+)$",
     re.IGNORECASE,
 )
+_BYLINE_LEAD_STARTS = frozenset({"by", "wr", "po", "st", "wo", "re", "au", "ſt"})
+"""The first two letters of a `_BYLINE_LEAD` match, lower-cased (`re` matches "s" by "ſ" too)."""
 _NAME = re.compile(
     r"^(?:[A-Z][\w'’.-]*\.?|de|van|von|der|da|al|bin|and|&)(?:\s+(?:[A-Z][\w'’.-]*\.?|de|van|von|der|da|al|bin|and|&)){0,5}$"
 )
 _BEFORE_PUBLISHED = re.compile(r"^(?P<name>.+?)\s+(?:published|posted|updated)\b", re.IGNORECASE)
 _SITE_SUFFIX = re.compile(r"\s+[-|–—:•·]\s+(?P<site>[^-|–—:•·]{2,40})$")
+_SUFFIX_SEPARATOR = re.compile(" [-|–—:•·] ")
+"""What a `_SITE_SUFFIX` match holds in whitespace-normalised text (a fast scan for " ")."""
 _DOMAIN = re.compile(
     r"\b(?P<domain>[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|net|co\.uk|ru|ua|pk|in|news|info|de|fr|uk|us|eu))\b",
     re.IGNORECASE,
 )
 
+_DOMAIN_ENDS = (".co", ".org", ".ne", ".ru", ".ua", ".pk", ".in", ".de", ".fr", ".uk", ".us", ".eu")
+"""How the top-level domains `_DOMAIN` knows start, lower-cased (".co" for ".com", ".co.uk")."""
+
 _DIGIT = re.compile(r"\d")
+_KEY_LEAD = re.compile(r"[\W_]*([^\W\d_]*)[^\W_]*[\W_]*([^\W\d_]*)")
+"""The letters before any digit of the first two word runs (see `_key_lead`)."""
 
 DATELINE_MAX_WORDS = 4
 """A line with a date and at most this many other words is a dateline, not a sentence."""
@@ -84,8 +103,21 @@ class HeadInfo:
 
 
 def parse_date(text: str) -> tuple[str | None, re.Match[str] | None]:
-    """Find the first date in `text`; return (ISO 8601 date or datetime, match)."""
-    for pattern in DATE_PATTERNS:
+    """Find the first date in `text`; return (ISO 8601 date or datetime, match).
+
+    Patterns that cannot match are skipped (searching them all was most of `find_head`'s
+    byline time on dev): every one needs a year, and the two with a month name need its
+    stem. Case-insensitive `re` matches the stems' letters by their lower case, and "s"
+    also by "ſ" (`re._casefix`), so a month name shows in the lower-cased text as a stem
+    unless the text holds "ſ".
+    """
+    if not _ANY_YEAR.search(text):
+        return None, None
+    low = text.lower()
+    named = "ſ" in low or _MONTH_STEM.search(low) is not None
+    for pattern, names_month in zip(DATE_PATTERNS, _NAMES_MONTH, strict=True):
+        if names_month and not named:
+            continue
         m = pattern.search(text)
         if not m:
             continue
@@ -113,16 +145,30 @@ def parse_date(text: str) -> tuple[str | None, re.Match[str] | None]:
     return None, None
 
 
+DATELINE_MAX_LINE_WORDS = 16
+"""A longer line is never a dateline."""
+
+BYLINE_MAX_LINE_WORDS = 20
+"""A longer line is never a byline."""
+
+
 def dateline(line: str) -> str | None:
     """ISO date if the line is a dateline (a date and little else), else None."""
     words = line.split()
-    if not words or len(words) > 16:
+    if not words or len(words) > DATELINE_MAX_LINE_WORDS:
         return None
-    iso, m = parse_date(line)
+    return _dateline(line, parse_date(line))
+
+
+def _dateline(line: str, date: tuple[str | None, re.Match[str] | None]) -> str | None:
+    """`dateline` of a short enough line, given its `parse_date`."""
+    iso, m = date
     if iso is None or m is None:
         return None
-    rest = _DATELINE_FILLER.sub(" ", line[: m.start()] + " " + line[m.end() :])
-    rest_words = [w for w in rest.split() if not _DOMAIN.fullmatch(w)]
+    rest = _DATELINE_FILLER.sub(" ", line[: m.start()] + " " + line[m.end() :]).split()
+    if len(rest) <= DATELINE_MAX_WORDS:
+        return iso  # dropping domains below could only shorten it
+    rest_words = [w for w in rest if not ("." in w and _DOMAIN.fullmatch(w))]
     return iso if len(rest_words) <= DATELINE_MAX_WORDS else None
 
 
@@ -130,9 +176,13 @@ def byline(line: str) -> tuple[str | None, str | None]:
     """(author, ISO date) if the line is a byline ('By X', 'X Published June 8, 2023'), else
     (None, None)."""
     text = " ".join(line.split())
-    if not text or len(text.split()) > 20:
+    if not text or len(text.split()) > BYLINE_MAX_LINE_WORDS:
         return None, None
-    iso, _ = parse_date(text)
+    return _byline(text, parse_date(text)[0])
+
+
+def _byline(text: str, iso: str | None) -> tuple[str | None, str | None]:
+    """`byline` of a whitespace-normalised, short enough line, given its `parse_date` ISO."""
     m = _BYLINE_LEAD.match(text)
     if m:
         name = re.split(
@@ -142,8 +192,8 @@ def byline(line: str) -> tuple[str | None, str | None]:
         if name and len(name.split()) <= BYLINE_MAX_WORDS and not parse_date(name)[0]:
             return name, iso
         return None, None
-    m = _BEFORE_PUBLISHED.match(text)
-    if m and iso:
+    m = _BEFORE_PUBLISHED.match(text) if iso else None
+    if m:
         name = m["name"].strip(" .,:|")
         if _NAME.match(name) and len(name.split()) <= BYLINE_MAX_WORDS:
             return name, iso
@@ -171,9 +221,44 @@ def split_site_suffix(title: str) -> tuple[str, str | None]:
     return title, None
 
 
-def _title_shaped(line: str) -> bool:
-    words = line.split()
-    return 3 <= len(words) <= TITLE_MAX_WORDS and not line.rstrip().endswith((":",))
+def _fold(text: str) -> str:
+    """`line_key`'s first step: NFKC, then case folding."""
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def _key_lead(folded: str) -> tuple[str, str] | None:
+    """How the `line_key` of a text starts, from the text's `_fold`, without building the key.
+
+    Key words are the runs of word characters (not "_") of the folded text, with digit
+    runs turned into "0". The lead is the letters before the first "0" of the first two
+    words, so it is a function of the key: texts with different leads have different keys.
+    None when the key may be cut at `MAX_KEY_CHARS` (long text).
+    """
+    if len(folded) > MAX_KEY_CHARS:
+        return None
+    return _KEY_LEAD.match(folded).group(1, 2)  # type: ignore[union-attr]  # matches any text
+
+
+def _key_words(key: str) -> set[str]:
+    """Words found verbatim in the `_fold` of every text whose `line_key` is `key`.
+
+    Key words are runs of word characters of the folded text, with digit runs turned
+    into "0"; so a key word without "0" occurs in it verbatim.
+    """
+    return {w for w in key.split() if "0" not in w}
+
+
+def _may_hold_domain(line: str) -> bool:
+    """False for lines `_DOMAIN` cannot match: a cheap test before its slow search (~6 us).
+
+    Case-insensitive `re` matches a letter by its lower case, and also "i" by "ı" and "İ"
+    and "s" by "ſ" (`re._casefix`); so in a line without those three, a domain shows in
+    the lower-cased line as one of `_DOMAIN_ENDS`.
+    """
+    if "ı" in line or "İ" in line or "ſ" in line:
+        return True
+    low = line.lower()
+    return any(end in low for end in _DOMAIN_ENDS)
 
 
 def _better_date(old: str | None, new: str | None) -> str | None:
@@ -202,51 +287,100 @@ def find_head(
             ("Author's name Marina Lebedeva" under the article).
         exclude: indexes of lines already matched by a boilerplate pattern (never a title).
     """
-    # Memoised per call: the title checks key the same head lines several times over
-    # (half of find_head's time on dev went to repeated line_key calls).
-    key = cache(line_key)
-    split_suffix = cache(split_site_suffix)
     author: str | None = None
     published: str | None = None
     site = site_from_url(url)
     meta: set[int] = set()
     head_end = min(len(lines), body_start + 3)
-    scan = sorted(
-        set(range(min(head_end, HEAD_SCAN_LINES)))
-        | set(range(max(0, body_start - HEAD_SCAN_LINES // 2), head_end))
-    )
+    # The first lines, and those just before the body: [0, top) and [near, head_end).
+    top = min(head_end, HEAD_SCAN_LINES)
+    near = max(0, body_start - HEAD_SCAN_LINES // 2)
+    scan = [*range(top), *range(max(top, near), head_end)]
     tail = (
         range(body_end + 1, min(len(lines), body_end + TAIL_SCAN_LINES)) if body_end else range(0)
     )
-    for i in [*scan, *tail]:
+    rows = [*scan, *tail]
+    # Bylines and titles are matched on whitespace-normalised lines, `" ".join(line.split())`.
+    # Dumps are so already but for a few lines, and testing that costs a third of the join:
+    # printable text holds no whitespace but " ", and strip() hands back the line itself
+    # when there is nothing to strip.
+    texts = [
+        line
+        if line.isprintable() and "  " not in line and line.strip() is line
+        else " ".join(line.split())
+        for line in map(lines.__getitem__, rows)
+    ]
+    for i, text in zip(rows, texts, strict=True):
+        # `byline(line)`, then `dateline(line)`, testing the cheap things first and parsing
+        # the date once where they share the text. Without a "By"-like lead, a line needs
+        # a date, so a year ("19.." or "20.."); most lines have neither.
+        lead = text[:2].lower() in _BYLINE_LEAD_STARTS
+        if not lead and "19" not in text and "20" not in text:
+            continue
+        words = text.count(" ") + 1 if text else 0  # `text` is single-spaced
+        if not 0 < words <= BYLINE_MAX_LINE_WORDS:
+            continue  # neither a byline nor a dateline (those are shorter still)
         line = lines[i]
-        if not line.strip() or not (_DIGIT.search(line) or _BYLINE_LEAD.match(line.strip())):
-            continue  # bylines and datelines need a date or a "By"-like lead
-        name, iso = byline(line)
+        if lead:
+            if not (_DIGIT.search(text) or _BYLINE_LEAD.match(line.strip())):
+                continue  # bylines and datelines need a date or a "By"-like lead
+        elif not _ANY_YEAR.search(text):
+            continue
+        date = parse_date(text)
+        name, iso = _byline(text, date[0])
         if name:
             author = author or name
             published = _better_date(published, iso)
             meta.add(i)
             continue
-        iso = dateline(line)
+        if words > DATELINE_MAX_LINE_WORDS:
+            continue
+        iso = _dateline(line, date if text == line else parse_date(line))
         if iso:
             published = _better_date(published, iso)
             meta.add(i)
-            if site is None:
+            if site is None and _may_hold_domain(line):
                 m = _DOMAIN.search(line)
                 if m:
                     site = m["domain"].lower()
     # Title: prefer a head line that repeats (headline + <title>), else the last
     # title-shaped line before the first byline/dateline/body line.
-    keys: dict[str, list[int]] = {}
-    candidates: list[int] = []
+    # Memoised per call: the title checks key the same head lines more than once.
+    # (A dict, not functools.cache: building two caches per call cost ~10 us.)
+    keys_memo: dict[str, str] = {}
+
+    def key(text: str) -> str:
+        k = keys_memo.get(text)
+        if k is None:
+            k = keys_memo[text] = line_key(text)
+        return k
+
+    # Keying every scanned line (`line_key`, ~3 us; twice, with and without a site suffix)
+    # was over half of find_head's time on dev: below, only lines that could share a key
+    # with another candidate, or with the title, are keyed.
+    head = {  # a blank line is no title
+        i: text for i, text in zip(scan, texts[: len(scan)], strict=True) if text
+    }
     first_line = next((i for i, line in enumerate(lines) if line.strip()), -1)
-    for i in scan:
-        if i >= body_start or i in meta or i in exclude or not _title_shaped(lines[i]):
-            continue
-        bare, _ = split_suffix(" ".join(lines[i].split()))
-        keys.setdefault(key(bare), []).append(i)
-        candidates.append(i)
+    bares: dict[int, str] = {}  # the candidates (title-shaped head lines), suffix cut off
+    leads: dict[int, tuple[str, str] | None] = {}  # how their keys start (`_key_lead`)
+    for i, text in head.items():
+        if (
+            3 <= text.count(" ") + 1 <= TITLE_MAX_WORDS  # most lines fail this first test
+            and not text.endswith(":")
+            and i < body_start
+            and i not in meta
+            and i not in exclude
+        ):
+            bare = split_site_suffix(text)[0] if _SUFFIX_SEPARATOR.search(text) else text
+            bares[i] = bare
+            leads[i] = _key_lead(_fold(bare))
+    candidates = list(bares)
+    lead_counts = Counter(leads.values())
+    keys: dict[str, list[int]] = {}
+    for i, bare in bares.items():
+        if leads[i] is None or lead_counts[leads[i]] > 1:  # else its key is unique
+            keys.setdefault(key(bare), []).append(i)
     title_idx: list[int] = []
     repeated = [v for v in keys.values() if len(v) > 1]
     if repeated:
@@ -260,23 +394,32 @@ def find_head(
         # Prefer a headline line over the page's <title> line (the dump's first line),
         # whose " - Site" suffix is stripped; a headline keeps its dash ("X – Y").
         chosen = next((i for i in title_idx if i != first_line), title_idx[0])
-        title = " ".join(lines[chosen].split())
+        title = head[chosen]
         if chosen == first_line:
             title, suffix = split_site_suffix(title)
             if site is None and suffix:
                 site = suffix
-        keys_of_title = {key(title), key(split_suffix(title)[0])}
+        keys_of_title = {key(title), key(split_site_suffix(title)[0])}
         # Every head line that is the title (with or without a site suffix) is a duplicate.
-        # Keys are taken of whitespace-normalised lines (same key: `line_key` drops spacing),
-        # so the candidates' keys above are reused.
-        norms = ((i, " ".join(lines[i].split())) for i in scan)
+        # Keys are taken of whitespace-normalised lines (same key: `line_key` drops spacing).
+        # Only lines that could have a title key are keyed: a key is no longer than the
+        # `_fold` of its text (nor, for ASCII, than the text itself), and the fold holds
+        # the key's `_key_words`, so the words all title keys share. A line's site-less
+        # `bare` is a prefix of it cut at a space, and its fold a prefix of the line's
+        # (NFKC never composes across a space), so these tests on a line cover its `bare`.
+        shortest = min(map(len, keys_of_title))
+        shared = sorted(  # longest first: most lines fail on it
+            set.intersection(*map(_key_words, keys_of_title)), key=len, reverse=True
+        )
         title_idx = [
             i
-            for i, norm in norms
-            if norm
+            for i, norm in head.items()
+            if (len(norm) >= shortest or not norm.isascii())
+            and len(folded := _fold(norm)) >= shortest
+            and all(map(folded.__contains__, shared))
             and (
                 key(norm) in keys_of_title
-                or ((bare := split_suffix(norm)[0]) != norm and key(bare) in keys_of_title)
+                or ((bare := split_site_suffix(norm)[0]) != norm and key(bare) in keys_of_title)
             )
         ] or title_idx
     return HeadInfo(
@@ -386,6 +529,27 @@ FOOTER_SCAN_LINES = 30
 _COPYRIGHT = re.compile(r"©|\(c\)\s*\d|\bcopyright\b|\brights\b.{0,40}\breserved\b", re.IGNORECASE)
 
 
+def _copyright_suspects(lines: Sequence[str]) -> list[int]:
+    """Indexes (last first) of the lines `_COPYRIGHT` may match, found on all of them at once.
+
+    Searching every footer line was a tenth of `find_head`'s time on dev. Case-insensitive
+    `re` matches a letter by its lower case, and also "i" by "ı" and "İ" and "s" by "ſ"
+    (`re._casefix`); so in text without those three, a match shows in the lower-cased
+    text as "©", "(c)" or "right".
+    """
+    text = "\n".join(lines)
+    low = text.lower()
+    if "ı" in text or "İ" in text or "ſ" in text or low.count("\n") != len(lines) - 1:
+        return list(reversed(range(len(lines))))  # odd letters, or lines holding newlines
+    found: set[int] = set()
+    for hint in ("©", "(c)", "right"):
+        at = low.find(hint)
+        while at >= 0:
+            found.add(low.count("\n", 0, at))
+            at = low.find(hint, at + 1)
+    return sorted(found, reverse=True)
+
+
 def site_from_footer(lines: Sequence[str]) -> str | None:
     """The site's domain as its copyright footer names it, else None.
 
@@ -394,8 +558,10 @@ def site_from_footer(lines: Sequence[str]) -> str | None:
     that read as a copyright notice count, so a story that mentions some other site
     does not name the page's.
     """
-    for line in reversed(lines[-FOOTER_SCAN_LINES:]):
-        if _COPYRIGHT.search(line):
+    footer = lines[-FOOTER_SCAN_LINES:]
+    for k in _copyright_suspects(footer):
+        line = footer[k]
+        if _COPYRIGHT.search(line) and _may_hold_domain(line):
             m = _DOMAIN.search(line)
             if m:
                 return m["domain"].lower()

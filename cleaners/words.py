@@ -22,8 +22,8 @@ from cleaners.language import (
     FALLBACK_LANGUAGE,
     MIN_HIT_SHARE,
     MIN_HITS,
+    stoplist_index,
 )
-from cleaners.language import _index as stoplist_index
 
 _WORD = re.compile(r"\w+")
 
