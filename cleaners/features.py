@@ -20,13 +20,16 @@ from numba import njit
 
 from cleaners.language import FALLBACK_LANGUAGE, stoplist
 from cleaners.options import MAX_LINE_CHARS
-from cleaners.patterns import HEADER_MAX_WORDS, PATTERNS, match_lowered
+from cleaners.patterns import FLOATING_TRIGGERS, HEADER_MAX_WORDS, PATTERNS, match_lowered
 from cleaners.words import (
+    WordTable,
     char_codes,
     count_words,
     detect_sample_language,
     headline_features,
+    holds_word,
     stopword_table,
+    word_hash_table,
     word_table,
 )
 
@@ -179,11 +182,14 @@ _VERDICTS: dict[str, tuple[str | None, str | None]] = {}
 inline, without a call per line."""
 
 
-def line_verdict(lowered: str, words: int) -> tuple[str | None, str | None]:
-    """(reason, section-heading reason) of a normalised, lower-cased line of `words` words."""
+def line_verdict(
+    lowered: str, words: int, triggered: bool | None = None
+) -> tuple[str | None, str | None]:
+    """(reason, section-heading reason) of a normalised, lower-cased line of `words` words
+    (`triggered`: see `cleaners.patterns.match_lowered`)."""
     verdict = _VERDICTS.get(lowered)
     if verdict is None:
-        reason, is_header = match_lowered(lowered)
+        reason, is_header = match_lowered(lowered, triggered)
         verdict = (reason, reason if is_header and words <= HEADER_MAX_WORDS else None)
         if len(_VERDICTS) >= PATTERN_CACHE_SIZE:
             _VERDICTS.clear()
@@ -194,6 +200,23 @@ def line_verdict(lowered: str, words: int) -> tuple[str | None, str | None]:
 def clear_caches() -> None:
     """Forget memoised pattern verdicts (benchmarks: no credit for an earlier pass)."""
     _VERDICTS.clear()
+
+
+def _triggered(codes: np.ndarray, lengths: np.ndarray, rows: list[int]) -> np.ndarray:
+    """Whether each of `rows` (lines of a lower-cased page) holds a floating-pattern trigger
+    word (`cleaners.patterns.FLOATING_TRIGGERS`), found in one compiled pass."""
+    if not rows:
+        return np.zeros(0, dtype=bool)
+    ends = np.cumsum(lengths + 1) - 1  # each line's end in the newline-joined codes
+    picked = np.array(rows, dtype=np.int64)
+    return holds_word(
+        codes, ends[picked] - lengths[picked], ends[picked], word_table(), *_trigger_table()
+    )
+
+
+@cache
+def _trigger_table() -> WordTable:
+    return word_hash_table(sorted(FLOATING_TRIGGERS))
 
 
 def _normalise_spacing(texts: Sequence[str]) -> tuple[Sequence[str], str]:
@@ -261,9 +284,12 @@ def page_stats(
     headers: list[str | None] = [None] * len(norms)
     reason_ids = np.full(len(norms), -1, dtype=np.int64)
     known = _VERDICTS.get
-    for i in np.flatnonzero(words <= pattern_max_words).tolist():
+    short = np.flatnonzero(words <= pattern_max_words)
+    new = [i for i in short.tolist() if lowered[i] not in _VERDICTS]
+    triggered = dict(zip(new, _triggered(lowered_codes, lengths, new).tolist(), strict=True))
+    for i in short.tolist():
         key = lowered[i]
-        reason, header = known(key) or line_verdict(key, counts[i])
+        reason, header = known(key) or line_verdict(key, counts[i], triggered.get(i))
         if reason is not None:
             reasons[i], headers[i], reason_ids[i] = reason, header, _REASON_INDEX[reason]
     page = PageLines(

@@ -381,24 +381,25 @@ FLOATING_TRIGGERS = frozenset(
 """Every floating (unanchored) pattern needs one of these words, so other lines skip the search.
 `test_patterns.py` checks each floating pattern's examples against it."""
 
-_TRIGGER = re.compile(
-    r"(?<!\w)(?:" + "|".join(sorted(FLOATING_TRIGGERS, key=len, reverse=True)) + r")(?!\w)"
-)
-"""Finds a `FLOATING_TRIGGERS` word standing as a whole `\\w+` word: one regex search, so
-lines need not be split into words first (~2x cheaper than findall + a set test)."""
 
-
-def match_lowered(text: str) -> tuple[str | None, bool]:
+def match_lowered(text: str, triggered: bool | None = None) -> tuple[str | None, bool]:
     """(reason, is_section_heading) of a line already normalised and lower-cased; (None, False)
-    if no pattern matches. Memoised per line by the caller (`cleaners.features.line_verdict`),
-    which is the hot path."""
+    if no pattern matches. `triggered`: whether the line holds a `FLOATING_TRIGGERS` word, when
+    the caller knows (`cleaners.features.page_stats` finds it for a page's lines at once);
+    looked for here otherwise. Memoised per line by the caller
+    (`cleaners.features.line_verdict`), which is the hot path."""
     if _SEPARATOR.search(text) is None:  # most lines: no prefiltered pattern can match
         anchored = _PLAIN.get(text[:1]) or _anchored_for(text[:1], _ALL_IMPOSSIBLE)
     else:
         anchored = _anchored_for(text[:1], _impossible(text))
     m = anchored.match(text)
-    if m is None and ("©" in text or _TRIGGER.search(text)):
+    if m is None and "©" in text:
         m = _FLOATING.search(text)
+    elif m is None:
+        if triggered is None:
+            triggered = not FLOATING_TRIGGERS.isdisjoint(_WORD.findall(text))
+        if triggered:
+            m = _FLOATING.search(text)
     if m is None or m.lastgroup is None:
         return None, False
     return _GROUP_REASON[m.lastgroup], m.lastgroup.endswith("h")

@@ -208,6 +208,38 @@ def count_words(
 
 
 @njit(cache=True, nogil=True)
+def holds_word(
+    codes: np.ndarray,
+    starts: np.ndarray,
+    stops: np.ndarray,
+    is_word: np.ndarray,
+    slots: np.ndarray,
+    word_starts: np.ndarray,
+    table: np.ndarray,
+    bits: int,
+    longest: int,
+) -> np.ndarray:
+    """Per span `codes[starts[i]:stops[i]]`: does one of its `\\w+` words belong to the
+    `WordTable`? (The floating patterns' trigger words: ~0.1 us a line, where a regex
+    search for them took ~2 us.)"""
+    out = np.zeros(starts.shape[0], dtype=np.bool_)
+    for i in range(starts.shape[0]):
+        j, end = starts[i], stops[i]
+        while j < end:
+            if not is_word[codes[j]]:
+                j += 1
+                continue
+            k = j + 1
+            while k < end and is_word[codes[k]]:
+                k += 1
+            if _find_word(codes, j, k, slots, word_starts, table, bits, longest) >= 0:
+                out[i] = True
+                break
+            j = k
+    return out
+
+
+@njit(cache=True, nogil=True)
 def _detect(
     codes: np.ndarray,
     start: int,
