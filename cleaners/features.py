@@ -155,21 +155,17 @@ class PageLines(NamedTuple):
     lowered_codes: np.ndarray
     """Code points of the lower-cased lines joined by newlines."""
 
-    @property
-    def matched(self) -> np.ndarray:
-        """Lines a boilerplate pattern matched."""
-        matched: np.ndarray = self.reason_ids >= 0
-        return matched
+    matched: np.ndarray
+    """Lines a boilerplate pattern matched (`reason_ids >= 0`)."""
+    prose: np.ndarray
+    """Long lines with stopwords and no pattern match: the context features' notion of body
+    (see `prose_lines`)."""
 
-    @property
-    def prose(self) -> np.ndarray:
-        """Long lines with stopwords and no pattern match: the context features' body."""
-        prose: np.ndarray = (
-            (self.words >= PROSE_WORDS)
-            & (self.stop_density >= PROSE_STOP_DENSITY)
-            & (self.reason_ids < 0)
-        )
-        return prose
+
+def prose_lines(words: np.ndarray, stop_density: np.ndarray, matched: np.ndarray) -> np.ndarray:
+    """Lines of `PROSE_WORDS` words or more, `PROSE_STOP_DENSITY` stopwords and no pattern."""
+    prose: np.ndarray = (words >= PROSE_WORDS) & (stop_density >= PROSE_STOP_DENSITY) & ~matched
+    return prose
 
 
 PATTERN_CACHE_SIZE = 1 << 16
@@ -292,18 +288,22 @@ def page_stats(
         reason, header = known(key) or line_verdict(key, counts[i], triggered.get(i))
         if reason is not None:
             reasons[i], headers[i], reason_ids[i] = reason, header, _REASON_INDEX[reason]
+    density = np.where(words > 0, stops / np.maximum(words, 1), 0.0)
+    matched = reason_ids >= 0
     page = PageLines(
         texts=list(norms),
         lowered=lowered,
         chars=np.fromiter(map(len, norms), dtype=np.int64, count=len(norms)),
         words=words,
-        stop_density=np.where(words > 0, stops / np.maximum(words, 1), 0.0),
+        stop_density=density,
         sentence_end=ends,
         reasons=reasons,
         headers=headers,
         reason_ids=reason_ids,
         codes=char_codes(joined),
         lowered_codes=lowered_codes,
+        matched=matched,
+        prose=prose_lines(words, density, matched),
     )
     return page, language
 
@@ -496,7 +496,8 @@ _LOG_DISTANCE = np.array([math.log1p(k) for k in range(HEADER_FAR + 1)])
 def features(page: PageLines) -> np.ndarray:
     """Feature matrix (one row per non-blank line, columns `FEATURE_NAMES`)."""
     n = len(page.texts)
-    out = np.zeros((n, len(FEATURE_NAMES)))
+    # Column-major: the tree scorer reads one feature across all lines at a time.
+    out = np.zeros((n, len(FEATURE_NAMES)), order="F")
     if n == 0:
         return out
     seen = Counter(page.lowered)

@@ -182,7 +182,8 @@ class LineModel:
 
 
 def _sigmoid(raw: np.ndarray) -> np.ndarray:
-    out: np.ndarray = 1.0 / (1.0 + np.exp(-np.clip(raw, -50, 50)))
+    # minimum/maximum: np.clip's values, without its Python-level dispatch (~5 us a call).
+    out: np.ndarray = 1.0 / (1.0 + np.exp(-np.minimum(np.maximum(raw, -50.0), 50.0)))
     return out
 
 
