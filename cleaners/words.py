@@ -60,9 +60,11 @@ class WordTable(NamedTuple):
     longest: int
     """Code points in the longest word (longer words need no lookup)."""
     present: np.ndarray
-    """A bitset over 2**20 hash values (uint64 words): a word whose bit is clear is not in
-    the table. 128 KB stay in cache where the 150k-word language table's slots (4 MB) do
-    not: most page words are no stopword, and this answers them without a cache miss."""
+    """A bitset over hash values (uint64 words; 4 bits a slot, at most 2**20 bits): a word
+    whose bit is clear is not in the table. Used for the 150k-word language table, whose
+    slots (2 MB) fall out of cache where 128 KB of bits do not: most page words are no
+    stopword and are answered without a cache miss. (For a stoplist of a few hundred words
+    the probe itself is cheaper than the test.)"""
 
 
 def word_hash_table(words: Sequence[str]) -> WordTable:
@@ -132,11 +134,11 @@ def _fill_slots(codes: np.ndarray, starts: np.ndarray, bits: int) -> tuple[np.nd
     """Open-addressing slots (1 + word index, 0 empty) and the `present` bitset for the
     words `codes[starts[i]:starts[i + 1]]`."""
     slots = np.zeros(1 << bits, dtype=np.int32)
-    present = np.zeros(1 << (_PRESENT_BITS - 6), dtype=np.uint64)
+    present = np.zeros(1 << max(0, min(bits + 2, _PRESENT_BITS) - 6), dtype=np.uint64)
     mask = slots.shape[0] - 1
     for i in range(starts.shape[0] - 1):
         h = _hash(codes, starts[i], starts[i + 1])
-        low = h & np.uint64((1 << _PRESENT_BITS) - 1)
+        low = h & np.uint64(present.shape[0] * 64 - 1)
         present[low >> np.uint64(6)] |= np.uint64(1) << (low & np.uint64(63))
         slot = _slot(h, bits)
         while slots[slot]:
@@ -146,24 +148,24 @@ def _fill_slots(codes: np.ndarray, starts: np.ndarray, bits: int) -> tuple[np.nd
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _find_word(
+def _may_hold(present: np.ndarray, h: np.uint64) -> bool:
+    """False when the `present` bitset rules the word of hash `h` out of its table."""
+    low = h & np.uint64(present.shape[0] * 64 - 1)
+    return (present[low >> np.uint64(6)] & (np.uint64(1) << (low & np.uint64(63)))) != 0
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _find_hashed(
     codes: np.ndarray,
     start: int,
     stop: int,
+    h: np.uint64,
     slots: np.ndarray,
     starts: np.ndarray,
     table: np.ndarray,
     bits: int,
-    longest: int,
-    present: np.ndarray,
 ) -> int:
-    """Index of the word `codes[start:stop]` in a `WordTable`, or -1."""
-    if stop - start > longest:
-        return -1
-    h = _hash(codes, start, stop)
-    low = h & np.uint64((1 << _PRESENT_BITS) - 1)
-    if not present[low >> np.uint64(6)] & (np.uint64(1) << (low & np.uint64(63))):
-        return -1
+    """Index of the word `codes[start:stop]` (of hash `h`) in a `WordTable`, or -1."""
     mask = slots.shape[0] - 1
     slot = _slot(h, bits)
     while slots[slot]:
@@ -179,6 +181,25 @@ def _find_word(
                 return w
         slot = (slot + 1) & mask
     return -1
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _find_word(
+    codes: np.ndarray,
+    start: int,
+    stop: int,
+    slots: np.ndarray,
+    starts: np.ndarray,
+    table: np.ndarray,
+    bits: int,
+    longest: int,
+    present: np.ndarray,
+) -> int:
+    """Index of the word `codes[start:stop]` in a small `WordTable`, or -1 (no bitset test:
+    for a table that fits in cache the probe is cheaper)."""
+    if stop - start > longest:
+        return -1
+    return _find_hashed(codes, start, stop, _hash(codes, start, stop), slots, starts, table, bits)
 
 
 @njit(cache=True, nogil=True)
@@ -337,7 +358,12 @@ def _detect(
     hits = np.zeros(log_sizes.shape[0])
     found = False
     for d in order:
-        row = _find_word(codes, first[d], stop[d], slots, starts, table, bits, longest, present)
+        if stop[d] - first[d] > longest:
+            continue
+        h = _hash(codes, first[d], stop[d])
+        if not _may_hold(present, h):
+            continue
+        row = _find_hashed(codes, first[d], stop[d], h, slots, starts, table, bits)
         if row >= 0:
             found = True
             for t in range(row_starts[row], row_starts[row + 1]):
