@@ -403,11 +403,19 @@ def detect_sample_language(codes: np.ndarray, start: int, max_words: int) -> str
 
 @njit(cache=True, nogil=True, inline="always")
 def _span_in(
-    codes: np.ndarray, j: int, k: int, first: np.ndarray, stop: np.ndarray, m: int
+    codes: np.ndarray,
+    j: int,
+    k: int,
+    h: np.uint64,
+    first: np.ndarray,
+    stop: np.ndarray,
+    hashes: np.ndarray,
+    m: int,
 ) -> bool:
-    """Whether the word `codes[j:k]` is one of the m words `codes[first[d]:stop[d]]`."""
+    """Whether the word `codes[j:k]` (hash `h`) is one of the m words `codes[first[d]:
+    stop[d]]` (hashes `hashes[d]`): hashes compared first, code points to confirm."""
     for d in range(m):
-        if stop[d] - first[d] == k - j:
+        if hashes[d] == h and stop[d] - first[d] == k - j:
             same = True
             for t in range(k - j):
                 if codes[first[d] + t] != codes[j + t]:
@@ -442,6 +450,7 @@ def headline_features(
     # The title's distinct words (first line).
     title_first = np.empty(max(lengths[0], 1), dtype=np.int64)
     title_stop = np.empty(max(lengths[0], 1), dtype=np.int64)
+    title_hash = np.empty(max(lengths[0], 1), dtype=np.uint64)
     n_title = 0
     j = 0
     while j < lengths[0]:
@@ -451,8 +460,9 @@ def headline_features(
         k = j + 1
         while k < lengths[0] and is_word[codes[k]]:
             k += 1
-        if not _span_in(codes, j, k, title_first, title_stop, n_title):
-            title_first[n_title], title_stop[n_title] = j, k
+        h = _hash(codes, j, k)
+        if not _span_in(codes, j, k, h, title_first, title_stop, title_hash, n_title):
+            title_first[n_title], title_stop[n_title], title_hash[n_title] = j, k, h
             n_title += 1
         j = k
     if n_title < 3:
@@ -460,6 +470,7 @@ def headline_features(
         return out
     first = np.empty(max(max_words, 1), dtype=np.int64)
     stop = np.empty(max(max_words, 1), dtype=np.int64)
+    hashes = np.empty(max(max_words, 1), dtype=np.uint64)
     last = -1
     pos = lengths[0] + 1
     for i in range(1, n):
@@ -475,10 +486,11 @@ def headline_features(
                 k = j + 1
                 while k < end and is_word[codes[k]]:
                     k += 1
-                if not _span_in(codes, j, k, first, stop, m):
-                    first[m], stop[m] = j, k
+                h = _hash(codes, j, k)
+                if not _span_in(codes, j, k, h, first, stop, hashes, m):
+                    first[m], stop[m], hashes[m] = j, k, h
                     m += 1
-                    if _span_in(codes, j, k, title_first, title_stop, n_title):
+                    if _span_in(codes, j, k, h, title_first, title_stop, title_hash, n_title):
                         common += 1
                 j = k
             overlap = common / m
