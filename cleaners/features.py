@@ -382,20 +382,21 @@ def _fill_features(
         letters = uppers = cap_starts = word_starts = inners = 0
         commas = digits = seps = word_chars = 0
         stop = start + lengths[i] + 1 if i < n - 1 else big
-        prev_word = False  # a line starts after "\n" (or at the page's start)
+        prev_word = 0  # a line starts after "\n" (or at the page's start)
         for j in range(start, stop):
-            f = flags_table[min(codes[j], top)]
-            is_word = (f & 8) > 0
-            if f & 2:
-                letters += 1
-            if is_word:
-                word_chars += 1
-                if not prev_word:
-                    word_starts += 1
-            if f & 1:
-                uppers += 1
-                if is_word and not prev_word:
-                    cap_starts += 1
+            # Branch-free counting (flags are bits; see `_char_tables`): ~2x faster than
+            # one `if` per class on dev.
+            f = np.int64(flags_table[min(codes[j], top)])
+            is_word = (f >> 3) & 1
+            starts_word = is_word & (1 - prev_word)
+            letters += (f >> 1) & 1
+            uppers += f & 1
+            cap_starts += f & starts_word
+            word_chars += is_word
+            word_starts += starts_word
+            commas += (f >> 6) & 1
+            digits += (f >> 2) & 1
+            seps += f >> 7
             if (
                 f & 32
                 and prev_word
@@ -404,12 +405,6 @@ def _fill_features(
                 and flags_table[min(codes[j + 2], top)] & 1
             ):
                 inners += 1
-            if f & 64:
-                commas += 1
-            if f & 4:
-                digits += 1
-            if f & 128:
-                seps += 1
             prev_word = is_word
         nw = max(words[i], 1.0)
         first = codes[min(start, big - 1)]
