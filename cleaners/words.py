@@ -113,12 +113,16 @@ def language_table() -> LanguageTable:
 _PRESENT_BITS = 20
 
 
+_FNV_OFFSET = np.uint64(14695981039346656037)
+_FNV_PRIME = np.uint64(1099511628211)
+
+
 @njit(cache=True, nogil=True, inline="always")
 def _hash(codes: np.ndarray, start: int, stop: int) -> np.uint64:
     """FNV-1a over the code points `codes[start:stop]`."""
-    h = np.uint64(14695981039346656037)
+    h = _FNV_OFFSET
     for j in range(start, stop):
-        h = (h ^ np.uint64(codes[j])) * np.uint64(1099511628211)
+        h = (h ^ np.uint64(codes[j])) * _FNV_PRIME
     return h
 
 
@@ -241,11 +245,14 @@ def count_words(
             if not is_word[codes[j]]:
                 j += 1
                 continue
+            # Hash the word while finding its end: one read of its characters.
+            h = (_FNV_OFFSET ^ np.uint64(codes[j])) * _FNV_PRIME
             k = j + 1
             while k < end and is_word[codes[k]]:
+                h = (h ^ np.uint64(codes[k])) * _FNV_PRIME
                 k += 1
             words[i] += 1
-            if _find_word(codes, j, k, slots, starts, table, bits, longest, present) >= 0:
+            if k - j <= longest and _find_hashed(codes, j, k, h, slots, starts, table, bits) >= 0:
                 stops[i] += 1
             j = k
         pos = end + 1  # past the newline between lines
