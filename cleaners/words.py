@@ -206,6 +206,17 @@ def _find_word(
     return _find_hashed(codes, start, stop, _hash(codes, start, stop), slots, starts, table, bits)
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _next_word(codes: np.ndarray, j: int, end: int, is_word: np.ndarray) -> tuple[int, int]:
+    """The first `\\w+` run in `codes[j:end]` as (start, stop); (end, end) when there is none."""
+    while j < end and not is_word[codes[j]]:
+        j += 1
+    k = j
+    while k < end and is_word[codes[k]]:
+        k += 1
+    return j, k
+
+
 @njit(cache=True, nogil=True)
 def count_words(
     codes: np.ndarray,
@@ -279,13 +290,11 @@ def holds_word(
     for i in range(starts.shape[0]):
         j, end = starts[i], stops[i]
         while j < end:
-            if not is_word[codes[j]]:
-                j += 1
-                continue
-            k = j + 1
-            while k < end and is_word[codes[k]]:
-                k += 1
-            if _find_word(codes, j, k, slots, word_starts, table, bits, longest, present) >= 0:
+            j, k = _next_word(codes, j, end, is_word)
+            if (
+                j < end
+                and _find_word(codes, j, k, slots, word_starts, table, bits, longest, present) >= 0
+            ):
                 out[i] = True
                 break
             j = k
@@ -327,13 +336,10 @@ def _detect(
     total = 0
     j = start
     end = codes.shape[0]
-    while j < end and total < max_words:
-        if not is_word[codes[j]]:
-            j += 1
-            continue
-        k = j + 1
-        while k < end and is_word[codes[k]]:
-            k += 1
+    while total < max_words:
+        j, k = _next_word(codes, j, end, is_word)
+        if j == end:
+            break
         total += 1
         slot = _slot(_hash(codes, j, k), seen_bits)
         while True:
@@ -433,6 +439,32 @@ def _span_in(
     return False
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _distinct_words(
+    codes: np.ndarray,
+    start: int,
+    end: int,
+    is_word: np.ndarray,
+    first: np.ndarray,
+    stop: np.ndarray,
+    hashes: np.ndarray,
+) -> int:
+    """Fill `first`, `stop`, `hashes` with the distinct words of `codes[start:end]` in order
+    of appearance; return how many there are."""
+    m = 0
+    j = start
+    while j < end:
+        j, k = _next_word(codes, j, end, is_word)
+        if j == end:
+            break
+        h = _hash(codes, j, k)
+        if not _span_in(codes, j, k, h, first, stop, hashes, m):
+            first[m], stop[m], hashes[m] = j, k, h
+            m += 1
+        j = k
+    return m
+
+
 @njit(cache=True, nogil=True)
 def headline_features(
     codes: np.ndarray,
@@ -458,20 +490,7 @@ def headline_features(
     title_first = np.empty(max(lengths[0], 1), dtype=np.int64)
     title_stop = np.empty(max(lengths[0], 1), dtype=np.int64)
     title_hash = np.empty(max(lengths[0], 1), dtype=np.uint64)
-    n_title = 0
-    j = 0
-    while j < lengths[0]:
-        if not is_word[codes[j]]:
-            j += 1
-            continue
-        k = j + 1
-        while k < lengths[0] and is_word[codes[k]]:
-            k += 1
-        h = _hash(codes, j, k)
-        if not _span_in(codes, j, k, h, title_first, title_stop, title_hash, n_title):
-            title_first[n_title], title_stop[n_title], title_hash[n_title] = j, k, h
-            n_title += 1
-        j = k
+    n_title = _distinct_words(codes, 0, lengths[0], is_word, title_first, title_stop, title_hash)
     if n_title < 3:
         out[:, 1] = far
         return out
@@ -483,23 +502,12 @@ def headline_features(
     for i in range(1, n):
         end = pos + lengths[i]
         if 2 <= counts[i] <= max_words:
-            m = 0
+            m = _distinct_words(codes, pos, end, is_word, first, stop, hashes)
             common = 0
-            j = pos
-            while j < end:
-                if not is_word[codes[j]]:
-                    j += 1
-                    continue
-                k = j + 1
-                while k < end and is_word[codes[k]]:
-                    k += 1
-                h = _hash(codes, j, k)
-                if not _span_in(codes, j, k, h, first, stop, hashes, m):
-                    first[m], stop[m], hashes[m] = j, k, h
-                    m += 1
-                    if _span_in(codes, j, k, h, title_first, title_stop, title_hash, n_title):
-                        common += 1
-                j = k
+            for d in range(m):
+                a, b = first[d], stop[d]
+                if _span_in(codes, a, b, hashes[d], title_first, title_stop, title_hash, n_title):
+                    common += 1
             overlap = common / m
             out[i, 0] = overlap
             if overlap >= min_overlap and m >= 0.5 * n_title - 1:
