@@ -504,8 +504,10 @@ def run(args: argparse.Namespace, root: Path) -> int:
     mismatches = outcome_by_input(corpus, outcomes)
     print_report(
         "rejects by kind of bad input (folder under bad/ -> reason: count)",
-        [(kind, ", ".join(f"{r}: {n}" for r, n in sorted(reasons.items())))
-         for kind, reasons in rejects_by_kind(root, outcomes).items()],
+        [
+            (kind, ", ".join(f"{r}: {n}" for r, n in sorted(reasons.items())))
+            for kind, reasons in rejects_by_kind(root, outcomes).items()
+        ],
     )
     if args.readers_only:  # no cleaning: a menu-only page is still a document here
         mismatches = Counter(
