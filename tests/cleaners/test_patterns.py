@@ -107,16 +107,30 @@ _VOCAB = [
     "home", "share", "related", "read", "more", "by", "published", "2023", "5", "min", "ago",
     "news", "|", ">", "/", "•", "©", "comments", "(3)", ":", "the", "story", "x", "…", "é", "-",
     "privacy", "policy", "subscribe", "photo", "12:30", "#", "!", "_", "advertisement", "top",
+    "tweet", "skip", "to", "main", "content", "page", "1", "of", "most", "see", "also", "follow",
+    "us", "sign", "up", "leave", "a", "comment", "on", "listen", "save", "email", "print",
+    "sponsored", "updated", "reading", "time", "stories", "latest", "you", "may", "like",
 ]  # fmt: skip
 
 
-@settings(max_examples=400, deadline=None)
-@given(st.lists(st.sampled_from(_VOCAB), min_size=1, max_size=8))
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(_VOCAB), min_size=1, max_size=6))
 def test_first_character_dispatch_changes_no_verdict(words: list[str]) -> None:
-    """Leaving out the patterns a line's first character rules out keeps the verdict."""
+    """Leaving out the patterns (and leading alternatives) a line's first character rules out
+    keeps the verdict."""
     from cleaners.patterns import _anchored_for
 
     text = " ".join(words)
     full = _ANCHORED.match(text)
     fast = _anchored_for(text[:1], _impossible(text)).match(text)
     assert (full.lastgroup if full else None) == (fast.lastgroup if fast else None)
+
+
+def test_narrowing_keeps_repeated_and_optional_groups_whole() -> None:
+    from cleaners.patterns import _narrowed
+
+    assert _narrowed(r"^(?:ab|cd)x$", "c") == r"^(?:cd)x$"
+    assert _narrowed(r"^(?:ab|cd)x$", "z") is None  # nothing can start with z
+    assert _narrowed(r"^(?:a|b){2,}$", "a") == r"^(?:a|b){2,}$"  # later rounds may be b
+    assert _narrowed(r"^(?:a|b)?c$", "c") == r"^(?:a|b)?c$"  # the group may match nothing
+    assert _narrowed(r"^(?:a(?:x|y)|b)$", "a") == r"^(?:a(?:x|y))$"
