@@ -199,7 +199,14 @@ def _anchored(skipped: tuple[bool, ...], first: str | None = None) -> re.Pattern
         narrowed = raw if first is None else _narrowed(raw, first)
         if name not in skip and narrowed is not None:
             parts.append(f"(?P<{name}>{narrowed})")
-    return re.compile("|".join(parts) if parts else "(?!)")
+    return _compile("|".join(parts) if parts else "(?!)")
+
+
+@cache
+def _compile(alternation: str) -> re.Pattern[str]:
+    """Compile once per distinct alternation: many first characters (digits, CJK,
+    punctuation) narrow to the same one, and each compile costs milliseconds."""
+    return re.compile(alternation)
 
 
 _CATEGORIES: dict[object, Callable[[str], bool]] = {
@@ -327,8 +334,14 @@ def _alternatives(body: str) -> list[str]:
 
 def _can_begin(regex: str, first: str) -> bool:
     """Whether `regex` may match a string starting with `first` (True when unsure)."""
-    test, empty = _first_test(_parser.parse(regex))
+    test, empty = _first_of(regex)
     return empty or test is None or test(first)
+
+
+@cache
+def _first_of(regex: str) -> tuple[_Starts | None, bool]:
+    """`_first_test` of a regex, parsed once."""
+    return _first_test(_parser.parse(regex))
 
 
 def _narrowed(pattern: str, first: str) -> str | None:
