@@ -52,11 +52,13 @@ class Labels:
     index: np.ndarray
     """0-based line numbers in the dump, ascending."""
     page: PageLines
+    """The lines' columns (texts, word counts, pattern reasons, ...)."""
     keep: np.ndarray
     """Kept (bool per row)."""
     reason: list[str | None]
     """Why a removed row was removed (None for kept rows until `revise_labels` names it)."""
     score: np.ndarray
+    """The model's body probability, or the rules' score (1 body, 0.5 undecided, 0 not)."""
     fixed: np.ndarray
     """Set by metadata, title and template decisions and model verdicts, which revision
     must not undo (bool per row)."""

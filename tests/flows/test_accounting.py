@@ -48,5 +48,13 @@ def test_every_unit_of_a_mixed_corpus_is_accounted_for(
     assert summary.skipped == sum(units.tally.skipped.values())
     outcomes = {uri: "document" for uri, _ in stored} | rejected
     assert robustness.outcome_by_input(corpus, outcomes) == {}
-    assert {"binary", "empty", "truncated", "unsafe_path", "archive_bomb", "parse_error",
-            "undecodable", "no_content"} <= set(summary.rejects_by_reason)
+    assert {
+        "binary",
+        "empty",
+        "truncated",
+        "unsafe_path",
+        "archive_bomb",
+        "parse_error",
+        "undecodable",
+        "no_content",
+    } <= set(summary.rejects_by_reason)

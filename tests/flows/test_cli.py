@@ -35,8 +35,16 @@ def test_clean_explain_lists_removed_lines_with_reasons() -> None:
 def test_clean_json_is_the_whole_cleaned_record() -> None:
     result = runner.invoke(app, ["clean", str(SEED0), "--json"])
     record = json.loads(result.stdout)
-    assert set(record) >= {"text", "title", "author", "published_at", "site", "url", "language",
-                           "removed"}
+    assert set(record) >= {
+        "text",
+        "title",
+        "author",
+        "published_at",
+        "site",
+        "url",
+        "language",
+        "removed",
+    }
     assert record["author"] == "Faizan Hashmi" and record["language"] == "en"
     assert ["Recent Stories", "recent_stories"] in [r[1:] for r in record["removed"]]
 
@@ -44,9 +52,11 @@ def test_clean_json_is_the_whole_cleaned_record() -> None:
 def test_clean_html_format(tmp_path: Path) -> None:
     page = tmp_path / "page.html"
     body = " ".join(["The minister said the talks would continue next week in Vilnius."] * 6)
-    page.write_text(f"<html><body><nav>Home News Sport</nav><article><h1>Talks</h1>"
-                    f"<p>{body}</p><p>{body}</p></article><footer>© 2023 Example</footer>"
-                    f"</body></html>")
+    page.write_text(
+        f"<html><body><nav>Home News Sport</nav><article><h1>Talks</h1>"
+        f"<p>{body}</p><p>{body}</p></article><footer>© 2023 Example</footer>"
+        f"</body></html>"
+    )
     result = runner.invoke(app, ["clean", str(page), "--format", "html"])
     assert result.exit_code == 0, result.output
     assert "talks would continue" in result.stdout and "© 2023" not in result.stdout
@@ -66,8 +76,9 @@ def test_sql_export_clusters_on_the_seeded_warehouse(seeded: tuple[Path, RunSumm
     db, _ = seeded
     result = runner.invoke(app, ["sql", "select count(*) from articles", "--db", str(db)])
     assert result.stdout.strip() == "5"
-    result = runner.invoke(app, ["sql", "select site from articles order by 1", "--db", str(db),
-                                 "--format", "json"])
+    result = runner.invoke(
+        app, ["sql", "select site from articles order by 1", "--db", str(db), "--format", "json"]
+    )
     assert len(json.loads(result.stdout)) == 5
     result = runner.invoke(app, ["export", "--db", str(db), "--unique"])
     rows = [json.loads(line) for line in result.stdout.splitlines()]
@@ -98,8 +109,16 @@ def test_run_prints_the_summary_table(prefect_server: None, tmp_path: Path) -> N
     db = tmp_path / "cli.duckdb"
     result = runner.invoke(app, ["run", str(SEED0), "--db", str(db)])
     assert result.exit_code == 0, result.output
-    for label in ("files seen", "new documents", "exact duplicates", "rejected", "articles",
-                  "near-duplicate clusters", "story clusters", "seconds"):
+    for label in (
+        "files seen",
+        "new documents",
+        "exact duplicates",
+        "rejected",
+        "articles",
+        "near-duplicate clusters",
+        "story clusters",
+        "seconds",
+    ):
         assert label in result.stdout
 
 

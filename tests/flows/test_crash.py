@@ -57,9 +57,11 @@ def snapshot(db: Path) -> dict[str, object]:
                 "SELECT count(*), sum(hash(doc_id, line_no)) FROM removed_lines"
             ).fetchall(),
             "rejects": sorted(con.execute("SELECT source_uri, reason FROM rejects").fetchall()),
-            "partition": sorted(con.execute(
-                "SELECT list(doc_id ORDER BY doc_id) FROM clusters GROUP BY near_cluster"
-            ).fetchall()),
+            "partition": sorted(
+                con.execute(
+                    "SELECT list(doc_id ORDER BY doc_id) FROM clusters GROUP BY near_cluster"
+                ).fetchall()
+            ),
         }
     finally:
         con.close()
@@ -87,12 +89,19 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_sigkill_mid_run_then_rerun_gives_the_same_tables(corpus: Path, tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     ref_db, db = tmp_path / "ref.duckdb", tmp_path / "crash.duckdb"
-    subprocess.run(presswash("run", str(corpus), "--db", str(ref_db), "--batch-size", str(BATCH)),
-                   env=env, check=True, capture_output=True, timeout=600)
+    subprocess.run(
+        presswash("run", str(corpus), "--db", str(ref_db), "--batch-size", str(BATCH)),
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
 
     run = subprocess.Popen(
         presswash("run", str(corpus), "--db", str(db), "--batch-size", str(BATCH)),
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     killed_at = None
     deadline = time.monotonic() + 300
@@ -123,13 +132,17 @@ def test_sigkill_mid_run_then_rerun_gives_the_same_tables(corpus: Path, tmp_path
 
     result = subprocess.run(
         presswash("run", str(corpus), "--db", str(db), "--batch-size", str(BATCH)),
-        env=env, capture_output=True, text=True, timeout=600,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert result.returncode == 0, result.stderr
     assert snapshot(db) == snapshot(ref_db)
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("SELECT status FROM runs ORDER BY started_at").fetchall() == [
-        ("interrupted",), ("completed",)
+        ("interrupted",),
+        ("completed",),
     ]
     con.close()
 
@@ -140,7 +153,10 @@ def test_a_second_run_waits_then_gives_up_with_one_line(tmp_path: Path) -> None:
     with run_lock(db):  # what a first `presswash run` holds for its whole run
         second = subprocess.run(
             presswash("run", str(SEEDS), "--db", str(db), "--wait", "1"),
-            env=env, capture_output=True, text=True, timeout=300,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
     assert second.returncode == 1
     lines = second.stderr.strip().splitlines()
@@ -154,7 +170,9 @@ def test_sql_works_while_a_run_is_writing(corpus: Path, tmp_path: Path) -> None:
     db = tmp_path / "busy.duckdb"
     first = subprocess.Popen(
         presswash("run", str(corpus), "--db", str(db), "--batch-size", str(BATCH)),
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         deadline = time.monotonic() + 300
@@ -164,7 +182,10 @@ def test_sql_works_while_a_run_is_writing(corpus: Path, tmp_path: Path) -> None:
         running = first.poll() is None
         query = subprocess.run(
             presswash("sql", "select count(*) from documents", "--db", str(db)),
-            env=env, capture_output=True, text=True, timeout=120,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         assert running and query.returncode == 0, query.stderr
         assert 0 < int(query.stdout) <= N_FILES  # it read between two batches

@@ -76,7 +76,10 @@ def test_bad_inputs_are_rejected_with_reasons_and_counted(
     assert summary.files_seen == 5 and summary.articles == 1
     assert summary.inputs == summary.new_documents + summary.rejected == 5
     assert summary.rejects_by_reason == {
-        "binary": 1, "empty": 1, "no_content": 1, "not_found": 1,
+        "binary": 1,
+        "empty": 1,
+        "no_content": 1,
+        "not_found": 1,
     }
     with Warehouse(db, read_only=True) as wh:
         assert wh.count("rejects") == 4 and wh.count("documents") == 1

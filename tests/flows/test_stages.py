@@ -16,8 +16,14 @@ SEED_TEXTS = sorted(SEEDS.glob("*.txt"))
 def raw(text: str, uri: str, site: str | None = None) -> RawDocument:
     data = text.encode()
     return RawDocument(
-        doc_id=hashlib.sha256(data).hexdigest(), source_uri=uri, format="text", markup="text",
-        raw_bytes=data, raw_text=text, encoding="utf-8", site=site,
+        doc_id=hashlib.sha256(data).hexdigest(),
+        source_uri=uri,
+        format="text",
+        markup="text",
+        raw_bytes=data,
+        raw_text=text,
+        encoding="utf-8",
+        site=site,
     )
 
 
@@ -63,15 +69,22 @@ def test_lines_recurring_across_a_site_are_learned_as_its_template(db_path: Path
     pages = []
     for i, paragraphs in enumerate(bodies):
         longest = sorted(paragraphs, key=len)[-3:]
-        pages.append(raw(f"{chrome}\n\n" + "\n\n".join(longest) + f"\n\n{chrome}\n",
-                         f"gazette/{i}.txt", site="gazette.example"))
+        pages.append(
+            raw(
+                f"{chrome}\n\n" + "\n\n".join(longest) + f"\n\n{chrome}\n",
+                f"gazette/{i}.txt",
+                site="gazette.example",
+            )
+        )
     tasks.load_batch.fn(str(db_path), "r1", tasks.clean_batch.fn(pages, set()))
     assert tasks.apply_site_templates.fn(str(db_path), "r1") == len(pages)
     with Warehouse(db_path, read_only=True) as wh:
         texts = [a.text for a in wh.articles()]
-        reasons = wh.arrow(
-            "SELECT DISTINCT reason FROM removed_lines WHERE text = ?", [chrome]
-        ).column(0).to_pylist()
+        reasons = (
+            wh.arrow("SELECT DISTINCT reason FROM removed_lines WHERE text = ?", [chrome])
+            .column(0)
+            .to_pylist()
+        )
         templates = wh.site_templates("gazette.example")
     assert len(texts) == len(pages) and all(chrome not in t for t in texts)
     assert reasons == ["site_template"] and len(templates) >= 1

@@ -16,11 +16,13 @@ def loaded(wh: Warehouse) -> list[str]:
     batch = make_batch("first body", "second body", "third body")
     wh.load_batch("r1", batch)
     ids = sorted(a.doc_id for a in batch.articles)
-    wh.replace_clusters([
-        ClusterRow(ids[0], ids[0], ids[0], ids[0], True, 1.0),
-        ClusterRow(ids[1], ids[1], ids[0], ids[0], False, 0.9),
-        ClusterRow(ids[2], ids[2], ids[2], ids[0], True, 1.0),
-    ])
+    wh.replace_clusters(
+        [
+            ClusterRow(ids[0], ids[0], ids[0], ids[0], True, 1.0),
+            ClusterRow(ids[1], ids[1], ids[0], ids[0], False, 0.9),
+            ClusterRow(ids[2], ids[2], ids[2], ids[0], True, 1.0),
+        ]
+    )
     return ids
 
 

@@ -54,13 +54,18 @@ def test_read_only_open_of_a_missing_database(tmp_path: Path) -> None:
 def test_a_database_held_by_another_process_is_reported_not_corrupted(db_path: Path) -> None:
     Warehouse(db_path).close()
     holder = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(f"""
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
             import duckdb, sys, time
             con = duckdb.connect({str(db_path)!r})
             print("held", flush=True)
             time.sleep(30)
-        """)],
-        stdout=subprocess.PIPE, text=True,
+        """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"

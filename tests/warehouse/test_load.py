@@ -14,8 +14,14 @@ def make_doc(body: str, uri: str | None = None) -> RawDocument:
     raw = body.encode()
     doc_id = hashlib.sha256(raw).hexdigest()
     return RawDocument(
-        doc_id=doc_id, source_uri=uri or f"in/{doc_id[:6]}.txt", format="text", markup="text",
-        raw_bytes=raw, raw_text=body, encoding="utf-8", site="example.org",
+        doc_id=doc_id,
+        source_uri=uri or f"in/{doc_id[:6]}.txt",
+        format="text",
+        markup="text",
+        raw_bytes=raw,
+        raw_text=body,
+        encoding="utf-8",
+        site="example.org",
     )
 
 
@@ -23,8 +29,17 @@ def make_batch(*bodies: str) -> Batch:
     docs = [make_doc(b) for b in bodies]
     return Batch(
         documents=docs,
-        articles=[Article(doc_id=d.doc_id, text=d.raw_text, n_words=2, cleaner="t/1", site=d.site,
-                          published_at="2023-06-08T09:00:00+02:00") for d in docs],
+        articles=[
+            Article(
+                doc_id=d.doc_id,
+                text=d.raw_text,
+                n_words=2,
+                cleaner="t/1",
+                site=d.site,
+                published_at="2023-06-08T09:00:00+02:00",
+            )
+            for d in docs
+        ],
         removed=[(d.doc_id, Removed(1, "Menu", "navigation")) for d in docs],
         signatures=[Signature(d.doc_id, b"\x00" * 8, 3, "test") for d in docs],
         rejects=[Reject("in/empty.txt", "empty", "0 bytes", b"", hashlib.sha256(b"").hexdigest())],
@@ -32,15 +47,21 @@ def make_batch(*bodies: str) -> Batch:
 
 
 def table_counts(wh: Warehouse) -> dict[str, int]:
-    return {t: wh.count(t) for t in
-            ("documents", "sources", "articles", "removed_lines", "signatures", "rejects")}
+    return {
+        t: wh.count(t)
+        for t in ("documents", "sources", "articles", "removed_lines", "signatures", "rejects")
+    }
 
 
 def test_load_batch_writes_every_table(fresh_wh: Warehouse) -> None:
     counts = fresh_wh.load_batch("r1", make_batch("one body", "two body"))
     assert (counts.new_documents, counts.articles, counts.new_rejects) == (2, 2, 1)
     assert table_counts(fresh_wh) == {
-        "documents": 2, "sources": 2, "articles": 2, "removed_lines": 2, "signatures": 2,
+        "documents": 2,
+        "sources": 2,
+        "articles": 2,
+        "removed_lines": 2,
+        "signatures": 2,
         "rejects": 1,
     }
 
