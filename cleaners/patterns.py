@@ -10,8 +10,9 @@ heading): the lines under them inherit the reason until prose resumes.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache
+from itertools import pairwise
 from re import _constants as _sre
 from re import _parser
 
@@ -284,12 +285,12 @@ def _first_test(items: Iterable[tuple[object, object]]) -> tuple[_Starts | None,
     return None, True  # can match empty: any first character
 
 
-def _group_end(pattern: str, start: int) -> int:
-    """Index of the ")" closing the group opened at `pattern[start]` (escapes and [classes]
-    respected)."""
+def _structure(regex: str, start: int = 0) -> Iterator[tuple[int, str, int]]:
+    """(index, character, group depth before it) of the characters of `regex` from `start`
+    that are syntax: escaped characters and [character classes] are skipped."""
     depth, i, in_class = 0, start, False
-    while i < len(pattern):
-        c = pattern[i]
+    while i < len(regex):
+        c = regex[i]
         if c == "\\":
             i += 2
             continue
@@ -297,39 +298,27 @@ def _group_end(pattern: str, start: int) -> int:
             in_class = c != "]"
         elif c == "[":
             in_class = True
-            if pattern[i + 1 : i + 2] == "]":
+            if regex[i + 1 : i + 2] == "]":
                 i += 1  # "[]...]": a leading "]" is a literal
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-            if depth == 0:
-                return i
+        else:
+            yield i, c, depth
+            depth += (c == "(") - (c == ")")
         i += 1
+
+
+def _group_end(pattern: str, start: int) -> int:
+    """Index of the ")" closing the group opened at `pattern[start]`."""
+    for i, c, depth in _structure(pattern, start):
+        if c == ")" and depth == 1:
+            return i
     raise ValueError(f"unbalanced group in {pattern!r}")
 
 
 def _alternatives(body: str) -> list[str]:
     """The top-level `|`-separated alternatives of a regex body."""
-    parts, depth, i, in_class, begin = [], 0, 0, False, 0
-    while i < len(body):
-        c = body[i]
-        if c == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = c != "]"
-        elif c == "[":
-            in_class = True
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-        elif c == "|" and depth == 0:
-            parts.append(body[begin:i])
-            begin = i + 1
-        i += 1
-    return [*parts, body[begin:]]
+    cuts = [i for i, c, depth in _structure(body) if c == "|" and depth == 0]
+    bounds = [-1, *cuts, len(body)]
+    return [body[lo + 1 : hi] for lo, hi in pairwise(bounds)]
 
 
 def _can_begin(regex: str, first: str) -> bool:
