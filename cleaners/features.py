@@ -206,7 +206,7 @@ def _triggered(codes: np.ndarray, lengths: np.ndarray, rows: list[int]) -> np.nd
     ends = np.cumsum(lengths + 1) - 1  # each line's end in the newline-joined codes
     picked = np.array(rows, dtype=np.int64)
     return holds_word(
-        codes, ends[picked] - lengths[picked], ends[picked], word_table(), *_trigger_table()
+        codes, ends[picked] - lengths[picked], ends[picked], word_table(), _trigger_table()
     )
 
 
@@ -271,7 +271,7 @@ def page_stats(
         lowered_codes,
         lengths,
         word_table(),
-        *stopword_table(stopwords),
+        stopword_table(stopwords),
         _CLOSER_CODES,
         _TERMINAL_CODES,
     )

@@ -159,26 +159,18 @@ def _may_hold(present: np.ndarray, h: np.uint64) -> bool:
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _find_hashed(
-    codes: np.ndarray,
-    start: int,
-    stop: int,
-    h: np.uint64,
-    slots: np.ndarray,
-    starts: np.ndarray,
-    table: np.ndarray,
-    bits: int,
-) -> int:
-    """Index of the word `codes[start:stop]` (of hash `h`) in a `WordTable`, or -1."""
+def _find_hashed(codes: np.ndarray, start: int, stop: int, h: np.uint64, table: WordTable) -> int:
+    """Index of the word `codes[start:stop]` (of hash `h`) in `table`, or -1."""
+    slots, starts = table.slots, table.starts
     mask = slots.shape[0] - 1
-    slot = _slot(h, bits)
+    slot = _slot(h, table.bits)
     while slots[slot]:
         w = slots[slot] - 1
         a = starts[w]
         if starts[w + 1] - a == stop - start:
             same = True
             for t in range(stop - start):
-                if table[a + t] != codes[start + t]:
+                if table.codes[a + t] != codes[start + t]:
                     same = False
                     break
             if same:
@@ -188,22 +180,12 @@ def _find_hashed(
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _find_word(
-    codes: np.ndarray,
-    start: int,
-    stop: int,
-    slots: np.ndarray,
-    starts: np.ndarray,
-    table: np.ndarray,
-    bits: int,
-    longest: int,
-    present: np.ndarray,
-) -> int:
-    """Index of the word `codes[start:stop]` in a small `WordTable`, or -1 (no bitset test:
-    for a table that fits in cache the probe is cheaper)."""
-    if stop - start > longest:
+def _find_word(codes: np.ndarray, start: int, stop: int, table: WordTable) -> int:
+    """Index of the word `codes[start:stop]` in a small `table`, or -1 (no bitset test: for
+    a table that fits in cache the probe is cheaper)."""
+    if stop - start > table.longest:
         return -1
-    return _find_hashed(codes, start, stop, _hash(codes, start, stop), slots, starts, table, bits)
+    return _find_hashed(codes, start, stop, _hash(codes, start, stop), table)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -222,12 +204,7 @@ def count_words(
     codes: np.ndarray,
     lengths: np.ndarray,
     is_word: np.ndarray,
-    slots: np.ndarray,
-    starts: np.ndarray,
-    table: np.ndarray,
-    bits: int,
-    longest: int,
-    present: np.ndarray,
+    stoplist: WordTable,
     closers: np.ndarray,
     terminals: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -237,7 +214,7 @@ def count_words(
     A line ends a sentence when, less trailing `closers` (quotes, brackets), its last
     character is one of `terminals` -- or nothing is left, as `str.rstrip` and `in` have it.
 
-    `lengths` are the lines' lengths; the stoplist is a `WordTable`. On dev, ~20 ms of
+    `lengths` are the lines' lengths. On dev, ~20 ms of
     tokenising long lines plus 16 ms of stopword tests became ~4 ms.
     """
     n = lengths.shape[0]
@@ -263,7 +240,7 @@ def count_words(
                 h = (h ^ np.uint64(codes[k])) * _FNV_PRIME
                 k += 1
             words[i] += 1
-            if k - j <= longest and _find_hashed(codes, j, k, h, slots, starts, table, bits) >= 0:
+            if k - j <= stoplist.longest and _find_hashed(codes, j, k, h, stoplist) >= 0:
                 stops[i] += 1
             j = k
         pos = end + 1  # past the newline between lines
@@ -276,12 +253,7 @@ def holds_word(
     starts: np.ndarray,
     stops: np.ndarray,
     is_word: np.ndarray,
-    slots: np.ndarray,
-    word_starts: np.ndarray,
-    table: np.ndarray,
-    bits: int,
-    longest: int,
-    present: np.ndarray,
+    table: WordTable,
 ) -> np.ndarray:
     """Per span `codes[starts[i]:stops[i]]`: does one of its `\\w+` words belong to the
     `WordTable`? (The floating patterns' trigger words: ~0.1 us a line, where a regex
@@ -291,10 +263,7 @@ def holds_word(
         j, end = starts[i], stops[i]
         while j < end:
             j, k = _next_word(codes, j, end, is_word)
-            if (
-                j < end
-                and _find_word(codes, j, k, slots, word_starts, table, bits, longest, present) >= 0
-            ):
+            if j < end and _find_word(codes, j, k, table) >= 0:
                 out[i] = True
                 break
             j = k
@@ -307,16 +276,7 @@ def _detect(
     start: int,
     max_words: int,
     is_word: np.ndarray,
-    slots: np.ndarray,
-    starts: np.ndarray,
-    table: np.ndarray,
-    bits: int,
-    longest: int,
-    present: np.ndarray,
-    row_starts: np.ndarray,
-    lang_ids: np.ndarray,
-    log_sizes: np.ndarray,
-    english: int,
+    languages: LanguageTable,
     common_words: int,
     min_hits: float,
     min_hit_share: float,
@@ -368,23 +328,25 @@ def _detect(
     order = np.arange(distinct)
     if distinct > 2 * common_words:
         order = np.argsort(-counts[:distinct], kind="mergesort")[:common_words]
-    hits = np.zeros(log_sizes.shape[0])
+    table, row_starts, lang_ids = languages.words, languages.row_starts, languages.lang_ids
+    hits = np.zeros(languages.log_sizes.shape[0])
     found = False
     for d in order:
-        if stop[d] - first[d] > longest:
+        if stop[d] - first[d] > table.longest:
             continue
         h = _hash(codes, first[d], stop[d])
-        if not _may_hold(present, h):
+        if not _may_hold(table.present, h):
             continue
-        row = _find_hashed(codes, first[d], stop[d], h, slots, starts, table, bits)
+        row = _find_hashed(codes, first[d], stop[d], h, table)
         if row >= 0:
             found = True
             for t in range(row_starts[row], row_starts[row + 1]):
                 hits[lang_ids[t]] += counts[d]
     if not found:
         return -1
-    score = hits / log_sizes
+    score = hits / languages.log_sizes
     best_score = score.max()
+    english = languages.english
     best = english
     if score[english] != best_score:
         best = int(np.argmax(score == best_score))
@@ -396,17 +358,12 @@ def _detect(
 def detect_sample_language(codes: np.ndarray, start: int, max_words: int) -> str | None:
     """The language of the first `max_words` words of `codes[start:]` (a lower-cased page),
     exactly as `cleaners.language.language_of_counts` would name it from their Counter."""
-    table = language_table()
     best = _detect(
         codes,
         start,
         max_words,
         word_table(),
-        *table.words,
-        table.row_starts,
-        table.lang_ids,
-        table.log_sizes,
-        table.english,
+        language_table(),
         COMMON_WORDS,
         float(MIN_HITS),
         MIN_HIT_SHARE,

@@ -52,7 +52,7 @@ def test_count_words_matches_findall_and_the_stoplist(page: list[str], language:
         char_codes(low),
         np.array([len(line) for line in lowered], dtype=np.int64),
         word_table(),
-        *stopword_table(stopwords),
+        stopword_table(stopwords),
         _CLOSER_CODES,
         _TERMINAL_CODES,
     )
