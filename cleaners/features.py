@@ -432,17 +432,12 @@ def _fill_features(
 
     # Context: where each line sits among the prose lines and section headers.
     c = n_line
-    prose = np.zeros(n, dtype=np.int64)
-    n_prose = 0
-    lo = -1
-    hi = -1
-    for i in range(n):
-        if is_prose[i]:
-            prose[i] = 1
-            n_prose += 1
-            if lo < 0:
-                lo = i
-            hi = i
+    prose = np.flatnonzero(is_prose)
+    n_prose = prose.shape[0]
+    before = np.zeros(n + 1, dtype=np.int64)  # before[i]: prose lines above line i
+    before[1:] = np.cumsum(is_prose)
+    lo = prose[0] if n_prose else -1
+    hi = prose[-1] if n_prose else -1
     longest = 0
     total = 0.0
     for i in range(n):
@@ -451,23 +446,17 @@ def _fill_features(
         total += lengths[i]
     if total <= 0:
         total = 1.0
-    seen = 0
     above = 0.0
     last_header = -HEADER_FAR
     for i in range(n):
         out[i, c] = i / max(1, n - 1)
-        out[i, c + 1] = seen / max(1, n_prose)
-        seen += prose[i]
-        out[i, c + 2] = (n_prose - seen) / max(1, n_prose)
+        out[i, c + 1] = before[i] / max(1, n_prose)
+        out[i, c + 2] = (n_prose - before[i + 1]) / max(1, n_prose)
         if lo >= 0:
             out[i, c + 3] = 1.0 if lo <= i <= hi else 0.0
             out[i, c + 4] = max(lo - i, 0) + max(i - hi, 0)
-            near3 = 0
-            for k in range(max(0, i - 3), min(n, i + 4)):
-                near3 += prose[k]
-            near10 = 0
-            for k in range(max(0, i - 10), min(n, i + 11)):
-                near10 += prose[k]
+            near3 = before[min(n, i + 4)] - before[max(0, i - 3)]
+            near10 = before[min(n, i + 11)] - before[max(0, i - 10)]
             out[i, c + 6] = near3 / 7
             out[i, c + 7] = near10 / 21
             out[i, c + 8] = (i - longest) / max(1, n)
@@ -476,7 +465,7 @@ def _fill_features(
         out[i, c + 5] = min(HEADER_FAR, i - last_header)
         out[i, c + 9] = above / total
         above += lengths[i]
-        out[i, c + 10] = prose[i]
+        out[i, c + 10] = is_prose[i]
 
     # Neighbours' line features (-1 beyond the page's ends).
     col = c + _N_CONTEXT
