@@ -20,7 +20,13 @@ from numba import njit
 
 from cleaners.language import FALLBACK_LANGUAGE, stoplist
 from cleaners.options import MAX_LINE_CHARS
-from cleaners.patterns import FLOATING_TRIGGERS, HEADER_MAX_WORDS, PATTERNS, match_lowered
+from cleaners.patterns import (
+    FLOATING_TRIGGERS,
+    HEADER_MAX_WORDS,
+    PATTERNS,
+    match_lowered,
+    normalise_line,
+)
 from cleaners.words import (
     WordTable,
     char_codes,
@@ -232,7 +238,7 @@ def _normalise_spacing(texts: Sequence[str]) -> tuple[Sequence[str], str]:
         and all(map(str.isprintable, texts))
     ):
         return texts, joined
-    norms = [" ".join(t.split()) for t in texts]
+    norms = list(map(normalise_line, texts))
     return norms, "\n".join(norms)
 
 

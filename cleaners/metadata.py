@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from cleaners.options import HEAD_SCAN_LINES, TITLE_MAX_WORDS
+from cleaners.patterns import normalise_line
 from cleaners.templates import MAX_KEY_CHARS, line_key
 
 _MONTHS = {
@@ -287,10 +288,6 @@ def find_head(
             ("Author's name Marina Lebedeva" under the article).
         exclude: indexes of lines already matched by a boilerplate pattern (never a title).
     """
-    author: str | None = None
-    published: str | None = None
-    site = site_from_url(url)
-    meta: set[int] = set()
     head_end = min(len(lines), body_start + 3)
     # The first lines, and those just before the body: [0, top) and [near, head_end).
     top = min(head_end, HEAD_SCAN_LINES)
@@ -300,16 +297,31 @@ def find_head(
         range(body_end + 1, min(len(lines), body_end + TAIL_SCAN_LINES)) if body_end else range(0)
     )
     rows = [*scan, *tail]
-    # Bylines and titles are matched on whitespace-normalised lines, `" ".join(line.split())`.
-    # Dumps are so already but for a few lines, and testing that costs a third of the join:
-    # printable text holds no whitespace but " ", and strip() hands back the line itself
-    # when there is nothing to strip.
-    texts = [
-        line
-        if line.isprintable() and "  " not in line and line.strip() is line
-        else " ".join(line.split())
-        for line in map(lines.__getitem__, rows)
-    ]
+    # Bylines and titles are matched on whitespace-normalised lines.
+    texts = list(map(normalise_line, map(lines.__getitem__, rows)))
+    site = site_from_url(url)
+    author, published, meta, dateline_site = _bylines(lines, rows, texts, want_site=site is None)
+    head = {i: text for i, text in zip(scan, texts, strict=False) if text}  # blank: no title
+    title, title_lines, suffix_site = _title(lines, head, body_start, meta, exclude)
+    return HeadInfo(
+        title=title,
+        author=author,
+        published_at=published,
+        site=site or dateline_site or suffix_site or site_from_footer(lines),
+        title_lines=frozenset(title_lines),
+        meta_lines=frozenset(meta - set(title_lines)),
+    )
+
+
+def _bylines(
+    lines: Sequence[str], rows: Sequence[int], texts: Sequence[str], *, want_site: bool
+) -> tuple[str | None, str | None, set[int], str | None]:
+    """(author, published, indexes of byline/dateline lines, site a dateline names) among
+    `rows` of `lines` (`texts`: the same lines normalised); the site only if `want_site`."""
+    author: str | None = None
+    published: str | None = None
+    site: str | None = None
+    meta: set[int] = set()
     for i, text in zip(rows, texts, strict=True):
         # `byline(line)`, then `dateline(line)`, testing the cheap things first and parsing
         # the date once where they share the text. Without a "By"-like lead, a line needs
@@ -339,12 +351,26 @@ def find_head(
         if iso:
             published = _better_date(published, iso)
             meta.add(i)
-            if site is None and _may_hold_domain(line):
+            if want_site and site is None and _may_hold_domain(line):
                 m = _DOMAIN.search(line)
                 if m:
                     site = m["domain"].lower()
-    # Title: prefer a head line that repeats (headline + <title>), else the last
-    # title-shaped line before the first byline/dateline/body line.
+    return author, published, meta, site
+
+
+def _title(
+    lines: Sequence[str],
+    head: dict[int, str],
+    body_start: int,
+    meta: set[int],
+    exclude: frozenset[int],
+) -> tuple[str | None, list[int], str | None]:
+    """(title, indexes of the lines that are it, site named by the <title> line's suffix).
+
+    Prefer a head line that repeats (headline + <title>), else the last title-shaped line
+    before the first byline/dateline/body line. `head`: the scanned non-blank lines,
+    normalised, by index.
+    """
     # Memoised per call: the title checks key the same head lines more than once.
     # (A dict, not functools.cache: building two caches per call cost ~10 us.)
     keys_memo: dict[str, str] = {}
@@ -358,10 +384,6 @@ def find_head(
     # Keying every scanned line (`line_key`, ~3 us; twice, with and without a site suffix)
     # was over half of find_head's time on dev: below, only lines that could share a key
     # with another candidate, or with the title, are keyed.
-    head = {  # a blank line is no title
-        i: text for i, text in zip(scan, texts[: len(scan)], strict=True) if text
-    }
-    first_line = next((i for i, line in enumerate(lines) if line.strip()), -1)
     bares: dict[int, str] = {}  # the candidates (title-shaped head lines), suffix cut off
     leads: dict[int, tuple[str, str] | None] = {}  # how their keys start (`_key_lead`)
     for i, text in head.items():
@@ -375,61 +397,51 @@ def find_head(
             bare = split_site_suffix(text)[0] if _SUFFIX_SEPARATOR.search(text) else text
             bares[i] = bare
             leads[i] = _key_lead(_fold(bare))
-    candidates = list(bares)
     lead_counts = Counter(leads.values())
     keys: dict[str, list[int]] = {}
     for i, bare in bares.items():
         if leads[i] is None or lead_counts[leads[i]] > 1:  # else its key is unique
             keys.setdefault(key(bare), []).append(i)
-    title_idx: list[int] = []
     repeated = [v for v in keys.values() if len(v) > 1]
     if repeated:
         title_idx = max(repeated, key=len)
-    elif candidates:
+    elif bares:
         first_meta = min(meta) if meta else body_start
-        before = [i for i in candidates if i < first_meta] or candidates
+        before = [i for i in bares if i < first_meta] or list(bares)
         title_idx = [before[-1]]
-    title = None
-    if title_idx:
-        # Prefer a headline line over the page's <title> line (the dump's first line),
-        # whose " - Site" suffix is stripped; a headline keeps its dash ("X – Y").
-        chosen = next((i for i in title_idx if i != first_line), title_idx[0])
-        title = head[chosen]
-        if chosen == first_line:
-            title, suffix = split_site_suffix(title)
-            if site is None and suffix:
-                site = suffix
-        keys_of_title = {key(title), key(split_site_suffix(title)[0])}
-        # Every head line that is the title (with or without a site suffix) is a duplicate.
-        # Keys are taken of whitespace-normalised lines (same key: `line_key` drops spacing).
-        # Only lines that could have a title key are keyed: a key is no longer than the
-        # `_fold` of its text (nor, for ASCII, than the text itself), and the fold holds
-        # the key's `_key_words`, so the words all title keys share. A line's site-less
-        # `bare` is a prefix of it cut at a space, and its fold a prefix of the line's
-        # (NFKC never composes across a space), so these tests on a line cover its `bare`.
-        shortest = min(map(len, keys_of_title))
-        shared = sorted(  # longest first: most lines fail on it
-            set.intersection(*map(_key_words, keys_of_title)), key=len, reverse=True
-        )
-        title_idx = [
-            i
-            for i, norm in head.items()
-            if (len(norm) >= shortest or not norm.isascii())
-            and len(folded := _fold(norm)) >= shortest
-            and all(map(folded.__contains__, shared))
-            and (
-                key(norm) in keys_of_title
-                or ((bare := split_site_suffix(norm)[0]) != norm and key(bare) in keys_of_title)
-            )
-        ] or title_idx
-    return HeadInfo(
-        title=title,
-        author=author,
-        published_at=published,
-        site=site or site_from_footer(lines),
-        title_lines=frozenset(title_idx),
-        meta_lines=frozenset(meta - set(title_idx)),
+    else:
+        return None, [], None
+    # Prefer a headline line over the page's <title> line (the dump's first line), whose
+    # " - Site" suffix is stripped; a headline keeps its dash ("X – Y").
+    first_line = next((i for i, line in enumerate(lines) if line.strip()), -1)
+    chosen = next((i for i in title_idx if i != first_line), title_idx[0])
+    title, site = head[chosen], None
+    if chosen == first_line:
+        title, site = split_site_suffix(title)
+    keys_of_title = {key(title), key(split_site_suffix(title)[0])}
+    # Every head line that is the title (with or without a site suffix) is a duplicate.
+    # Keys are taken of whitespace-normalised lines (same key: `line_key` drops spacing).
+    # Only lines that could have a title key are keyed: a key is no longer than the
+    # `_fold` of its text (nor, for ASCII, than the text itself), and the fold holds
+    # the key's `_key_words`, so the words all title keys share. A line's site-less
+    # `bare` is a prefix of it cut at a space, and its fold a prefix of the line's
+    # (NFKC never composes across a space), so these tests on a line cover its `bare`.
+    shortest = min(map(len, keys_of_title))
+    shared = sorted(  # longest first: most lines fail on it
+        set.intersection(*map(_key_words, keys_of_title)), key=len, reverse=True
     )
+    duplicates = [
+        i
+        for i, norm in head.items()
+        if (len(norm) >= shortest or not norm.isascii())
+        and len(folded := _fold(norm)) >= shortest
+        and all(map(folded.__contains__, shared))
+        and (
+            key(norm) in keys_of_title
+            or ((bare := split_site_suffix(norm)[0]) != norm and key(bare) in keys_of_title)
+        )
+    ]
+    return title, duplicates or title_idx, site
 
 
 HTML_HEAD_CHARS = 200_000

@@ -134,3 +134,32 @@ def test_narrowing_keeps_repeated_and_optional_groups_whole() -> None:
     assert _narrowed(r"^(?:a|b){2,}$", "a") == r"^(?:a|b){2,}$"  # later rounds may be b
     assert _narrowed(r"^(?:a|b)?c$", "c") == r"^(?:a|b)?c$"  # the group may match nothing
     assert _narrowed(r"^(?:a(?:x|y)|b)$", "a") == r"^(?:a(?:x|y))$"
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(
+            [
+                "a",
+                "B",
+                " ",
+                "\t",
+                "\xa0",
+                "\u2003",
+                "\x85",
+                "\u2028",
+                "é",
+                "\x1c",
+                "\u200b",
+                "!",
+            ]
+        ),
+        max_size=20,
+    )
+)
+def test_normalise_line_is_split_and_join(line: str) -> None:
+    """The already-normal fast path gives what collapsing and stripping whitespace gives."""
+    from cleaners.patterns import normalise_line
+
+    assert normalise_line(line) == " ".join(line.split())
