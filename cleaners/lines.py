@@ -57,8 +57,6 @@ class Labels:
     """Kept (bool per row)."""
     reason: list[str | None]
     """Why a removed row was removed (None for kept rows until `revise_labels` names it)."""
-    score: np.ndarray
-    """The model's body probability, or the rules' score (1 body, 0.5 undecided, 0 not)."""
     fixed: np.ndarray
     """Set by metadata, title and template decisions and model verdicts, which revision
     must not undo (bool per row)."""
@@ -155,7 +153,7 @@ def classify_lines(
         for j in short:
             if line_key(page.texts[j]) in template_lines:
                 keep[j], reason[j], fixed[j] = False, "site_template", True
-    return Labels(table.index, page, keep, reason, scores, fixed, by_rules=not by_model)
+    return Labels(table.index, page, keep, reason, fixed, by_rules=not by_model)
 
 
 def _close_teaser_blocks(labels: Labels, options: CleanOptions) -> None:
