@@ -26,10 +26,22 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-DEFAULT_DATA = (
-    Path(__file__).resolve().parents[1].parent / "shared" / "bench" / "extraction" / "dev"
-)
+
+def _shared_bench() -> Path:
+    """`shared/bench` beside the work tree (`../shared`), or one level further up for a git
+    worktree kept in a subfolder (`../../shared`)."""
+    root = Path(__file__).resolve().parents[1]
+    for base in (root.parent, root.parent.parent):
+        if (base / "shared" / "bench").is_dir():
+            return base / "shared" / "bench"
+    return root.parent / "shared" / "bench"
+
+
+DEFAULT_DATA = _shared_bench() / "extraction" / "dev"
 """`../shared/bench/extraction/dev` beside the work tree (see its DATA.md)."""
+
+READABILITY_DATA = _shared_bench() / "readability"
+"""`../shared/bench/readability`: Mozilla Readability's test pages (see its DATA.md)."""
 
 _TOKEN = re.compile(r"\w+")
 NGRAM = 4

@@ -249,6 +249,7 @@ def page_stats(
     *,
     sample_skip: int = 0,
     sample_words: int = 0,
+    language_hint: str | None = None,
 ) -> tuple[PageLines, str | None]:
     """`PageLines` of a page's non-blank lines and the page language.
 
@@ -263,6 +264,8 @@ def page_stats(
         language: the page language; detected from the words when None.
         sample_skip: lines left out of language detection (menus at the top).
         sample_words: words used for language detection.
+        language_hint: the language the page declares (`<html lang>`): it breaks near-ties
+            of the detection and stands in when the words are too few to tell.
     """
     norms, joined = _normalise_spacing(texts)
     low = joined.lower()
@@ -271,7 +274,8 @@ def page_stats(
     lengths = np.fromiter(map(len, lowered), dtype=np.int64, count=len(lowered))
     if language is None and norms:
         start = int(lengths[:sample_skip].sum()) + sample_skip  # each line and its newline
-        language = detect_sample_language(lowered_codes, start, sample_words)
+        language = detect_sample_language(lowered_codes, start, sample_words, language_hint)
+        language = language or language_hint
     stopwords = stoplist(language or FALLBACK_LANGUAGE) or stoplist(FALLBACK_LANGUAGE)
     words, stops, ends = count_words(
         lowered_codes,
