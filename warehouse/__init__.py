@@ -1,32 +1,50 @@
 """The DuckDB layer: the only package that imports duckdb."""
 
-from warehouse.api import BadQuery, Cluster, Member, Warehouse
+from warehouse.api import BadQuery, Cluster, Member, Rows, Warehouse
 from warehouse.db import (
     DEFAULT_DB,
     SCHEMA_VERSION,
+    BadDatabasePath,
     DatabaseLocked,
     DatabaseMissing,
+    DiskFull,
+    NewerSchema,
     NotADuckDB,
+    NotAWarehouse,
     PresswashError,
+    StorageFailure,
+    check_writable,
     migrate,
     open_db,
     resolve_db,
     run_lock,
+    storage_failure,
 )
+from warehouse.outfile import OutputUnwritable, open_output
 
 __all__ = [
     "DEFAULT_DB",
     "SCHEMA_VERSION",
+    "BadDatabasePath",
     "BadQuery",
     "Cluster",
     "DatabaseLocked",
     "DatabaseMissing",
+    "DiskFull",
     "Member",
+    "NewerSchema",
     "NotADuckDB",
+    "NotAWarehouse",
+    "OutputUnwritable",
     "PresswashError",
+    "Rows",
+    "StorageFailure",
     "Warehouse",
+    "check_writable",
     "migrate",
     "open_db",
+    "open_output",
     "resolve_db",
     "run_lock",
+    "storage_failure",
 ]
