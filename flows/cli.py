@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 from typer.core import TyperGroup
 
-from warehouse import PresswashError, Warehouse, open_output, storage_failure
+from warehouse.errors import PresswashError, storage_failure
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -309,6 +309,7 @@ def sql(
 ) -> None:
     """Ad-hoc SQL on the warehouse, read-only: no writes, no file access, no downloads."""
     from flows.results import FORMATS, write_rows
+    from warehouse import Warehouse
 
     if format not in FORMATS:
         raise typer.BadParameter("must be table, csv, tsv, json or jsonl", param_hint="--format")
@@ -333,6 +334,8 @@ def export(
     """Export clean articles for other tools."""
     if format not in ("jsonl", "parquet", "csv", "txt"):
         raise typer.BadParameter("must be jsonl, parquet, csv or txt", param_hint="--format")
+    from warehouse import Warehouse, open_output
+
     if output is None:
         with Warehouse(db, read_only=True) as wh:
             wh.export(sys.stdout.buffer, format, unique=unique)  # type: ignore[arg-type]
@@ -353,6 +356,8 @@ def clusters(
     """Clusters with their members, sites and titles."""
     if level not in ("near", "story"):
         raise typer.BadParameter("must be near or story", param_hint="--level")
+    from warehouse import Warehouse
+
     with Warehouse(db, read_only=True) as wh:
         found = wh.clusters(level)  # type: ignore[arg-type]
     from flows.results import printable
@@ -406,6 +411,7 @@ def report(
 ) -> None:
     """A self-contained HTML report: runs, clusters, what each copy added or dropped."""
     from flows.report import render_report
+    from warehouse import Warehouse, open_output
 
     # the output's place is checked (a temporary file made there) before any reading
     with open_output(output) as fh, Warehouse(db, read_only=True) as wh:

@@ -14,7 +14,6 @@ read-only file system) are named rather than shown as DuckDB's own traces.
 
 from __future__ import annotations
 
-import errno
 import fcntl
 import os
 import re
@@ -29,6 +28,32 @@ from importlib import resources
 from pathlib import Path
 
 import duckdb
+
+from warehouse.errors import (
+    BadDatabasePath,
+    DatabaseLocked,
+    DatabaseMissing,
+    DiskFull,
+    NewerSchema,
+    NotADuckDB,
+    NotAWarehouse,
+    PresswashError,
+    StorageFailure,
+    storage_failure,
+)
+
+__all__ = [  # the errors are defined in warehouse.errors, and long imported from here
+    "BadDatabasePath",
+    "DatabaseLocked",
+    "DatabaseMissing",
+    "DiskFull",
+    "NewerSchema",
+    "NotADuckDB",
+    "NotAWarehouse",
+    "PresswashError",
+    "StorageFailure",
+    "storage_failure",
+]
 
 DEFAULT_DB = Path("warehouse") / "presswash.duckdb"
 """Relative to the current directory, as DESIGN.md says."""
@@ -62,101 +87,11 @@ DUCKDB_MAGIC_OFFSET = 8
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
-class PresswashError(Exception):
-    """An expected failure the CLI turns into one line on stderr."""
-
-
-class DatabaseLocked(PresswashError):
-    """Another process holds the database longer than we are willing to wait."""
-
-
-class NotADuckDB(PresswashError):
-    """The path exists but is not a DuckDB database (or is corrupt)."""
-
-
-class NotAWarehouse(PresswashError):
-    """A DuckDB database that presswash did not create; it is never written to."""
-
-
-class NewerSchema(PresswashError):
-    """A warehouse written by a newer presswash than this one."""
-
-
-class DatabaseMissing(PresswashError):
-    """A read-only command was pointed at a database that does not exist yet."""
-
-
-class BadDatabasePath(PresswashError):
-    """`--db` names something that cannot hold a database: a directory, a FIFO, a path
-    under a regular file."""
-
-
-class StorageFailure(PresswashError):
-    """The operating system refused a write: permissions, a read-only file system."""
-
-
-class DiskFull(StorageFailure):
-    """No space left on the device (or quota) while writing."""
-
-
 def resolve_db(path: str | Path | None) -> Path:
     """`--db`, else `$PRESSWASH_DB`, else `warehouse/presswash.duckdb` under the cwd."""
     if path is None or str(path) == "":
         path = os.environ.get("PRESSWASH_DB") or DEFAULT_DB
     return Path(path)
-
-
-# -- the operating system's refusals ---------------------------------------------------
-
-_OS_REFUSALS: tuple[tuple[int, str, type[StorageFailure]], ...] = (
-    (errno.ENOSPC, "No space left on device", DiskFull),
-    (errno.EDQUOT, "Disk quota exceeded", DiskFull),
-    (errno.EROFS, "Read-only file system", StorageFailure),
-    (errno.EACCES, "Permission denied", StorageFailure),
-    (errno.EPERM, "Operation not permitted", StorageFailure),
-    (errno.EFBIG, "File too large", StorageFailure),
-)
-"""errno, the text DuckDB puts in its message for it, and the error it becomes."""
-
-_DUCKDB_FILE = re.compile(r'(?:file|directory) "([^"]+)"')
-
-
-def storage_failure(exc: BaseException, path: str | Path | None = None) -> StorageFailure | None:
-    """The named error for an OS refusal (raised by Python or reported by DuckDB), or None.
-
-    Args:
-        exc: any exception; only OS refusals of a write are translated.
-        path: the file being written, when the exception does not name it.
-    """
-    if isinstance(exc, StorageFailure):
-        return exc
-    if isinstance(exc, OSError):
-        for code, _, kind in _OS_REFUSALS:
-            if exc.errno == code:
-                where = exc.filename if exc.filename is not None else path
-                return kind(_refusal_message(code, where))
-        return None
-    if isinstance(exc, duckdb.Error):
-        text = str(exc)
-        for code, phrase, kind in _OS_REFUSALS:
-            if phrase.lower() in text.lower():
-                named = _DUCKDB_FILE.search(text)
-                return kind(_refusal_message(code, named.group(1) if named else path))
-    return None
-
-
-def _refusal_message(code: int, where: str | Path | None) -> str:
-    target = f" {where}" if where is not None else ""
-    if code in (errno.ENOSPC, errno.EDQUOT):
-        what = "no space left on device" if code == errno.ENOSPC else "disk quota exceeded"
-        return f"{what} writing{target} (free some space and run again)"
-    reason = {
-        errno.EROFS: "read-only file system",
-        errno.EACCES: "permission denied",
-        errno.EPERM: "operation not permitted",
-        errno.EFBIG: "file too large for this file system or limit",
-    }[code]
-    return f"cannot write{target}: {reason}"
 
 
 # -- the path, before DuckDB sees it ---------------------------------------------------

@@ -14,7 +14,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import BinaryIO
 
-from warehouse.db import PresswashError, storage_failure
+from warehouse.errors import PresswashError, storage_failure
 
 
 class OutputUnwritable(PresswashError):
