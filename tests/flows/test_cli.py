@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from flows.cli import app
 from schemas import RunSummary
 from tests.conftest import SEED_CHROME, SEEDS
+from tests.warehouse.test_api import loaded
 from tests.warehouse.test_db import foreign_database, hold, read_only_dir, snapshot, tiny_disk
 from warehouse import Warehouse, run_lock
 
@@ -133,6 +134,15 @@ def test_explain_reason_is_never_empty(chrome: str) -> None:
 
 # -- `presswash sql` is read-only: no writes, no files, no extensions, no settings ------
 
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A warehouse of three articles built through the Python API: no Prefect needed."""
+    db = tmp_path_factory.mktemp("small") / "presswash.duckdb"
+    with Warehouse(db) as wh:
+        loaded(wh)
+    return db
+
+
 SANDBOXED = [
     ("delete from articles", 'Invalid Input Error: Cannot execute statement of type "DELETE" on '
      'database "presswash" which is attached in read-only mode!'),
@@ -161,9 +171,9 @@ SANDBOXED = [
 
 @pytest.mark.parametrize(("query", "message"), SANDBOXED, ids=[q for q, _ in SANDBOXED])
 def test_sql_cannot_write_touch_files_or_change_settings(
-    seeded: tuple[Path, RunSummary], tmp_path: Path, query: str, message: str
+    small: Path, tmp_path: Path, query: str, message: str
 ) -> None:
-    db, _ = seeded
+    db = small
     out, folder = tmp_path / "copy.csv", tmp_path / "dump"
     before = snapshot(db.parent)
     result = runner.invoke(app, ["sql", query.format(out=out, dir=folder), "--db", str(db)])
@@ -175,8 +185,8 @@ def test_sql_cannot_write_touch_files_or_change_settings(
     assert snapshot(db.parent) == before
 
 
-def test_sql_install_never_reaches_the_network(seeded: tuple[Path, RunSummary]) -> None:
-    db, _ = seeded
+def test_sql_install_never_reaches_the_network(small: Path) -> None:
+    db = small
     env = {"http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9"}
     result = runner.invoke(app, ["sql", "install httpfs", "--db", str(db)], env=env)
     assert result.exit_code == 1
@@ -187,8 +197,8 @@ def test_sql_install_never_reaches_the_network(seeded: tuple[Path, RunSummary]) 
     ), result.stderr
 
 
-def test_the_python_api_read_only_mode_is_sandboxed(seeded: tuple[Path, RunSummary]) -> None:
-    db, _ = seeded
+def test_the_python_api_read_only_mode_is_sandboxed(small: Path) -> None:
+    db = small
     with Warehouse(db, read_only=True) as wh:
         settings = dict(
             wh.con.execute(
@@ -215,8 +225,8 @@ TRICKY = (
 )
 
 
-def test_sql_table_prints_cells_as_the_text_they_are(seeded: tuple[Path, RunSummary]) -> None:
-    db, _ = seeded
+def test_sql_table_prints_cells_as_the_text_they_are(small: Path) -> None:
+    db = small
     result = runner.invoke(app, ["sql", TRICKY, "--db", str(db)])
     assert result.exit_code == 0, result.stderr
     assert result.stderr == ""
@@ -231,8 +241,8 @@ def test_sql_table_prints_cells_as_the_text_they_are(seeded: tuple[Path, RunSumm
     assert row.endswith("42")
 
 
-def test_sql_formats_round_trip(seeded: tuple[Path, RunSummary]) -> None:
-    db, _ = seeded
+def test_sql_formats_round_trip(small: Path) -> None:
+    db = small
     expected = {
         "markup": "[bold]x[/bold]", "closing": "</button>[/button]", "list": ["a", "b"],
         "blob": "<3 bytes>", "spaced": "tab\there\nnext", "escape": "\x1b[31mred",
@@ -256,10 +266,10 @@ def test_sql_formats_round_trip(seeded: tuple[Path, RunSummary]) -> None:
     ]
 
 
-def test_sql_one_value_prints_bare_and_empty_results(seeded: tuple[Path, RunSummary]) -> None:
-    db, _ = seeded
+def test_sql_one_value_prints_bare_and_empty_results(small: Path) -> None:
+    db = small
     result = runner.invoke(app, ["sql", "select count(*) from articles", "--db", str(db)])
-    assert result.stdout == "5\n"
+    assert result.stdout == "3\n"
     result = runner.invoke(app, ["sql", "select doc_id from articles where false", "--db", str(db),
                                  "--format", "json"])
     assert result.stdout == "[]\n"
@@ -278,10 +288,10 @@ def child_status(pid: int, field: str) -> int:
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
 @pytest.mark.parametrize("fmt", ["table", "csv", "jsonl"])
 def test_sql_streams_a_huge_result_into_a_closed_pipe(
-    seeded: tuple[Path, RunSummary], fmt: str
+    small: Path, fmt: str
 ) -> None:
     """100M rows into `head`: memory stays at one chunk, and the early close is quiet."""
-    db, _ = seeded
+    db = small
     query = "select i, 'row ' || i as label from range(100000000) t(i)"
     proc = subprocess.Popen(
         [sys.executable, "-c", "from flows.cli import main; main()", "sql", query,
@@ -334,9 +344,9 @@ def test_a_duckdb_file_that_is_not_a_warehouse_is_left_untouched(
     assert snapshot(tmp_path) == before  # not a table, not a lock file, not a report
 
 
-def test_a_warehouse_of_a_newer_schema(seeded: tuple[Path, RunSummary], tmp_path: Path) -> None:
+def test_a_warehouse_of_a_newer_schema(small: Path, tmp_path: Path) -> None:
     db = tmp_path / "future.duckdb"
-    db.write_bytes(seeded[0].read_bytes())
+    db.write_bytes(small.read_bytes())
     con = duckdb.connect(str(db))
     con.execute("INSERT INTO schema_version (version) VALUES (99)")
     con.close()
@@ -378,10 +388,10 @@ def test_a_second_writer_waits_then_says_so(tmp_path: Path) -> None:
 
 
 def test_a_read_only_session_holding_the_file(
-    seeded: tuple[Path, RunSummary], tmp_path: Path
+    small: Path, tmp_path: Path
 ) -> None:
     db = tmp_path / "held.duckdb"
-    db.write_bytes(seeded[0].read_bytes())
+    db.write_bytes(small.read_bytes())
     holder = hold(db, read_only=True)
     try:
         result = runner.invoke(app, ["run", str(SEED0), "--db", str(db), "--wait", "1"])
@@ -428,8 +438,8 @@ def test_a_fifo_as_the_database_fails_at_once(tmp_path: Path) -> None:
     assert done.stderr == f"error: {fifo} is a FIFO (named pipe), not a DuckDB database\n"
 
 
-def test_outputs_to_a_missing_place(seeded: tuple[Path, RunSummary], tmp_path: Path) -> None:
-    db, _ = seeded
+def test_outputs_to_a_missing_place(small: Path, tmp_path: Path) -> None:
+    db = small
     for command in ("report", "export"):
         out = tmp_path / "no" / "such" / "out.file"
         result = runner.invoke(app, [command, "--db", str(db), "-o", str(out)])
@@ -438,9 +448,9 @@ def test_outputs_to_a_missing_place(seeded: tuple[Path, RunSummary], tmp_path: P
 
 
 def test_outputs_to_a_read_only_place(
-    seeded: tuple[Path, RunSummary], read_only_dir: Path
+    small: Path, read_only_dir: Path
 ) -> None:
-    db, _ = seeded
+    db = small
     for command in ("report", "export"):
         out = read_only_dir / "out.file"
         result = runner.invoke(app, [command, "--db", str(db), "-o", str(out)])
@@ -460,15 +470,14 @@ def test_outputs_to_a_read_only_place(
 
 
 def test_an_export_onto_a_full_disk_leaves_nothing(
-    seeded: tuple[Path, RunSummary], tiny_disk: Path
+    small: Path, tiny_disk: Path
 ) -> None:
-    db, _ = seeded
+    db = small
     fd = os.open(tiny_disk / "filler", os.O_WRONLY | os.O_CREAT)
     with pytest.raises(OSError, match="No space"):
         while True:
             os.write(fd, b"x" * 4096)
-    os.ftruncate(fd, os.fstat(fd).st_size - 8192)  # room for a few kB, not for the export
-    os.close(fd)
+    os.close(fd)  # the disk is full to the last block
     out = tiny_disk / "articles.jsonl"
     result = runner.invoke(app, ["export", "--db", str(db), "-o", str(out)])
     assert result.exit_code == 1
@@ -479,7 +488,7 @@ def test_an_export_onto_a_full_disk_leaves_nothing(
 
 
 def test_a_simulated_full_disk_is_one_line(
-    seeded: tuple[Path, RunSummary], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Where no tmpfs can be mounted: the OS refusal raised at the file's lowest layer."""
     import warehouse.outfile
@@ -506,7 +515,7 @@ def test_a_simulated_full_disk_is_one_line(
     monkeypatch.setattr(
         warehouse.outfile.os, "fdopen", lambda fd, mode: io.BufferedWriter(Full(fd))
     )
-    db, _ = seeded
+    db = small
     out = tmp_path / "articles.jsonl"
     result = runner.invoke(app, ["export", "--db", str(db), "-o", str(out)])
     monkeypatch.setattr(warehouse.outfile.os, "fdopen", real_fdopen)
@@ -556,9 +565,9 @@ def test_a_run_holding_the_lock_lets_its_own_flow_in(tmp_path: Path) -> None:
     ids=["sql", "export", "clusters", "help"],
 )
 def test_reading_commands_import_neither_prefect_nor_numba(
-    seeded: tuple[Path, RunSummary], args: list[str]
+    small: Path, args: list[str]
 ) -> None:
-    db, _ = seeded
+    db = small
     argv = [*args, "--db", str(db)] if args != ["--help"] else args
     probe = textwrap.dedent(f"""
         import sys
