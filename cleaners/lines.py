@@ -172,7 +172,8 @@ def classify_lines(
     # pattern-matched lines were body, so the patterns are the stronger signal.
     keep = (scores >= threshold) & ~page.matched
     if kind == "html" and by_model:
-        keep = trust_extractor(keep, scores >= options.html_remove_score, ~page.matched)
+        doubtful = (scores >= options.html_remove_score) | (page.chars >= options.html_long_chars)
+        keep = trust_extractor(keep, doubtful, ~page.matched, page.words == 0)
     reason = [None if k else r for k, r in zip(keep.tolist(), page.reasons, strict=True)]
     # Model verdicts are final; rules leave undecided (0.5) lines to revision.
     fixed = np.ones(n, dtype=bool) if by_model else scores != 0.5
@@ -193,7 +194,9 @@ def classify_lines(
     )
 
 
-def trust_extractor(keep: np.ndarray, doubtful: np.ndarray, eligible: np.ndarray) -> np.ndarray:
+def trust_extractor(
+    keep: np.ndarray, doubtful: np.ndarray, eligible: np.ndarray, empty: np.ndarray
+) -> np.ndarray:
     """Keep the lines of an extractor's output that the model only doubts, where they sit in
     or at the edge of the body.
 
@@ -202,24 +205,25 @@ def trust_extractor(keep: np.ndarray, doubtful: np.ndarray, eligible: np.ndarray
     low (`doubtful`: a headline, kicker or lead just before the first kept line, a closing
     line or sign-off just after the last, a short subheading or list item between kept
     lines) is not evidence of chrome, so it stays: inside the span of kept lines, and in
-    the unbroken runs of doubtful lines adjoining it. `eligible` rules out lines with
-    positive evidence (a pattern or site template). Returns the new keep column.
+    the unbroken runs of doubtful lines adjoining it (`empty` lines, with no word, neither
+    break a run nor are kept by it). `eligible` rules out lines with positive evidence (a
+    pattern or site template). Returns the new keep column.
     """
     kept = np.flatnonzero(keep)
     if not kept.size:
         return keep
-    soft = doubtful & eligible
+    soft = doubtful & eligible & ~empty
     out = keep.copy()
     first, last = int(kept[0]), int(kept[-1])
     out[first:last] |= soft[first:last]
-    j = first - 1
-    while j >= 0 and soft[j]:
-        out[j] = True
-        j -= 1
-    j = last + 1
-    while j < len(out) and soft[j]:
-        out[j] = True
-        j += 1
+    for j in range(first - 1, -1, -1):
+        if not (soft[j] or empty[j]):
+            break
+        out[j] |= soft[j]
+    for j in range(last + 1, len(out)):
+        if not (soft[j] or empty[j]):
+            break
+        out[j] |= soft[j]
     return out
 
 

@@ -30,6 +30,11 @@ HTML_REMOVE_SCORE = 0.2
 model is confident enough to remove one on its own; between this and `MODEL_THRESHOLD` a
 line inside or at the edge of the body stays (see `cleaners.lines.trust_extractor`)."""
 
+HTML_LONG_CHARS = 400
+"""... and an extracted line this long is never removed on its score alone: a paragraph of
+prose is what trafilatura is best at, and the model, trained on news with spaces between
+words, scores some long lines (a 478-word post, a paragraph of Japanese) near zero."""
+
 TEMPLATE_MIN_PAGES = 3
 """A line must recur on at least this many pages of a site to be site chrome, not a coincidence."""
 
@@ -82,6 +87,7 @@ class CleanOptions:
         model_threshold: body probability needed to keep a line.
         html_remove_score: on HTML, lines the model scores at least this stay in or at the
             edges of the body (the extractor judged them content).
+        html_long_chars: on HTML, lines this long count as doubtful whatever their score.
         min_body_words: rule fallback: words that make a prose line body by itself.
         min_stopword_density: rule fallback: stopword share that makes a line prose.
         short_line_words: lines this short are decided by their neighbours.
@@ -98,6 +104,7 @@ class CleanOptions:
     use_model: bool = True
     model_threshold: float = MODEL_THRESHOLD
     html_remove_score: float = HTML_REMOVE_SCORE
+    html_long_chars: int = HTML_LONG_CHARS
     min_body_words: int = MIN_BODY_WORDS
     min_stopword_density: float = MIN_STOPWORD_DENSITY
     short_line_words: int = SHORT_LINE_WORDS
