@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -96,9 +96,15 @@ class Warehouse:
     def replace_clusters(self, rows: Sequence[ClusterRow]) -> None:
         load.replace_clusters(self.con, rows)
 
-    def replace_articles(self, batch: Batch, templates: dict[str, set[str]]) -> None:
-        """Swap re-cleaned articles (and the site templates that changed them) atomically."""
-        load.replace_articles(self.con, batch, templates)
+    def replace_articles(
+        self,
+        batch: Batch,
+        templates: dict[str, set[str]],
+        forget: Callable[[duckdb.DuckDBPyConnection, list[str]], None] | None = None,
+    ) -> None:
+        """Swap re-cleaned articles (and the site templates that changed them) atomically;
+        `forget` takes the ones whose text changes out of the clustering state."""
+        load.replace_articles(self.con, batch, templates, forget)
 
     def known_documents(self, doc_ids: Sequence[str]) -> set[str]:
         """Which of these doc_ids are already loaded, so a re-run skips their cleaning."""
