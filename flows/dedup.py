@@ -26,7 +26,9 @@ a smaller corpus than `recluster` would (see bench/README.md for what that chang
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import duckdb
 import numpy as np
@@ -238,19 +240,40 @@ def _verified(
     return [p for p, k in zip(pairs, ok.tolist(), strict=True) if k]
 
 
-def _features(
-    con: duckdb.DuckDBPyConnection, doc_ids: Sequence[str]
-) -> tuple[list[str], StoryFeatures]:
-    """Story features of these nodes under the warehouse's current frequencies."""
-    texts = dedup.node_texts(con, doc_ids)
-    stories = [_story_text(texts[d][0], texts[d][1]) for d in doc_ids]
-    terms, sents = story_counts([(texts[d][0], texts[d][1]) for d in doc_ids])
-    n, term_df, sent_df = dedup.story_stats(con, terms, sents)
-    stats = CorpusStats(n, term_df, sent_df)
-    feats = story_features(
-        stories, [texts[d][2] for d in doc_ids], DEFAULT_STORY_CONFIG, stats=stats
-    )
-    return stories, feats
+@dataclass(slots=True)
+class _Nodes:
+    """Story texts of nodes, with their terms and sentence keys computed once."""
+
+    story: dict[str, str] = field(default_factory=dict)
+    published: dict[str, object] = field(default_factory=dict)
+    terms: dict[str, Counter[str]] = field(default_factory=dict)
+    sentences: dict[str, set[int]] = field(default_factory=dict)
+
+    def fetch(self, con: duckdb.DuckDBPyConnection, doc_ids: Sequence[str]) -> None:
+        todo = [d for d in doc_ids if d not in self.story]
+        for d, (title, text, published) in dedup.node_texts(con, todo).items():
+            story = _story_text(title, text)
+            self.story[d] = story
+            self.published[d] = published
+            self.terms[d] = story_terms(story)
+            self.sentences[d] = sentence_keys(story)
+
+    def features(self, con: duckdb.DuckDBPyConnection, doc_ids: Sequence[str]) -> StoryFeatures:
+        """Story features of these nodes under the warehouse's current frequencies."""
+        self.fetch(con, doc_ids)
+        n, term_df, sent_df = dedup.story_stats(
+            con,
+            (t for d in doc_ids for t in self.terms[d]),
+            (k for d in doc_ids for k in self.sentences[d]),
+        )
+        return story_features(
+            [self.story[d] for d in doc_ids],
+            [self.published[d] for d in doc_ids],  # type: ignore[misc]
+            DEFAULT_STORY_CONFIG,
+            stats=CorpusStats(n, term_df, sent_df),
+            terms=[self.terms[d] for d in doc_ids],
+            sentences=[self.sentences[d] for d in doc_ids],
+        )
 
 
 def _term_rows(
@@ -273,12 +296,17 @@ def _add_story_nodes(
     if not added:
         return
     cfg = DEFAULT_STORY_CONFIG
-    texts = dedup.node_texts(con, added)
-    terms, sents = story_counts([(texts[d][0], texts[d][1]) for d in added])
-    dedup.count_story_text(con, terms, sents, +1)
-    stories, feats = _features(con, added)
+    nodes = _Nodes()
+    nodes.fetch(con, added)
+    dedup.count_story_text(
+        con,
+        [t for d in added for t in nodes.terms[d]],
+        [k for d in added for k in nodes.sentences[d]],
+        +1,
+    )
+    feats = nodes.features(con, added)
     days = [None if np.isnan(day_of[d]) else day_of[d] for d in added]
-    values, offsets = quote_keys(stories, cfg)
+    values, offsets = quote_keys([nodes.story[d] for d in added], cfg)
     quotes = pa.table({
         "quote_key": pa.array(values, pa.uint64()),
         "doc_id": pa.array(np.repeat(np.array(added, dtype=object), np.diff(offsets)).tolist(),
@@ -299,7 +327,7 @@ def _add_story_nodes(
         return
     pair_ids = sorted({(min(p), max(p)) for p in cands})
     involved = sorted({d for p in pair_ids for d in p})
-    _, feats = _features(con, involved)
+    feats = nodes.features(con, involved)
     pos = {d: i for i, d in enumerate(involved)}
     idx = np.array([(pos[a], pos[b]) for a, b in pair_ids], dtype=np.int64)
     ok = same_story(pair_signals(feats, idx), cfg)

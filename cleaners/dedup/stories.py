@@ -317,18 +317,25 @@ class TermRows:
     df: np.ndarray
 
 
-def tfidf_rows(texts: Sequence[str], stats: CorpusStats, prior_docs: int) -> TermRows:
+def tfidf_rows(
+    texts: Sequence[str],
+    stats: CorpusStats,
+    prior_docs: int,
+    terms: Sequence[Counter[str] | None] | None = None,
+) -> TermRows:
     """L2-normalised TF-IDF rows (sublinear tf) of `texts` under the corpus `stats`.
 
     idf = ln((1 + N + prior_docs) / (1 + df)) + 1: `prior_docs` imaginary documents that
     contain none of the words keep the IDF meaningful when the corpus is five articles
     about one story (plain smoothed IDF then gives their shared names the lowest weight).
-    Terms the corpus does not know count with df 1 (the text itself).
+    Terms the corpus does not know count with df 1 (the text itself). `terms` may hold
+    each text's `story_terms`, already computed.
     """
     column: dict[str, int] = {}
     indptr, indices, counts = [0], [], []
-    for t in texts:
-        for term, c in story_terms(t).items():
+    for i, t in enumerate(texts):
+        known = terms[i] if terms is not None else None
+        for term, c in (known if known is not None else story_terms(t)).items():
             indices.append(column.setdefault(term, len(column)))
             counts.append(c)
         indptr.append(len(indices))
@@ -354,6 +361,8 @@ def story_features(
     *,
     idf_texts: Sequence[str] | None = None,
     stats: CorpusStats | None = None,
+    terms: Sequence[Counter[str]] | None = None,
+    sentences: Sequence[set[int]] | None = None,
     with_entities: bool = False,
 ) -> StoryFeatures:
     """Compute TF-IDF rows, quotation pairs, dates (and entity sets) for `texts`.
@@ -365,13 +374,25 @@ def story_features(
         idf_texts: corpus for the IDF and the boilerplate sentence counts; default
             `texts` themselves. Ignored when `stats` is given.
         stats: the corpus statistics themselves (the warehouse's, kept per run).
+        terms: each text's `story_terms`, when the caller has them already.
+        sentences: each text's `sentence_keys`, likewise (a text none of whose
+            sentences is common is kept whole without splitting it again).
         with_entities: compute entity sets even when `cfg.entity_weight` is 0.
     """
     if stats is None:
         stats = corpus_stats(idf_texts if idf_texts is not None else texts)
     quotes = quote_pairs(texts, cfg)
-    kept = [drop_boilerplate(t, stats, cfg.boilerplate_min_docs) for t in texts]
-    rows = tfidf_rows(kept, stats, cfg.idf_prior_docs)
+    need = cfg.boilerplate_min_docs
+    kept = [
+        t if sentences is not None and all(stats.sentence_df.get(k, 0) < need
+                                           for k in sentences[i])
+        else drop_boilerplate(t, stats, need)
+        for i, t in enumerate(texts)
+    ]
+    known = None
+    if terms is not None:  # a text that lost sentences has other terms
+        known = [c if k is t else None for c, k, t in zip(terms, kept, texts, strict=True)]
+    rows = tfidf_rows(kept, stats, cfg.idf_prior_docs, known)
     times = np.array([parse_time(p) for p in (published or [None] * len(texts))])
     ents = [entities(t) for t in kept] if with_entities or cfg.entity_weight else None
     return StoryFeatures(rows.matrix, quotes, times, ents, rows.vocab, rows.df, stats.n_docs)
