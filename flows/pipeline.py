@@ -24,6 +24,7 @@ from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTa
 
 from flows import tasks
 from flows.progress import Listener, current_listener, listening
+from flows.readers.limits import MAX_BYTES
 from schemas import Batch, LoadCounts, RawDocument, Reject, RunSummary
 from warehouse import PresswashError, Warehouse, resolve_db, run_lock
 from warehouse.db import RUN_WAIT_SECONDS
@@ -40,7 +41,7 @@ MIN_PARALLEL_DOCUMENTS = 50
 """A batch with fewer new documents is cleaned in the flow's process: a worker process
 first spends 3-5 s of CPU importing Prefect and the cleaners, more than it would save."""
 
-DEFAULT_MAX_BYTES = 20 * 2**20
+DEFAULT_MAX_BYTES = MAX_BYTES
 """Inputs above 20 MB are rejected as `too_large`: no news article is that big."""
 
 
