@@ -115,3 +115,44 @@ def test_decode_and_sniff_never_raise(data: bytes, name: str) -> None:
 
 def test_false_ascii_label_does_not_garble_utf8() -> None:
     assert decode(FRENCH.encode(), declared="us-ascii") == (FRENCH, "utf-8")
+
+
+RUSSIAN_STORY = "\n\n".join(
+    [
+        "Бывший генсек НАТО заявил, что некоторые страны могут направить войска на Украину.",
+        "По его словам, решение может быть принято до саммита в Вильнюсе в июле этого года.",
+        "Эксперты считают, что гарантии безопасности остаются главным вопросом переговоров.",
+        "Представитель министерства отказался от комментариев в среду вечером, сообщили СМИ.",
+    ]
+)
+
+
+def test_clean_decodes_bytes_with_the_one_decoder() -> None:
+    """Divergence on 31f70df: `clean(bytes)` had its own decoder; cp1251 came out empty."""
+    from cleaners import clean
+
+    cleaned = clean(RUSSIAN_STORY.encode("cp1251"))
+    assert cleaned.text == clean(RUSSIAN_STORY).text
+    assert "генсек НАТО" in cleaned.text
+
+
+def test_utf8_then_utf16_is_undecodable() -> None:
+    """Fault on 31f70df: decoded as UTF-8 with a NUL in every other character."""
+    head = ("An article that starts in UTF-8. " * 300).encode()
+    tail = ("And goes on in UTF-16 for the rest of the file. " * 300).encode("utf-16-le")
+    for data in (head + tail, head[:1001] + tail):
+        result = decode(data)
+        assert isinstance(result, Failure) and result.reason == "undecodable", result
+        assert "junk" in result.detail
+
+
+def test_a_short_utf16_tail_in_a_long_page_is_undecodable() -> None:
+    head = ("A long article in UTF-8, paragraph after paragraph. " * 400).encode()
+    tail = ("garbled tail " * 200).encode("utf-16-le")
+    result = decode(head + tail)
+    assert isinstance(result, Failure) and "from character" in result.detail
+
+
+def test_real_text_with_a_stray_control_character_still_decodes() -> None:
+    text = ("Plain words, a form feed\x0c and a bell\x07 once. " * 50).strip()
+    assert decode(text.encode()) == (text, "utf-8")

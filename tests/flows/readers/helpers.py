@@ -119,3 +119,48 @@ def jsonl(*lines: object) -> bytes:
     return b"".join(
         (line if isinstance(line, bytes) else json.dumps(line).encode()) + b"\n" for line in lines
     )
+
+
+def wet_record(kind: str, rid: str, text: bytes, uri: str = "", lang: str = "eng") -> bytes:
+    """One WET record as Common Crawl writes it: CRLF headers, the text, CRLF CRLF."""
+    head = [
+        "WARC/1.0",
+        f"WARC-Type: {kind}",
+        f"WARC-Target-URI: {uri}" if uri else "",
+        "WARC-Date: 2023-06-08T09:00:00Z",
+        f"WARC-Record-ID: <urn:uuid:{rid}>",
+        f"WARC-Refers-To: <urn:uuid:ref-{rid}>" if kind == "conversion" else "",
+        f"WARC-Identified-Content-Language: {lang}" if kind == "conversion" and lang else "",
+        "Content-Type: " + ("text/plain" if kind == "conversion" else "application/warc-fields"),
+        f"Content-Length: {len(text)}",
+    ]
+    return "\r\n".join(h for h in head if h).encode() + b"\r\n\r\n" + text + b"\r\n\r\n"
+
+
+WARCINFO = (
+    b"Software-Info: ia-web-commons.1.1.10-SNAPSHOT-20230525111433\r\n"
+    b"Extracted-Date: Thu, 08 Jun 2023 09:00:00 GMT\r\n"
+    b"isPartOf: CC-MAIN-2023-23\r\npublisher: Common Crawl\r\n"
+)
+
+
+def wet_file(pages: list[tuple[str, str]], *, lang: str = "eng") -> bytes:
+    """A `.warc.wet.gz` in the real layout: warcinfo first, one gzip member per record."""
+    records = [wet_record("warcinfo", "info", WARCINFO)] + [
+        wet_record("conversion", f"r{i}", text.encode(), uri, lang)
+        for i, (uri, text) in enumerate(pages)
+    ]
+    return b"".join(gzip.compress(r) for r in records)
+
+
+def parquet_bytes(
+    columns: dict[str, list[object]], *, row_group_size: int = 2, compression: str = "snappy"
+) -> bytes:
+    """A Parquet file with these columns (types inferred by Arrow), small row groups."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    buffer = io.BytesIO()
+    table = pa.table(columns)
+    pq.write_table(table, buffer, row_group_size=row_group_size, compression=compression)
+    return buffer.getvalue()

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import gzip
 import io
+import lzma
 import tarfile
 import zipfile
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from flows.readers.sniff import sniff_format
+from flows.readers.sniff import FORMATS, inner_name, sniff_format
 
 
 def zip_bytes() -> bytes:
@@ -57,3 +60,51 @@ def test_sniff_format_by_content(data: bytes, name: str, expected: str) -> None:
 
 def test_jsonl_with_a_utf8_bom_is_still_jsonl() -> None:
     assert sniff_format(b'\xef\xbb\xbf{"url": "u", "text": "t"}\n', "dump") == "jsonl"
+
+
+QUOTING_DUMP = (
+    "Search engines were told to stay away, the audit found.\n\n"
+    'The page carried <meta name="robots" content="noindex"> in its head, the report said,'
+    " and nobody noticed for a year.\n\nThe company said it had fixed the tag."
+)
+
+
+def test_a_dump_quoting_a_meta_tag_is_text_for_clean_and_for_run(tmp_path) -> None:
+    """Divergence on 31f70df: `cleaners.sniff_markup` said html, the readers text."""
+    from cleaners import clean, sniff_markup
+    from flows.readers import read_file
+
+    path = tmp_path / "dump.txt"
+    path.write_text(QUOTING_DUMP)
+    [doc] = read_file(path)
+    assert doc.markup == sniff_markup(QUOTING_DUMP) == "text"
+    assert sniff_format(QUOTING_DUMP.encode(), "dump.txt") == "text"
+    assert clean(QUOTING_DUMP).cleaner == clean(QUOTING_DUMP, fmt="text").cleaner
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "expected"),
+    [
+        (b"WARC/1.0\r\nWARC-Type: warcinfo\r\n\r\n", "x.warc.wet", "wet"),
+        (b"WARC/1.0\r\nWARC-Type: warcinfo\r\n\r\nWARC/1.0\r\nWARC-Type: conversion\r\n", "", "wet"),  # noqa: E501
+        (b"PAR1\x15\x04\x15", "rows.bin", "parquet"),
+        (b"\x28\xb5\x2f\xfd\x04\x00", "a.txt", "zstd"),
+        (lzma.compress(b"x"), "a", "xz"),
+    ],
+)
+def test_new_containers_by_content(data: bytes, name: str, expected: str) -> None:
+    assert sniff_format(data, name) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "inner"),
+    [("page.html.gz", "page.html"), ("d.jsonl.zst", "d.jsonl"), ("a.tgz", "a.tar"), ("x", "x")],
+)
+def test_inner_name_drops_the_compression_suffix(name: str, inner: str) -> None:
+    assert inner_name(name) == inner
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=2048), st.sampled_from(["a.txt", "a.html", "a.jsonl", "a.gz", ""]))
+def test_sniff_never_raises_and_names_a_format(data: bytes, name: str) -> None:
+    assert sniff_format(data, name) in FORMATS
