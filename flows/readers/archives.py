@@ -43,10 +43,13 @@ _DAMAGE = (EOFError, OSError, zlib.error, lzma.LZMAError, tarfile.TarError, zipf
 
 
 def read_compressed(stream: BinaryIO, source: Source, ctx: Context) -> Iterator[Record]:
-    """Decompress gzip/bzip2/xz and read the content by its own format, same URI.
+    """Decompress gzip/bzip2/xz/zstd and read the content by its own format, same URI.
 
     Limits (total bytes, ratio) are enforced while reading. A stream cut short keeps
-    the units before the damage and adds one `truncated` reject for the rest.
+    the units before the damage and adds one `truncated` reject for the rest. Corrupt
+    data the content's reader could not resume after (only WARC's can) is one
+    `parse_error`; if it came before any WARC record could be read, reading resumes
+    here at the next intact member when that one starts a WARC record.
     """
     fmt = sniff_format(Prefixed.peek(stream, SNIFF_BYTES), source.name)
     packed = Inflater(stream, fmt)
@@ -54,14 +57,29 @@ def read_compressed(stream: BinaryIO, source: Source, ctx: Context) -> Iterator[
     inner = Source(source.uri, inner_name(source.name))
     unpacked = io.BufferedReader(guarded, CHUNK_BYTES)
     damaged = yielded = False
-    try:
-        for record in ctx.read(unpacked, inner, ctx.deeper(guarded)):
-            damaged |= isinstance(record, Reject) and record.reason in ("truncated", "parse_error")
-            yielded = True
-            yield record
-    except Refused as exc:
-        yield reject(_rest_of(source, guarded, yielded), exc.reason, exc.detail, None)
-        return
+    while True:
+        try:
+            for record in ctx.read(unpacked, inner, ctx.deeper(guarded)):
+                damaged |= isinstance(record, Reject) and record.reason in (
+                    "truncated",
+                    "parse_error",
+                )
+                yielded = True
+                yield record
+        except Refused as exc:
+            yield reject(_rest_of(source, guarded, yielded), exc.reason, exc.detail, None)
+            return
+        damage = guarded.damage()
+        if not damage or damaged:
+            break
+        where = _rest_of(source, guarded, yielded)
+        resumed = guarded.resume()
+        if resumed is None or sniff_format(unpacked.peek(SNIFF_BYTES)) not in ("warc", "wet"):
+            yield reject(where, "parse_error", f"{damage}; nothing after it was read", None)
+            return
+        detail = f"{damage}; resumed at the next intact member (packed byte {resumed})"
+        yield reject(where, "parse_error", detail, None)
+        damaged = yielded = True
     if guarded.truncated and not damaged:
         detail = truncation_detail(ctx.deeper(guarded))
         yield reject(_rest_of(source, guarded, yielded), "truncated", detail, None)
@@ -227,4 +245,5 @@ def _tar_member(
 def _is_truncation(exc: BaseException, ctx: Context) -> bool:
     """Whether an archive error means "the data ended early" rather than "garbage"."""
     text = str(exc).lower()
-    return ctx.truncated or "unexpected end" in text or "eof" in text
+    ended = "unexpected end" in text or "eof" in text
+    return ctx.truncated or (ended and not ctx.damaged)

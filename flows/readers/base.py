@@ -93,6 +93,10 @@ class Unpacked(Protocol):
     truncated: bool
     error: str
 
+    def damage(self) -> str | None: ...
+
+    def resume(self) -> int | None: ...
+
 
 Reader = Callable[[BinaryIO, Source, "Context"], Iterator[Record]]
 
@@ -121,6 +125,12 @@ class Context:
     def truncated(self) -> bool:
         """Whether the enclosing compressed stream ended early."""
         return self.packed is not None and self.packed.truncated
+
+    @property
+    def damaged(self) -> bool:
+        """Whether the enclosing compressed stream stopped at corrupt data: what was read
+        before it is not a whole unit, and the container reports the damage."""
+        return self.packed is not None and self.packed.damage() is not None
 
     def too_deep(self, source: Source) -> Reject | None:
         """The nesting guard, as a reject for `source`, when this context is too deep."""

@@ -43,6 +43,8 @@ def read_jsonl(stream: BinaryIO, source: Source, ctx: Context) -> Iterator[Recor
             _skip_line(lines)
             yield reject(where, "too_large", f"line {lineno}: more than {limit} bytes", None)
             continue
+        if not line.endswith(b"\n") and ctx.damaged:  # the container reports the damage
+            return
         if not line.endswith(b"\n") and ctx.truncated:
             detail = f"line {lineno} cut off: {truncation_detail(ctx)}"
             yield reject(where, "truncated", detail, line, ctx)

@@ -17,6 +17,8 @@ __all__ = ["read_binary", "read_empty", "read_page"]
 def read_page(stream: BinaryIO, source: Source, ctx: Context) -> Iterator[Record]:
     """Read one HTML page or text dump (the whole stream is one unit)."""
     data = read_up_to(stream, ctx.limits.max_bytes + 1)
+    if ctx.damaged:  # part of a page: the compressed container reports the damage
+        return
     if len(data) > ctx.limits.max_bytes:
         yield reject(source, "too_large", f"more than {ctx.limits.max_bytes} bytes", None)
         return
@@ -33,6 +35,8 @@ def read_page(stream: BinaryIO, source: Source, ctx: Context) -> Iterator[Record
 def read_empty(stream: BinaryIO, source: Source, ctx: Context) -> Iterator[Record]:
     """Reject an empty or whitespace-only unit."""
     data = read_up_to(stream, ctx.limits.max_bytes + 1)
+    if ctx.damaged:
+        return
     if ctx.truncated:
         yield reject(source, "truncated", truncation_detail(ctx), data, ctx)
         return
@@ -43,6 +47,8 @@ def read_empty(stream: BinaryIO, source: Source, ctx: Context) -> Iterator[Recor
 def read_binary(stream: BinaryIO, source: Source, ctx: Context) -> Iterator[Record]:
     """Reject a non-text unit (PDF, PNG, ELF, ...) whatever its name says."""
     data = read_up_to(stream, ctx.limits.max_bytes + 1)
+    if ctx.damaged:
+        return
     if ctx.truncated:
         yield reject(source, "truncated", truncation_detail(ctx), data, ctx)
         return

@@ -59,8 +59,10 @@ class Inflater(io.RawIOBase):
 
     Unlike `gzip.GzipFile`, which drops the data it already inflated when the input
     ends early, this hands out every byte it can and then sets `truncated`. Corrupt
-    data raises `Refused('parse_error')`; all-zero padding after the last member is
-    ignored, other trailing bytes are corrupt data.
+    data (all-zero padding after the last member is fine, other trailing bytes are not)
+    sets `damage` and ends the stream there: a reader that can find its units again
+    (WARC's) calls `resume()` to go on at the next member that decompresses; otherwise
+    `archives.read_compressed` reports the damage as one `parse_error`.
     """
 
     def __init__(self, inner: IO[bytes], fmt: str) -> None:
@@ -73,11 +75,19 @@ class Inflater(io.RawIOBase):
         self.ready = b""
         self.count = 0
         self.truncated = False
+        self.damage: str | None = None
+        self.member_start = 0
+        self.fed = (0, b"")
+        """The packed offset and bytes of the last input handed to the decompressor."""
+        self.rewind: tuple[int, bytes] | None = None
+        """At damage: a packed offset and the unread bytes from there, to search again."""
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        if self.damage:
+            return 0
         try:
             while not self.ready:
                 if self.decompressor.eof and not self._next_member():
@@ -87,9 +97,10 @@ class Inflater(io.RawIOBase):
                     self.truncated = True
                     return 0
                 self.ready = out
-        except DAMAGE as exc:
-            detail = f"corrupt {self.fmt} data after {self.count} packed bytes: {exc}"
-            raise Refused("parse_error", detail) from exc
+        except (*DAMAGE, Refused) as exc:
+            self.rewind = self.rewind or (self.fed[0], self.fed[1] + self.pending)
+            self.damage = f"{self.fmt} member at packed byte {self.member_start} is corrupt ({exc})"
+            return 0
         size = min(len(buffer), len(self.ready))
         buffer[:size] = self.ready[:size]
         self.ready = self.ready[size:]
@@ -98,10 +109,13 @@ class Inflater(io.RawIOBase):
     def _input(self, size: int = CHUNK_BYTES) -> bytes:
         """Carried-over bytes first, then the next packed chunk."""
         if self.pending:
+            offset = self.count - len(self.pending)
             data, self.pending = self.pending[:size], self.pending[size:]
-            return data
-        data = self.inner.read(size)
-        self.count += len(data)
+        else:
+            offset = self.count
+            data = self.inner.read(size)
+            self.count += len(data)
+        self.fed = (offset, data)
         return data
 
     def _step(self, size: int) -> bytes | None:
@@ -133,10 +147,58 @@ class Inflater(io.RawIOBase):
             self.count += len(self.pending)
             if not self.pending:
                 return False
+        self.member_start = self.count - len(self.pending)
         if not self.pending.startswith(self.magic[: len(self.pending)]):
+            self.rewind = (self.member_start, self.pending)
             raise Refused("parse_error", f"garbage after {self.fmt} data at {self.count}")
         self.decompressor = self.factory()
         return True
+
+    def resume(self) -> int | None:
+        """After `damage`: restart at the next member that decompresses.
+
+        Returns its packed offset, or None when no member follows (the stream ends).
+        """
+        offset, data = self.rewind or (self.count - len(self.pending), self.pending)
+        skip = max(self.member_start + 1 - offset, 0)
+        base, window = offset + skip, data[skip:]
+        self.damage, self.ready, self.rewind = None, b"", None
+        while True:
+            found = window.find(self.magic)
+            if found >= 0 and self._decompresses(window[found:]):
+                self.pending = window[found:]
+                self.member_start = base + found
+                self.decompressor = self.factory()
+                return self.member_start
+            keep = found + 1 if found >= 0 else max(len(window) - len(self.magic) + 1, 0)
+            more = self.inner.read(CHUNK_BYTES)
+            self.count += len(more)
+            if not more and found < 0:
+                self.pending = b""
+                self.decompressor = _Ended()
+                return None
+            base, window = base + keep, window[keep:] + more
+
+    def _decompresses(self, data: bytes) -> bool:
+        """Whether a member starting here looks intact (its first bytes inflate)."""
+        probe = self.factory()
+        try:
+            if self.fmt in ("gzip",):
+                probe.decompress(data[:CHUNK_BYTES], 64)
+            elif self.fmt == "zstd":
+                probe.decompress(data[:ZSTD_INPUT_BYTES])
+            else:
+                probe.decompress(data[:CHUNK_BYTES], max_length=64)
+        except DAMAGE:
+            return False
+        return True
+
+
+class _Ended:
+    """A decompressor that has ended: what `Inflater` holds after the last member."""
+
+    eof = True
+    unused_data = b""
 
 
 class Guarded(io.RawIOBase):
@@ -182,6 +244,14 @@ class Guarded(io.RawIOBase):
         self.count += size
         self._charge(size)
         return size
+
+    def damage(self) -> str | None:
+        """Why the unpacker stopped early at a damaged member, if it did."""
+        return self.inner.damage if isinstance(self.inner, Inflater) else None
+
+    def resume(self) -> int | None:
+        """Go on at the next intact member: its packed offset, or None at the end."""
+        return self.inner.resume() if isinstance(self.inner, Inflater) else None
 
     def _charge(self, size: int) -> None:
         """Count unpacked bytes against the budget and the ratio limit."""

@@ -10,10 +10,10 @@ type are skipped and counted (`wet:warcinfo`, ...).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from flows.readers.base import Context, Record, Source, document, reject
-from flows.readers.warc import incomplete, read_records, record_source, skip_record
+from flows.readers.warc import Unit, incomplete, read_records, skip_record
 
 __all__ = ["read_wet"]
 
@@ -26,20 +26,19 @@ def read_wet(stream: BinaryIO, source: Source, ctx: Context) -> Iterator[Record]
     yield from read_records(stream, source, ctx, _wet_record, parse_http=False)
 
 
-def _wet_record(rec: Any, source: Source, ctx: Context) -> Iterator[Record]:
+def _wet_record(unit: Unit, ctx: Context) -> Iterator[Record]:
     """One WET record: a conversion is a document; anything else is counted."""
     from fastwarc.warc import WarcRecordType
 
-    where = record_source(rec, source)
+    rec, where = unit.rec, unit.where
     problem = incomplete(rec)
     if problem is not None:
         yield reject(where, "truncated", problem, None)
         return
     if rec.record_type != WarcRecordType.conversion:
-        yield from skip_record(rec, f"wet:{rec.record_type}", where, ctx)
+        yield from skip_record(unit, f"wet:{rec.record_type}", ctx)
         return
     if rec.content_length > ctx.limits.max_bytes:
-        rec.reader.consume()
         detail = f"text of {rec.content_length} bytes > limit {ctx.limits.max_bytes}"
         yield reject(where, "too_large", detail, None)
         return

@@ -21,6 +21,7 @@ from tests.flows.readers.helpers import (
     read_all,
     reasons,
     rejects,
+    sample_warc_records,
     tar_bytes,
     warc_record,
     write,
@@ -201,3 +202,54 @@ def test_zip_symlink_members_are_skipped_and_counted(tmp_path) -> None:
     records = read_all(path, tally=tally)
     assert [d.raw_text for d in docs(records)] == ["fine"]
     assert tally.skipped == {"zip:symlink": 1}
+
+
+def zstd(data: bytes) -> bytes:
+    import zstandard
+
+    return zstandard.ZstdCompressor().compress(data)
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("page.html.zst", PAGE.encode()),
+        ("d.jsonl.zst", jsonl({"url": "http://z.com/1", "text": "zstd line"})),
+        ("c.warc.zst", b"".join(sample_warc_records())),
+    ],
+)
+def test_zstd_is_read_like_gzip(tmp_path, name: str, content: bytes) -> None:
+    plain = read_all(write(tmp_path / "plain" / name.removesuffix(".zst"), content))
+    packed = read_all(write(tmp_path / name, zstd(content)))
+    assert [(r.raw_text, r.format) for r in docs(packed)] == [
+        (r.raw_text, r.format) for r in docs(plain)
+    ]
+    assert docs(packed)
+
+
+def test_multi_frame_zstd_reads_through(tmp_path) -> None:
+    [doc] = read_all(write(tmp_path / "two.txt.zst", zstd(b"first half, ") + zstd(b"second")))
+    assert doc.raw_text == "first half, second"
+
+
+def test_zstd_bomb_is_stopped_while_reading(tmp_path) -> None:
+    bomb = zstd(b"\0" * (64 * 2**20))
+    assert len(bomb) < 10_000
+    records = read_all(write(tmp_path / "bomb.txt.zst", bomb), limits=Limits())
+    assert reasons(records) == ["archive_bomb"]
+    assert "ratio" in rejects(records)[0].detail
+
+
+def test_truncated_zstd_keeps_lines_before_damage(tmp_path) -> None:
+    lines = [{"url": f"http://a.com/{i}", "text": f"story number {i} " * 20} for i in range(1000)]
+    packed = zstd(jsonl(*lines))  # zstd blocks hold up to 128 KiB: these lines fill several
+    tally = Tally()
+    records = read_all(write(tmp_path / "d.jsonl.zst", packed[: len(packed) * 2 // 3]), tally=tally)
+    assert 0 < len(docs(records)) < 1000
+    assert reasons(records) == ["truncated"]
+    assert_accounted(records, tally)
+
+
+def test_garbage_after_zstd_is_a_parse_error(tmp_path) -> None:
+    [reject] = read_all(write(tmp_path / "g.txt.zst", zstd(b"text") + b"garbage!"))
+    assert reject.reason == "parse_error"

@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 
 from flows.readers import discover
+from schemas import RawDocument
 from tests.flows.readers.helpers import (
+    read_all,
+    tar_bytes,
     write,
 )
 
@@ -76,3 +79,47 @@ def test_discover_survives_a_very_deep_tree(tmp_path) -> None:
         while deep != tmp_path:
             deep.rmdir()
             deep = deep.parent
+
+
+def test_a_file_name_that_is_not_utf8_is_read_and_its_source_escaped(tmp_path) -> None:
+    """Fault on 31f70df: `caf\\xe9.txt` made every run abort writing its source."""
+    name = os.fsdecode(b"caf\xe9.txt")
+    write(tmp_path / "in" / name, "Un article sur le caf\xe9 du coin.")
+    files, bad = discover([tmp_path / "in"])
+    assert bad == [] and len(files) == 1
+    [doc] = read_all(files[0])
+    assert isinstance(doc, RawDocument)
+    assert doc.source_uri == f"{tmp_path}/in/caf\\xe9.txt"
+    assert doc.source_uri.encode("utf-8")  # storable: no lone surrogates
+
+
+def test_a_member_name_that_is_not_utf8_is_escaped(tmp_path) -> None:
+    data = tar_bytes({os.fsdecode(b"dir/\xff.txt"): b"tar member text"})
+    [doc] = read_all(write(tmp_path / "t.tar", data))
+    assert doc.source_uri == f"{tmp_path}/t.tar!dir/\\xff.txt"
+
+
+def test_links_out_of_the_inputs_are_rejected_unless_followed(tmp_path) -> None:
+    secret = write(tmp_path / "outside" / "passwd", "root:x:0:0")
+    write(tmp_path / "outside" / "more" / "a.txt", "outside text")
+    inbox = tmp_path / "inbox"
+    write(inbox / "ok.txt", "inside text")
+    write(inbox / "sub" / "b.txt", "inside too")
+    (inbox / "passwd").symlink_to(secret)
+    (inbox / "dir").symlink_to(tmp_path / "outside" / "more", target_is_directory=True)
+    (inbox / "inside.txt").symlink_to(inbox / "sub" / "b.txt")
+    files, bad = discover([inbox])
+    assert files == [inbox / "inside.txt", inbox / "ok.txt", inbox / "sub" / "b.txt"]
+    assert [(r.source_uri, r.reason) for r in bad] == [
+        (str(inbox / "dir"), "outside_input"),
+        (str(inbox / "passwd"), "outside_input"),
+    ]
+    assert all("--follow-symlinks" in r.detail for r in bad)
+    followed, none = discover([inbox], follow_symlinks=True)
+    assert none == [] and inbox / "passwd" in followed and inbox / "dir" / "a.txt" in followed
+
+
+def test_a_link_named_on_the_command_line_is_read(tmp_path) -> None:
+    target = write(tmp_path / "elsewhere" / "page.txt", "text")
+    (tmp_path / "link.txt").symlink_to(target)
+    assert discover([tmp_path / "link.txt"]) == ([tmp_path / "link.txt"], [])

@@ -104,3 +104,98 @@ def test_reject_uris_stay_unique_within_a_file(tmp_path) -> None:
         "urn:uuid:dup",
         "urn:uuid:dup~2",
     ]
+
+
+def test_warc_site_is_the_one_site_key(tmp_path) -> None:
+    """Divergence on 31f70df: the readers kept `www.`, `site_from_url` drops it."""
+    from cleaners.metadata import site_from_url
+
+    url = "https://WWW.Example.com/story"
+    data = warc_record("response", "w", http(PAGE.encode()), url)
+    [doc] = read_all(write(tmp_path / "w.warc", data))
+    assert doc.site == site_from_url(url) == "example.com"
+
+
+def corrupt(member: bytes) -> bytes:
+    """A gzip member with its deflate data overwritten in the middle (a bad disk block)."""
+    middle = len(member) // 2
+    return member[:middle] + bytes(range(200, 240)) + member[middle + 40 :]
+
+
+def many_records(n: int = 8) -> list[bytes]:
+    return [
+        warc_record(
+            "response", f"m{i}", http(f"<html><p>page {i} {'words ' * 200}</p></html>".encode())
+        )
+        for i in range(n)
+    ]
+
+
+def test_a_damaged_gzip_member_costs_only_its_record(tmp_path) -> None:
+    """Fault on 31f70df: the good records after the damaged member were lost."""
+    members = [gzip.compress(r) for r in many_records()]
+    members[3] = corrupt(members[3])
+    start = sum(len(m) for m in members[:3])
+    tally = Tally()
+    records = read_all(write(tmp_path / "d.warc.gz", b"".join(members)), tally=tally)
+    assert [d.source_uri.rsplit(":", 1)[1] for d in docs(records)] == [
+        "m0", "m1", "m2", "m4", "m5", "m6", "m7",
+    ]  # fmt: skip
+    [reject] = rejects(records)
+    assert reject.reason == "parse_error"
+    assert reject.source_uri.rsplit("#", 1)[1].startswith("offset-")
+    assert f"packed byte {start}" in reject.detail
+    assert_accounted(records, tally)
+
+
+def test_a_damaged_first_member_keeps_all_the_rest(tmp_path) -> None:
+    members = [gzip.compress(r) for r in many_records(4)]
+    members[0] = corrupt(members[0])
+    records = read_all(write(tmp_path / "d.warc.gz", b"".join(members)))
+    assert len(docs(records)) == 3
+    assert reasons(records) == ["parse_error"]
+
+
+def test_two_damaged_members_are_two_spans(tmp_path) -> None:
+    members = [gzip.compress(r) for r in many_records()]
+    members[1], members[5] = corrupt(members[1]), corrupt(members[5])
+    records = read_all(write(tmp_path / "d.warc.gz", b"".join(members)))
+    assert len(docs(records)) == 6
+    assert reasons(records) == ["parse_error", "parse_error"]
+
+
+def test_garbage_between_members_is_skipped_to_the_next_member(tmp_path) -> None:
+    """Fault on 31f70df: garbage after a member lost every record after it."""
+    members = [gzip.compress(r) for r in many_records(5)]
+    data = b"".join(members[:2]) + b"\x00junk that is not gzip" * 10 + b"".join(members[2:])
+    records = read_all(write(tmp_path / "g.warc.gz", data))
+    assert len(docs(records)) == 5
+    assert reasons(records) == ["parse_error"]
+
+
+def test_bytes_between_records_are_one_reject_and_reading_resumes(tmp_path) -> None:
+    records_bytes = many_records(5)
+    data = b"".join(records_bytes[:2]) + b"stray line\r\n" * 7 + b"".join(records_bytes[2:])
+    tally = Tally()
+    records = read_all(write(tmp_path / "s.warc", data), tally=tally)
+    assert len(docs(records)) == 5
+    [reject] = rejects(records)
+    offset = len(b"".join(records_bytes[:2]))
+    assert (reject.reason, reject.source_uri) == ("parse_error", f"{tmp_path}/s.warc#offset-{offset}")  # noqa: E501
+    assert "84 bytes that are not a WARC record" in reject.detail
+    assert_accounted(records, tally)
+
+
+def test_a_record_over_the_limit_is_skipped_by_its_kind_or_too_large(tmp_path) -> None:
+    big = b"x" * 5000
+    data = (
+        warc_record("response", "img", http(big, "image/png"), "http://a.com/i")
+        + warc_record("request", "req", big)
+        + warc_record("response", "page", http(b"<html>" + big + b"</html>"), "http://a.com/p")
+        + warc_record("response", "ok", http(PAGE.encode()), "http://a.com/ok")
+    )
+    tally = Tally()
+    records = read_all(write(tmp_path / "big.warc", data), max_bytes=1000, tally=tally)
+    assert [d.url for d in docs(records)] == ["http://a.com/ok"]
+    assert [(r.source_uri[-4:], r.reason) for r in rejects(records)] == [("page", "too_large")]
+    assert tally.skipped == {"warc:non-html": 1, "warc:request": 1}
