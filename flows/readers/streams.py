@@ -15,6 +15,8 @@ import zlib
 from collections.abc import Callable
 from typing import IO, Any, BinaryIO
 
+import zstandard
+
 from flows.readers.base import Context
 from flows.readers.limits import CHUNK_BYTES, Refused
 from flows.readers.sniff import COMPRESSION_MAGIC
@@ -35,13 +37,18 @@ ZSTD_INPUT_BYTES = 1024
 block expands at most 32768x, so a step never makes more than 32 MiB before the limits
 in `Guarded` look at it."""
 
-DAMAGE = (zlib.error, lzma.LZMAError, OSError, EOFError, ValueError)
-"""What the decompressors raise on corrupt data (zstandard.ZstdError is a ValueError)."""
+DAMAGE: tuple[type[BaseException], ...] = (
+    zlib.error,
+    lzma.LZMAError,
+    zstandard.ZstdError,
+    OSError,
+    EOFError,
+    ValueError,
+)
+"""What the decompressors raise on corrupt data."""
 
 
 def _zstd() -> Any:
-    import zstandard  # imported here: only zstd inputs pay for it
-
     return zstandard.ZstdDecompressor().decompressobj()
 
 

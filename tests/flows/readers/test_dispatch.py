@@ -6,6 +6,7 @@ import gzip
 import io
 import zipfile
 
+import zstandard
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -17,8 +18,10 @@ from tests.flows.readers.helpers import (
     RUSSIAN,
     assert_accounted,
     jsonl,
+    parquet_bytes,
     sample_warc_records,
     tar_bytes,
+    wet_file,
     write,
 )
 
@@ -39,6 +42,10 @@ def _valid_samples() -> list[tuple[str, bytes]]:
         ("a.tar.gz", tar_bytes({"p.html": PAGE.encode(), "w.warc": warc}, mode="w:gz")),
         ("a.html.gz", gzip.compress(PAGE.encode())),
         ("a.txt", RUSSIAN.encode("cp1251")),
+        ("a.warc.wet.gz", wet_file([("http://a.com/1", "one\ntwo"), ("http://b.org/", RUSSIAN)])),
+        ("a.parquet", parquet_bytes({"url": ["u", "v", "w"], "text": ["t", None, RUSSIAN]})),
+        ("a.jsonl.zst", zstandard.ZstdCompressor().compress(jsonl({"url": "u", "text": "t"}))),
+        ("a.warc.zst", zstandard.ZstdCompressor().compress(warc)),
     ]
 
 
@@ -63,7 +70,9 @@ def _check_never_raises(data: bytes, name: str) -> None:
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.binary(max_size=3000),
-    st.sampled_from(["a.txt", "a.html", "a.warc", "a.warc.gz", "a.jsonl", "a.zip", "a.tar"]),
+    st.sampled_from(
+        ["a.txt", "a.html", "a.warc", "a.warc.gz", "a.jsonl", "a.zip", "a.tar", "a.wet", "a.zst"]
+    ),
 )
 def test_readers_never_raise_on_arbitrary_bytes(data: bytes, name: str) -> None:
     _check_never_raises(data, name)
