@@ -185,6 +185,12 @@ def run(
         ),
     ] = 600.0,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
+    follow_symlinks: Annotated[
+        bool,
+        typer.Option(
+            "--follow-symlinks", help="Follow links that lead out of the input folders."
+        ),
+    ] = False,
 ) -> None:
     """Run the whole pipeline (the bundled seeds when no PATH is given)."""
     from warehouse import check_writable, run_lock
@@ -215,7 +221,7 @@ def run(
             summary = run_pipeline(
                 given, db=db_path, workers=workers, batch_size=batch_size,
                 max_bytes=int(max_mb * 2**20), dask_address=dask_address,
-                wait=wait,
+                wait=wait, follow_symlinks=follow_symlinks,
                 listener=Listener(
                     progress=lambda done, total: bar.update(job, completed=done, total=total),
                     on_wait=say,
@@ -409,6 +415,12 @@ def serve(
     cron: Annotated[str, typer.Option(help="Cron schedule.")] = "*/15 * * * *",
     db: DbOption = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+    follow_symlinks: Annotated[
+        bool,
+        typer.Option(
+            "--follow-symlinks", help="Follow links that lead out of the inbox."
+        ),
+    ] = False,
 ) -> None:
     """Scheduled runs over an inbox folder (Prefect serve); only new files are processed."""
     if not inbox.is_dir():
@@ -421,7 +433,7 @@ def serve(
     from flows.schedule import serve as serve_inbox
 
     say(f"serving {inbox} on '{cron}' into {db or 'the default warehouse'}; Ctrl+C stops")
-    serve_inbox(inbox, cron=cron, db=db)
+    serve_inbox(inbox, cron=cron, db=db, follow_symlinks=follow_symlinks)
 
 
 @app.command()
