@@ -14,7 +14,8 @@ recognised by content (`sniff`); compression and archives nest (`.warc.gz`,
 
 - `dispatch`: format -> reader, and the accounting; `sniff`: magic bytes and markup;
 - `limits`: the size limit and bomb limits; `streams`: decompression and guards;
-- `discover`; `pages`, `jsonl`, `warc`, `wet`, `parquet`, `archives`.
+- `discover`; `pages`, `jsonl`, `warc`, `wet`, `parquet`, `archives`, and `records`
+  (WARC record framing, shared by `warc` and `wet`).
 
 `source_uri` addressing:
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import BinaryIO
 
 from flows.readers.base import Context, Record, Source, document, reject
-from flows.readers.warc import Unit, incomplete, read_records, skip_record
+from flows.readers.records import Unit, incomplete, read_records, skip_record
 
 __all__ = ["read_wet"]
 
