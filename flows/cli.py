@@ -254,7 +254,8 @@ def run(
 def recluster(
     db: DbOption = None,
     wait: Annotated[
-        float, typer.Option(help="Seconds to wait for a run on the same database.")
+        float,
+        typer.Option(help="Seconds to wait for a run on the same database.", callback=not_negative),
     ] = 600.0,
 ) -> None:
     """Rebuild every cluster from stored articles and signatures (after a dedup change)."""
@@ -263,10 +264,11 @@ def recluster(
     from rich.table import Table
 
     from flows.dedup import recluster as rebuild
-    from warehouse import Warehouse, run_lock
+    from warehouse import Warehouse, check_writable, run_lock
 
     started = time.monotonic()
-    with run_lock(db, timeout=wait, on_wait=say), Warehouse(db) as wh:
+    db_path = check_writable(db)  # a file that is not ours fails at once, untouched
+    with run_lock(db_path, timeout=wait, on_wait=say), Warehouse(db_path) as wh:
         counts = rebuild(wh.con)
         articles = wh.count("clusters")
     table = Table(title="presswash recluster", show_header=False)
