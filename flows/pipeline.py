@@ -24,6 +24,7 @@ from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTa
 
 from flows import tasks
 from flows.progress import Listener, current_listener, listening
+from flows.readers.limits import MAX_BYTES
 from schemas import Batch, LoadCounts, RawDocument, Reject, RunSummary
 from warehouse import PresswashError, Warehouse, resolve_db, run_lock
 from warehouse.db import RUN_WAIT_SECONDS
@@ -40,7 +41,7 @@ MIN_PARALLEL_DOCUMENTS = 50
 """A batch with fewer new documents is cleaned in the flow's process: a worker process
 first spends 3-5 s of CPU importing Prefect and the cleaners, more than it would save."""
 
-DEFAULT_MAX_BYTES = 20 * 2**20
+DEFAULT_MAX_BYTES = MAX_BYTES
 """Inputs above 20 MB are rejected as `too_large`: no news article is that big."""
 
 
@@ -63,6 +64,7 @@ def pipeline(
     batch_size: int = DEFAULT_BATCH_SIZE,
     max_bytes: int = DEFAULT_MAX_BYTES,
     wait: float = RUN_WAIT_SECONDS,
+    follow_symlinks: bool = False,
 ) -> RunSummary:
     """Run the whole pipeline over `paths` (the bundled seeds when empty) into `db`.
 
@@ -73,6 +75,8 @@ def pipeline(
         batch_size: files per read task and documents per load transaction.
         max_bytes: inputs above this are rejected as `too_large`.
         wait: seconds to wait for that other run before giving up (`DatabaseLocked`).
+        follow_symlinks: follow links that lead out of the input folders (else they
+            are `outside_input` rejects).
     """
     started = time.monotonic()
     db_path = str(resolve_db(db))
@@ -84,7 +88,10 @@ def pipeline(
         with Warehouse(db_path) as wh:
             start_run(wh.con, run_id, str(flow_run.get_id() or ""), params)
         try:
-            summary = _run(inputs, db_path, run_id, workers, batch_size, max_bytes, listener)
+            summary = _run(
+                inputs, db_path, run_id, workers, batch_size, max_bytes, listener,
+                follow_symlinks=follow_symlinks,
+            )
         except BaseException:
             with Warehouse(db_path) as wh:
                 finish_run(wh.con, run_id, "failed", {})
@@ -137,8 +144,10 @@ def _run(
     batch_size: int,
     max_bytes: int,
     listener: Listener | None,
+    *,
+    follow_symlinks: bool = False,
 ) -> RunSummary:
-    files, missing = tasks.discover_inputs(inputs)
+    files, missing = tasks.discover_inputs(inputs, follow_symlinks)
     tally = Tally(files_seen=len(files) + len(missing))
     tally.add(tasks.load_batch(db, run_id, Batch(rejects=missing)), Batch(rejects=missing))
     for done, file_batch in enumerate(chunks(files, batch_size), start=1):
