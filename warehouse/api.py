@@ -104,6 +104,10 @@ class Warehouse:
         """Which of these doc_ids are already loaded, so a re-run skips their cleaning."""
         return load.known_documents(self.con, doc_ids)
 
+    def known_at_sources(self, paths: Sequence[str]) -> set[str]:
+        """Which documents were loaded before from these input files (see `warehouse.load`)."""
+        return load.known_at_sources(self.con, paths)
+
     def dedup_inputs(self) -> pa.Table:
         """Every article with what clustering needs: text, dates, stored signature."""
         return self.arrow(

@@ -1,9 +1,9 @@
 """Open, lock and migrate the DuckDB file.
 
-DuckDB allows one writing process per file. presswash opens a connection per batch
-rather than per run, so `presswash sql` can read between batches; runs themselves are
-serialised by an advisory lock file next to the database (see `run_lock`), which the
-kernel releases even when a run is killed.
+DuckDB allows one process per file while it writes. A run holds one connection and lets
+go of it between batches when a reader waits (see `warehouse.held`), so `presswash sql`
+can read during a run; runs themselves are serialised by an advisory lock file next to
+the database (see `run_lock`), which the kernel releases even when a run is killed.
 """
 
 from __future__ import annotations
@@ -83,26 +83,57 @@ def open_db(
     if not read_only:
         db.parent.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + timeout
-    while True:
-        try:
-            con = duckdb.connect(str(db), read_only=read_only)
-            break
-        except duckdb.Error as exc:
-            if _is_lock_error(exc):
-                if time.monotonic() >= deadline:
-                    raise DatabaseLocked(
-                        f"database {db} is locked by another process; gave up after {timeout:.0f}s"
+    waiting: int | None = None  # a reader's `<db>.readers` flock while it waits
+    try:
+        while True:
+            try:
+                con = duckdb.connect(str(db), read_only=read_only)
+                break
+            except duckdb.Error as exc:
+                if _is_lock_error(exc):
+                    if time.monotonic() >= deadline:
+                        raise DatabaseLocked(
+                            f"database {db} is locked by another process; "
+                            f"gave up after {timeout:.0f}s"
+                        ) from None
+                    if read_only and waiting is None:
+                        waiting = _announce_reader(db)
+                    time.sleep(LOCK_RETRY_SECONDS)
+                    continue
+                if _is_not_duckdb(exc) or isinstance(exc, duckdb.IOException):
+                    raise NotADuckDB(
+                        f"{db} is not a DuckDB database ({_first_line(exc)})"
                     ) from None
-                time.sleep(LOCK_RETRY_SECONDS)
-                continue
-            if _is_not_duckdb(exc) or isinstance(exc, duckdb.IOException):
-                raise NotADuckDB(f"{db} is not a DuckDB database ({_first_line(exc)})") from None
-            raise
+                raise
+    finally:
+        if waiting is not None:
+            os.close(waiting)
     if read_only:
         _check_version(con, db)
     else:
         migrate(con)
     return con
+
+
+def readers_path(db: Path) -> Path:
+    """`<db>.readers`: readers waiting for the file hold a shared flock on it, so that a
+    run holding the file open lets go between batches (see `warehouse.held`)."""
+    return db.with_name(db.name + ".readers")
+
+
+def _announce_reader(db: Path) -> int | None:
+    """Take a shared flock on `<db>.readers` (None where that cannot be done, e.g. a
+    read-only folder: the run then still lets go now and then)."""
+    try:
+        fd = os.open(readers_path(db), os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:  # the run is looking right now; the next retry tries again
+        os.close(fd)
+        return None
+    return fd
 
 
 def _first_line(exc: Exception) -> str:

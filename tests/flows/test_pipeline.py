@@ -89,25 +89,38 @@ def test_bad_inputs_are_rejected_with_reasons_and_counted(
         assert wh.count("rejects") == 4  # known rejects are not recorded twice
 
 
-def test_two_workers_give_the_same_tables_as_one(prefect_server: None, tmp_path: Path) -> None:
-    """The process-pool path (60 new pages: above MIN_PARALLEL_DOCUMENTS) changes nothing."""
-    from flows.pipeline import MIN_PARALLEL_DOCUMENTS, run_pipeline
+def tables(db: Path) -> dict[str, list[dict[str, object]]]:
+    """Every table a run writes, without the columns that say when (run ids, times)."""
+    queries = {
+        "documents": "SELECT * EXCLUDE (run_id, ingested_at) FROM documents",
+        "sources": "SELECT source_uri, doc_id FROM sources",
+        "articles": "SELECT * FROM articles",
+        "removed_lines": "SELECT * FROM removed_lines",
+        "signatures": "SELECT * FROM signatures",
+        "rejects": "SELECT source_uri, reason, detail, content_sha256 FROM rejects",
+        "site_templates": "SELECT * FROM site_templates",
+        "clusters": "SELECT * FROM clusters",
+    }
+    with Warehouse(db, read_only=True) as wh:
+        return {name: wh.arrow(f"{sql} ORDER BY ALL").to_pylist() for name, sql in queries.items()}
+
+
+def test_tables_do_not_depend_on_batch_size_or_workers(
+    prefect_server: None, tmp_path: Path
+) -> None:
+    """In the flow's process or in a pool of 1 or 2 workers, 2 or 500 files a batch: the
+    same tables. 65 files (the seeds and 60 real pages) are enough to use the pool."""
+    from flows.pipeline import MIN_PARALLEL_FILES, pipeline, run_pipeline
 
     pages = Path(__file__).resolve().parents[1] / "data" / "extraction"
-    inputs = [pages / "text", pages / "html"]
-    assert len(list(pages.glob("*/*.*"))) >= MIN_PARALLEL_DOCUMENTS
+    inputs = [SEEDS, pages / "text", pages / "html"]
+    assert len(list(pages.glob("*/*.*"))) + 5 >= MIN_PARALLEL_FILES
 
-    def tables(db: Path) -> dict[str, list[dict[str, object]]]:
-        with Warehouse(db, read_only=True) as wh:
-            return {
-                "articles": wh.arrow("SELECT * FROM articles ORDER BY doc_id").to_pylist(),
-                "removed": wh.arrow(
-                    "SELECT doc_id, line_no, reason FROM removed_lines ORDER BY ALL"
-                ).to_pylist(),
-                "clusters": wh.arrow("SELECT * FROM clusters ORDER BY doc_id").to_pylist(),
-            }
-
-    one = run_pipeline(inputs, db=tmp_path / "one.duckdb", workers=1)
-    two = run_pipeline(inputs, db=tmp_path / "two.duckdb", workers=2)
-    assert one.articles == two.articles >= MIN_PARALLEL_DOCUMENTS
-    assert tables(tmp_path / "one.duckdb") == tables(tmp_path / "two.duckdb")
+    here = pipeline(inputs, db=tmp_path / "here.duckdb", batch_size=500)
+    one = run_pipeline(inputs, db=tmp_path / "one.duckdb", workers=1, batch_size=500)
+    two = run_pipeline(inputs, db=tmp_path / "two.duckdb", workers=2, batch_size=2)
+    assert here.articles == one.articles == two.articles >= 60
+    assert here.rejects_by_reason == one.rejects_by_reason == two.rejects_by_reason
+    expected = tables(tmp_path / "here.duckdb")
+    assert tables(tmp_path / "one.duckdb") == expected
+    assert tables(tmp_path / "two.duckdb") == expected
