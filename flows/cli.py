@@ -202,6 +202,10 @@ def run(
         configure_prefect(verbose=verbose)
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
+        if dask_address:  # before the flow's imports: a wrong address fails in seconds
+            from flows.dask_cluster import dask_threads
+
+            dask_threads(dask_address)
         from flows.pipeline import run_pipeline
         from flows.progress import Listener
 

@@ -28,6 +28,7 @@ from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTa
 from prefect.utilities.annotations import quote
 
 from flows import tasks
+from flows.dask_cluster import dask_threads
 from flows.progress import Listener, current_listener, listening
 from schemas import Batch, LoadCounts, RunSummary
 from warehouse import PresswashError, resolve_db, run_lock
@@ -125,10 +126,14 @@ def run_pipeline(
             raise PresswashError(
                 "--dask-address needs prefect-dask: pip install 'presswash[dask]'"
             ) from None
+        workers = max(workers, dask_threads(dask_address))
         runner = DaskTaskRunner(address=dask_address)
-        workers = max(workers, 2)
     else:
-        runner = ProcessPoolTaskRunner(max_workers=max(workers, 1))
+        runner = ProcessPoolTaskRunner(
+            max_workers=max(workers, 1),
+            initializer=tasks.worker_started,
+            initargs=(os.getpid(),),
+        )
     with listening(listener), workers_api():
         return pipeline.with_options(task_runner=runner)(  # type: ignore[arg-type]
             list(paths), db=db, workers=workers, **options

@@ -15,6 +15,9 @@ task graph, only the cleaned batch coming back.
 
 from __future__ import annotations
 
+import os
+import threading
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -28,6 +31,22 @@ from warehouse.held import HeldWarehouse
 
 IO_RETRIES = 2
 IO_RETRY_DELAY_SECONDS = 1
+
+PARENT_CHECK_SECONDS = 1.0
+"""How often a pool worker checks that the flow's process is still there."""
+
+
+def worker_started(parent: int) -> None:
+    """Initializer of each worker process of the pool: exit once the flow's process is
+    gone. A run killed with SIGKILL runs no cleanup, and an idle worker would otherwise
+    wait on its queue for good."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="presswash-parent-watch", daemon=True).start()
 
 
 @task(name="discover", cache_policy=NO_CACHE)
