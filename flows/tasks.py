@@ -25,7 +25,7 @@ from pathlib import Path
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from flows import stages
+from flows import dedup, stages
 from schemas import Batch, LoadCounts, Reject
 from warehouse.held import HeldWarehouse
 
@@ -94,4 +94,5 @@ def apply_site_templates(held: HeldWarehouse, run_id: str) -> int:
 @task(name="dedup", cache_policy=NO_CACHE, retries=IO_RETRIES,
       retry_delay_seconds=IO_RETRY_DELAY_SECONDS)
 def dedup_all(held: HeldWarehouse) -> dict[str, int]:
-    return stages.dedup_warehouse(held.wh)
+    """Cluster the articles no run has clustered yet (incremental; see `flows.dedup`)."""
+    return dedup.dedup_new(held.wh.con)
