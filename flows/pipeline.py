@@ -177,7 +177,7 @@ def _run(
     unreadable = Batch(rejects=missing)
     tally.add(tasks.load_batch(held, run_id, quote(unreadable)), unreadable)
     work = list(chunks(files, batch_size))
-    parallel = workers if _has_workers() and _worth_workers(files) else 0
+    parallel = workers if _uses_workers(files) else 0
     done = 0
     for batch, skipped, n_files in _cleaned(held, work, max_bytes, parallel):
         tally.add(tasks.load_batch(held, run_id, quote(batch)), batch)
@@ -251,10 +251,15 @@ def merge_batches(batches: Sequence[Batch]) -> Batch:
     return out
 
 
-def _has_workers() -> bool:
-    """Whether this flow runs with workers (a process pool or Dask), not threads."""
+def _uses_workers(files: Sequence[Path]) -> bool:
+    """Whether to clean on workers: always on Dask (asked for by name); in a process
+    pool only when the inputs are worth starting it; never with threads."""
     context = FlowRunContext.get()
-    return context is not None and not isinstance(context.task_runner, ThreadPoolTaskRunner)
+    if context is None or isinstance(context.task_runner, ThreadPoolTaskRunner):
+        return False
+    if isinstance(context.task_runner, ProcessPoolTaskRunner):
+        return _worth_workers(files)
+    return True
 
 
 def _worth_workers(files: Sequence[Path]) -> bool:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import time
 from pathlib import Path
 
 from schemas import RunSummary
@@ -126,84 +125,6 @@ def test_tables_do_not_depend_on_batch_size_or_workers(
     expected = tables(tmp_path / "here.duckdb")
     assert tables(tmp_path / "one.duckdb") == expected
     assert tables(tmp_path / "two.duckdb") == expected
-
-
-def varied_pages(folder: Path, copies: int) -> list[Path]:
-    """`copies` distinct versions of each test page, each with a numbered paragraph."""
-    import gzip
-
-    pages = Path(__file__).resolve().parents[1] / "data" / "extraction"
-    folder.mkdir()
-    for page in sorted(pages.glob("text/*.txt")):
-        text = page.read_text(encoding="utf-8")
-        for i in range(copies):
-            line = f"Update {i}: the council met again on the harbour bridge plans."
-            (folder / f"{page.stem}_{i}.txt").write_text(f"{text}\n\n{line}\n", "utf-8")
-    for page in sorted(pages.glob("html/*.html.gz")):
-        html = gzip.decompress(page.read_bytes()).decode("utf-8")
-        for i in range(copies):
-            line = f"<p>Update {i}: the council met again on the harbour bridge plans.</p>"
-            name = page.name.removesuffix(".html.gz")
-            (folder / f"{name}_{i}.html").write_text(html.replace("</body>", f"{line}</body>"))
-    return sorted(folder.iterdir())
-
-
-def test_a_dask_cluster_gives_the_same_tables_as_a_plain_run(
-    prefect_server: None, tmp_path: Path
-) -> None:
-    """Seeds and 300 pages on a LocalCluster of 2 workers: the same tables as a plain run.
-
-    The workers read the files by path (no bytes in the task graph: Dask warns from 10 MB
-    on, and the pages alone are 13 MB), report their task runs to the flow's Prefect API,
-    and start no Prefect server of their own; the cluster leaves no process behind.
-    """
-    import warnings
-
-    import psutil
-    from distributed import Client, LocalCluster
-    from prefect import get_client
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
-
-    from flows.pipeline import pipeline, run_pipeline
-
-    pages = varied_pages(tmp_path / "pages", copies=5)
-    assert len(pages) == 300
-    inputs = [SEEDS, tmp_path / "pages"]
-    plain = pipeline(inputs, db=tmp_path / "plain.duckdb", batch_size=100)
-
-    before = {p.pid for p in psutil.Process().children(recursive=True)}
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        with (
-            LocalCluster(
-                n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-            ) as cluster,
-            Client(cluster) as client,
-        ):
-            on_dask = run_pipeline(
-                inputs, db=tmp_path / "dask.duckdb", dask_address=cluster.scheduler_address,
-                batch_size=100,
-            )
-            servers = client.run(
-                lambda: [" ".join(p.cmdline()) for p in psutil.Process().children(recursive=True)]
-            )
-    assert not [w for w in caught if "large graph" in str(w.message).lower()]
-    assert servers and all(children == [] for children in servers.values()), servers
-    deadline = time.monotonic() + 30
-    while {p.pid for p in psutil.Process().children(recursive=True)} - before:
-        assert time.monotonic() < deadline, "the cluster left processes behind"
-        time.sleep(0.2)
-
-    assert on_dask.articles == plain.articles >= 300
-    assert tables(tmp_path / "dask.duckdb") == tables(tmp_path / "plain.duckdb")
-    with Warehouse(tmp_path / "dask.duckdb", read_only=True) as wh:
-        flow_run_id = wh.arrow("SELECT flow_run_id FROM runs").column(0)[0].as_py()
-    with get_client(sync_client=True) as api:
-        runs = api.read_task_runs(
-            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))
-        )
-    cleaned = [r for r in runs if r.name.startswith("clean")]
-    assert len(cleaned) == 4 and all(r.state_name == "Completed" for r in cleaned)
 
 
 def test_an_unreachable_dask_address_is_one_error_line(tmp_path: Path) -> None:
