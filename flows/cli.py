@@ -185,6 +185,12 @@ def run(
         ),
     ] = 600.0,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
+    follow_symlinks: Annotated[
+        bool,
+        typer.Option(
+            "--follow-symlinks", help="Follow links that lead out of the input folders."
+        ),
+    ] = False,
 ) -> None:
     """Run the whole pipeline (the bundled seeds when no PATH is given)."""
     from warehouse import check_writable, run_lock
@@ -219,7 +225,7 @@ def run(
             summary = run_pipeline(
                 given, db=db_path, workers=workers, batch_size=batch_size,
                 max_bytes=int(max_mb * 2**20), dask_address=dask_address,
-                wait=wait,
+                wait=wait, follow_symlinks=follow_symlinks,
                 listener=Listener(
                     progress=lambda done, total: bar.update(job, completed=done, total=total),
                     on_wait=say,
@@ -252,7 +258,8 @@ def run(
 def recluster(
     db: DbOption = None,
     wait: Annotated[
-        float, typer.Option(help="Seconds to wait for a run on the same database.")
+        float,
+        typer.Option(help="Seconds to wait for a run on the same database.", callback=not_negative),
     ] = 600.0,
 ) -> None:
     """Rebuild every cluster from stored articles and signatures (after a dedup change)."""
@@ -261,10 +268,11 @@ def recluster(
     from rich.table import Table
 
     from flows.dedup import recluster as rebuild
-    from warehouse import Warehouse, run_lock
+    from warehouse import Warehouse, check_writable, run_lock
 
     started = time.monotonic()
-    with run_lock(db, timeout=wait, on_wait=say), Warehouse(db) as wh:
+    db_path = check_writable(db)  # a file that is not ours fails at once, untouched
+    with run_lock(db_path, timeout=wait, on_wait=say), Warehouse(db_path) as wh:
         counts = rebuild(wh.con)
         articles = wh.count("clusters")
     table = Table(title="presswash recluster", show_header=False)
@@ -282,7 +290,9 @@ def recluster(
 @app.command()
 @expected_errors
 def clean(
-    file: Annotated[Path, typer.Argument(help="A text dump or HTML page.")],
+    file: Annotated[
+        Path, typer.Argument(help="A text dump or HTML page (also .gz, .zst, ...), or - for stdin.")
+    ],
     format: Annotated[str, typer.Option("--format", help="text, html or auto.")] = "auto",
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the whole Cleaned record.")
@@ -295,19 +305,12 @@ def clean(
     from dataclasses import asdict
 
     from cleaners import clean as clean_document
-    from cleaners.decode import Failure, decode
 
     if format not in ("text", "html", "auto"):
         raise typer.BadParameter("must be text, html or auto", param_hint="--format")
-    if not file.exists():
-        raise InputNotFound(f"no such file: {file}")
-    if file.is_dir():
-        raise InputNotFound(f"{file} is a directory; `clean` takes one file")
-    decoded = decode(file.read_bytes())
-    if isinstance(decoded, Failure):
-        raise PresswashError(f"{file}: {decoded.detail}")
-    text, _encoding = decoded
-    cleaned = clean_document(text, fmt=format)  # type: ignore[arg-type]
+    doc = read_one_page(file)
+    fmt = doc.markup if format == "auto" else format
+    cleaned = clean_document(doc.raw_text, fmt=fmt, url=doc.url)  # type: ignore[arg-type]
     if as_json:
         record = asdict(cleaned)
         record["removed"] = [[r.line_no, r.text, r.reason] for r in cleaned.removed]
@@ -316,6 +319,32 @@ def clean(
         print(render_explanation(cleaned))
     else:
         print(cleaned.text)
+
+
+def read_one_page(file: Path) -> Any:
+    """The one page in `file` (or stdin for `-`), read and decoded exactly as `run` reads
+    it; a container of several pages, or a page `run` would reject, is an error."""
+    from itertools import islice
+
+    from flows.readers import read_file, read_stream
+    from schemas import Reject
+
+    if str(file) == "-":
+        units = list(islice(read_stream(sys.stdin.buffer, "-"), 2))
+    elif not file.exists():
+        raise InputNotFound(f"no such file: {file}")
+    elif file.is_dir():
+        raise InputNotFound(f"{file} is a directory; `clean` takes one file")
+    else:
+        units = list(islice(read_file(file), 2))
+    if len(units) > 1:
+        raise PresswashError(f"{file} holds more than one page; `clean` takes one (use `run`)")
+    if not units:
+        raise PresswashError(f"{file} holds no page")
+    [unit] = units
+    if isinstance(unit, Reject):
+        raise PresswashError(f"{file}: {unit.reason}: {unit.detail}")
+    return unit
 
 
 def render_explanation(cleaned: Any) -> str:
@@ -424,6 +453,12 @@ def serve(
     cron: Annotated[str, typer.Option(help="Cron schedule.")] = "*/15 * * * *",
     db: DbOption = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+    follow_symlinks: Annotated[
+        bool,
+        typer.Option(
+            "--follow-symlinks", help="Follow links that lead out of the inbox."
+        ),
+    ] = False,
 ) -> None:
     """Scheduled runs over an inbox folder (Prefect serve); only new files are processed."""
     if not inbox.is_dir():
@@ -436,7 +471,7 @@ def serve(
     from flows.schedule import serve as serve_inbox
 
     say(f"serving {inbox} on '{cron}' into {db or 'the default warehouse'}; Ctrl+C stops")
-    serve_inbox(inbox, cron=cron, db=db)
+    serve_inbox(inbox, cron=cron, db=db, follow_symlinks=follow_symlinks)
 
 
 @app.command()

@@ -30,6 +30,7 @@ from prefect.utilities.annotations import quote
 from flows import tasks
 from flows.dask_cluster import dask_threads
 from flows.progress import Listener, current_listener, listening
+from flows.readers.limits import MAX_BYTES
 from schemas import Batch, LoadCounts, RunSummary
 from warehouse import PresswashError, resolve_db, run_lock
 from warehouse.db import RUN_WAIT_SECONDS
@@ -48,7 +49,7 @@ MIN_PARALLEL_BYTES = 16 * 2**20
 """Fewer files and bytes than these are cleaned in the flow's process: a worker process
 first spends 3-5 s of CPU importing Prefect and the cleaners, more than it would save."""
 
-DEFAULT_MAX_BYTES = 20 * 2**20
+DEFAULT_MAX_BYTES = MAX_BYTES
 """Inputs above 20 MB are rejected as `too_large`: no news article is that big."""
 
 
@@ -70,6 +71,7 @@ def pipeline(
     batch_size: int = DEFAULT_BATCH_SIZE,
     max_bytes: int = DEFAULT_MAX_BYTES,
     wait: float = RUN_WAIT_SECONDS,
+    follow_symlinks: bool = False,
 ) -> RunSummary:
     """Run the whole pipeline over `paths` (the bundled seeds when empty) into `db`.
 
@@ -81,6 +83,8 @@ def pipeline(
         batch_size: files per clean task and per load transaction.
         max_bytes: inputs above this are rejected as `too_large`.
         wait: seconds to wait for that other run before giving up (`DatabaseLocked`).
+        follow_symlinks: follow links that lead out of the input folders (else they
+            are `outside_input` rejects).
     """
     started = time.monotonic()
     db_path = str(resolve_db(db))
@@ -94,7 +98,10 @@ def pipeline(
         params = {"paths": inputs, "workers": workers, "batch_size": batch_size}
         start_run(held.wh.con, run_id, str(flow_run.get_id() or ""), params)
         try:
-            summary = _run(inputs, held, run_id, workers, batch_size, max_bytes, listener)
+            summary = _run(
+                inputs, held, run_id, workers, batch_size, max_bytes, listener,
+                follow_symlinks=follow_symlinks,
+            )
         except BaseException:
             finish_run(held.wh.con, run_id, "failed", {})
             raise
@@ -171,8 +178,10 @@ def _run(
     batch_size: int,
     max_bytes: int,
     listener: Listener | None,
+    *,
+    follow_symlinks: bool = False,
 ) -> RunSummary:
-    files, missing = tasks.discover_inputs(inputs)
+    files, missing = tasks.discover_inputs(inputs, follow_symlinks)
     tally = Tally(files_seen=len(files) + len(missing))
     unreadable = Batch(rejects=missing)
     tally.add(tasks.load_batch(held, run_id, quote(unreadable)), unreadable)

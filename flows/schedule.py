@@ -80,13 +80,23 @@ def local_prefect_server() -> Iterator[str]:
             proc.kill()
 
 
-def serve(inbox: str | Path, *, cron: str, db: str | Path | None = None) -> None:
-    """Block, running the pipeline over `inbox` on the `cron` schedule until interrupted."""
+def serve(
+    inbox: str | Path, *, cron: str, db: str | Path | None = None, follow_symlinks: bool = False
+) -> None:
+    """Block, running the pipeline over `inbox` on the `cron` schedule until interrupted.
+
+    Links in the inbox that lead out of it are `outside_input` rejects unless
+    `follow_symlinks`: whoever can drop a file there must not make it read others.
+    """
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     from flows.pipeline import pipeline
 
-    parameters = {"paths": [str(Path(inbox).resolve())], "db": str(resolve_db(db).resolve())}
+    parameters = {
+        "paths": [str(Path(inbox).resolve())],
+        "db": str(resolve_db(db).resolve()),
+        "follow_symlinks": follow_symlinks,
+    }
     if PREFECT_API_URL.value():
         pipeline.serve(name="presswash-inbox", cron=cron, parameters=parameters)
         return

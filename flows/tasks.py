@@ -50,8 +50,10 @@ def worker_started(parent: int) -> None:
 
 
 @task(name="discover", cache_policy=NO_CACHE)
-def discover_inputs(paths: Sequence[str]) -> tuple[list[Path], list[Reject]]:
-    return stages.discover(paths)
+def discover_inputs(
+    paths: Sequence[str], follow_symlinks: bool = False
+) -> tuple[list[Path], list[Reject]]:
+    return stages.discover(paths, follow_symlinks=follow_symlinks)
 
 
 @task(name="known", cache_policy=NO_CACHE, retries=IO_RETRIES,
