@@ -15,6 +15,7 @@ import os
 import sys
 from collections.abc import Callable
 from functools import wraps
+from importlib import import_module
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -100,22 +101,41 @@ def run(
 ) -> None:
     """Run the whole pipeline (the bundled seeds when no PATH is given)."""
     from flows import configure_prefect
+    from flows.progress import process_started
+    from flows.server import prefect_api
+    from flows.signals import stop_on_signals
 
+    started = process_started()
     configure_prefect(verbose=verbose)
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-    from flows.pipeline import run_pipeline
-    from flows.progress import Listener
-
     given = [str(p) for p in paths or []]
     missing = [p for p in given if not os.path.lexists(p)]
     if given and len(missing) == len(given):
         raise InputNotFound(f"no such file or directory: {', '.join(missing)}")
     for p in missing:
         say(f"warning: no such file or directory: {p} (recorded in rejects)")
+    with (
+        stop_on_signals(say, command="run"),
+        prefect_api(meanwhile=lambda: import_module("flows.pipeline")),  # overlap start-ups
+    ):
+        _run_with_progress(
+            given, db, workers, dask_address, batch_size, max_mb, wait, verbose, started
+        )
+
+
+def _run_with_progress(
+    given: list[str], db: str | None, workers: int, dask_address: str | None,
+    batch_size: int, max_mb: float, wait: float, verbose: bool, started: float,
+) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from flows.logs import show_run_logs
+    from flows.pipeline import run_pipeline
+    from flows.progress import Listener
+
+    show_run_logs(verbose)
     with Progress(
         "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-        TimeElapsedColumn(), console=err, transient=True,
+        TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal,
     ) as bar:
         job = bar.add_task("cleaning", total=None)
         summary = run_pipeline(
@@ -125,6 +145,7 @@ def run(
             listener=Listener(
                 progress=lambda done, total: bar.update(job, completed=done, total=total),
                 on_wait=say,
+                started=started,
             ),
         )
     table = Table(title=f"presswash run {summary.run_id}", show_header=False)

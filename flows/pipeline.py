@@ -24,6 +24,7 @@ from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTa
 
 from flows import tasks
 from flows.progress import Listener, current_listener, listening
+from flows.signals import Interrupted, interruptible, note_recorded, note_run
 from schemas import Batch, LoadCounts, RawDocument, Reject, RunSummary
 from warehouse import PresswashError, Warehouse, resolve_db, run_lock
 from warehouse.db import RUN_WAIT_SECONDS
@@ -74,17 +75,26 @@ def pipeline(
         max_bytes: inputs above this are rejected as `too_large`.
         wait: seconds to wait for that other run before giving up (`DatabaseLocked`).
     """
-    started = time.monotonic()
+    listener = current_listener()
+    started = listener.started if listener and listener.started else time.monotonic()
     db_path = str(resolve_db(db))
     inputs = [str(p) for p in paths] or [str(SEEDS)]
     run_id = new_run_id()
-    listener = current_listener()
-    with run_lock(db_path, timeout=wait, on_wait=listener.on_wait if listener else None):
+    with (
+        interruptible(),
+        run_lock(db_path, timeout=wait, on_wait=listener.on_wait if listener else None),
+    ):
         params = {"paths": inputs, "workers": workers, "batch_size": batch_size}
         with Warehouse(db_path) as wh:
             start_run(wh.con, run_id, str(flow_run.get_id() or ""), params)
+        note_run(run_id)
         try:
             summary = _run(inputs, db_path, run_id, workers, batch_size, max_bytes, listener)
+        except Interrupted:
+            with Warehouse(db_path) as wh:
+                finish_run(wh.con, run_id, "interrupted", {})
+            note_recorded()
+            raise
         except BaseException:
             with Warehouse(db_path) as wh:
                 finish_run(wh.con, run_id, "failed", {})
