@@ -332,20 +332,27 @@ def serve(
     inbox: Annotated[Path, typer.Argument(help="Folder to watch; new files are processed.")],
     cron: Annotated[str, typer.Option(help="Cron schedule.")] = "*/15 * * * *",
     db: DbOption = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+    settle: Annotated[
+        float,
+        typer.Option(min=0, help="Read only files unchanged for this many seconds."),
+    ] = 30.0,
+    name: Annotated[
+        str | None,
+        typer.Option(help="Deployment name [default: inbox-<folder>-<hash of inbox and db>]"),
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show run logs.")] = False,
 ) -> None:
     """Scheduled runs over an inbox folder (Prefect serve); only new files are processed."""
     if not inbox.is_dir():
         raise InputNotFound(f"inbox {inbox} is not a directory")
     from flows import configure_prefect
-
-    os.environ.setdefault("PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED", "true")
-    os.environ.setdefault("PREFECT_SERVER_SERVICES_LATE_RUNS_ENABLED", "true")
-    configure_prefect(verbose=verbose)
     from flows.schedule import serve as serve_inbox
+    from flows.signals import serving
 
+    configure_prefect(verbose=verbose)
     say(f"serving {inbox} on '{cron}' into {db or 'the default warehouse'}; Ctrl+C stops")
-    serve_inbox(inbox, cron=cron, db=db)
+    with serving(say):
+        serve_inbox(inbox, cron=cron, db=db, settle=settle, name=name)
 
 
 @app.command()

@@ -23,7 +23,9 @@ from prefect.runtime import flow_run
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 
 from flows import tasks
-from flows.progress import Listener, current_listener, listening
+from flows.artifacts import publish_run
+from flows.progress import Listener, current_listener, listening, report_progress
+from flows.schedule import split_settled
 from flows.signals import Interrupted, interruptible, note_recorded, note_run
 from schemas import Batch, LoadCounts, RawDocument, Reject, RunSummary
 from warehouse import PresswashError, Warehouse, resolve_db, run_lock
@@ -64,6 +66,7 @@ def pipeline(
     batch_size: int = DEFAULT_BATCH_SIZE,
     max_bytes: int = DEFAULT_MAX_BYTES,
     wait: float = RUN_WAIT_SECONDS,
+    settle: float = 0.0,
 ) -> RunSummary:
     """Run the whole pipeline over `paths` (the bundled seeds when empty) into `db`.
 
@@ -74,6 +77,8 @@ def pipeline(
         batch_size: files per read task and documents per load transaction.
         max_bytes: inputs above this are rejected as `too_large`.
         wait: seconds to wait for that other run before giving up (`DatabaseLocked`).
+        settle: read only files unchanged for this many seconds (`serve`); the others
+            wait for the next run and are counted as `waiting`.
     """
     listener = current_listener()
     started = listener.started if listener and listener.started else time.monotonic()
@@ -89,7 +94,9 @@ def pipeline(
             start_run(wh.con, run_id, str(flow_run.get_id() or ""), params)
         note_run(run_id)
         try:
-            summary = _run(inputs, db_path, run_id, workers, batch_size, max_bytes, listener)
+            summary = _run(
+                inputs, db_path, run_id, workers, batch_size, max_bytes, listener, settle
+            )
         except Interrupted:
             with Warehouse(db_path) as wh:
                 finish_run(wh.con, run_id, "interrupted", {})
@@ -102,6 +109,7 @@ def pipeline(
         summary = replace(summary, seconds=round(time.monotonic() - started, 2))
         with Warehouse(db_path) as wh:
             finish_run(wh.con, run_id, "completed", summary_counts(summary))
+        publish_run(db_path, summary)
     return summary
 
 
@@ -147,9 +155,11 @@ def _run(
     batch_size: int,
     max_bytes: int,
     listener: Listener | None,
+    settle: float = 0.0,
 ) -> RunSummary:
     files, missing = tasks.discover_inputs(inputs)
-    tally = Tally(files_seen=len(files) + len(missing))
+    files, waiting = split_settled(files, settle)
+    tally = Tally(files_seen=len(files) + len(missing), waiting=len(waiting))
     tally.add(tasks.load_batch(db, run_id, Batch(rejects=missing)), Batch(rejects=missing))
     for done, file_batch in enumerate(chunks(files, batch_size), start=1):
         units, skipped = tasks.read_batch(file_batch, max_bytes)
@@ -157,8 +167,7 @@ def _run(
         for batch in _clean_parts(units, known, batch_size, workers):
             tally.add(tasks.load_batch(db, run_id, batch), batch)
         tally.skipped += skipped
-        if listener:
-            listener.progress(min(done * batch_size, len(files)), len(files))
+        report_progress(listener, min(done * batch_size, len(files)), len(files))
     tasks.apply_site_templates(db, run_id)
     clusters = tasks.dedup_all(db)
     return tally.summary(run_id, clusters)
@@ -201,6 +210,7 @@ class Tally:
     known_documents: int = 0
     articles: int = 0
     skipped: int = 0
+    waiting: int = 0
     rejects: Counter[str] = field(default_factory=Counter)
 
     def add(self, counts: LoadCounts, batch: Batch) -> None:
@@ -223,6 +233,7 @@ class Tally:
             near_clusters=clusters.get("near_clusters", 0),
             story_clusters=clusters.get("story_clusters", 0),
             skipped=self.skipped,
+            waiting=self.waiting,
             rejects_by_reason=dict(sorted(self.rejects.items())),
         )
 

@@ -59,3 +59,12 @@ def listening(listener: Listener | None) -> Iterator[None]:
         yield
     finally:
         _LISTENER.reset(token)
+
+
+def report_progress(listener: Listener | None, done: int, total: int) -> None:
+    """After each batch: a line in the run's log, and the caller's progress bar."""
+    from flows.logs import run_logger
+
+    run_logger().info("%d of %d files done", done, total)
+    if listener:
+        listener.progress(done, total)

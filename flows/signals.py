@@ -3,10 +3,11 @@
 The first SIGINT or SIGTERM raises `Interrupted` in the main thread: at once in our
 code (or while it waits on a task), or, if it arrived inside Prefect's engine setting
 up or recording a task run, as soon as the engine is out of it (raising there breaks
-Prefect's own crash handling). A batch inside its transaction rolls back (`warehouse.db.transaction` undoes it on any
-exception), and the flow records the run as `interrupted` on its way out. The process
-then prints one line and exits at once (`os._exit`), without waiting for worker threads
-or processes still busy on a batch nobody will load.
+Prefect's own crash handling). A batch inside its transaction rolls back
+(`warehouse.db.transaction` undoes it on any exception), and the flow records the
+run as `interrupted` on its way out. The process then prints one line and exits at
+once (`os._exit`), without waiting for worker threads or processes still busy on a
+batch nobody will load.
 
 Two things bound the time it takes however the unwinding goes: a watchdog that ends
 the process `GRACE_SECONDS` after the first signal, and a second signal, which ends
@@ -26,6 +27,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -73,6 +75,7 @@ class StopState:
     pending: bool = False
     """The signal arrived inside Prefect's machinery; raise it once out of it."""
     redelivering: bool = False
+    watching_parent: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
     watchdog: threading.Timer | None = None
 
@@ -87,6 +90,8 @@ class StopState:
             )
         if self.command == "run":
             return f"interrupted by {name} before the run started; nothing was written"
+        if self.command == "serve":
+            return f"stopped serving ({name})"
         return f"interrupted by {name}"
 
 
@@ -198,6 +203,7 @@ def interruptible() -> Iterator[None]:
         yield
         return
     previous = {sig: signal.signal(sig, _on_signal) for sig in STOP_SIGNALS}
+    exit_with_parent()
     try:
         yield
     finally:
@@ -231,3 +237,62 @@ def ignore_interrupts() -> None:
     stopping is the parent's decision (it exits and the pool goes with it)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
+
+
+SERVE_GRACE_SECONDS = 20.0
+"""From the first stop signal to a forced exit of `serve`: time for Prefect's runner to
+stop a flow run in progress (which records itself as interrupted) and shut down."""
+
+EXIT_WITH_PARENT = "PRESSWASH_EXIT_WITH_PARENT"
+"""Set by `serve` for the flow-run processes Prefect starts: each stops (as on SIGTERM)
+if `serve` dies, instead of running on without it."""
+
+PARENT_POLL_SECONDS = 0.5
+
+
+def _on_serve_signal(signum: int, frame: FrameType | None) -> None:
+    if _STATE.signum is not None:
+        say_once()
+        exit_now(128 + _STATE.signum)
+    _STATE.signum = signum
+    _STATE.watchdog = threading.Timer(SERVE_GRACE_SECONDS, _on_watchdog)
+    _STATE.watchdog.daemon = True
+    _STATE.watchdog.start()
+    raise KeyboardInterrupt  # what Prefect's serve loop stops on
+
+
+@contextmanager
+def serving(out: Callable[[str], None] | None = None) -> Iterator[None]:
+    """The whole of `serve`: SIGINT or SIGTERM stops it, a second one at once.
+
+    Prefect's runner replaces the SIGTERM handler while it polls (with a graceful stop
+    of its own); either way one line is printed and `serve` exits.
+    """
+    _STATE.command = "serve"
+    os.environ[EXIT_WITH_PARENT] = "1"
+    previous = {sig: signal.signal(sig, _on_serve_signal) for sig in STOP_SIGNALS}
+    try:
+        yield
+    except (KeyboardInterrupt, SystemExit, Interrupted):
+        pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if _STATE.signum is not None:
+        say_once(out)
+        exit_now(128 + _STATE.signum)
+
+
+def exit_with_parent() -> None:
+    """Send ourselves SIGTERM when the parent process dies (if `serve` asked for it)."""
+    if not os.environ.get(EXIT_WITH_PARENT) or _STATE.watching_parent:
+        return
+    _STATE.watching_parent = True
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_SECONDS)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="presswash-parent-watch", daemon=True).start()
