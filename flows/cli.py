@@ -350,9 +350,8 @@ def serve(
     from flows.signals import serving
 
     configure_prefect(verbose=verbose)
-    say(f"serving {inbox} on '{cron}' into {db or 'the default warehouse'}; Ctrl+C stops")
     with serving(say):
-        serve_inbox(inbox, cron=cron, db=db, settle=settle, name=name)
+        serve_inbox(inbox, cron=cron, db=db, settle=settle, name=name, out=say, verbose=verbose)
 
 
 @app.command()

@@ -19,13 +19,17 @@ a local server with the scheduler and the UI (see `flows.server`) unless
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import re
+import signal
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
+from flows import USER_LOGGING_LEVEL
 from warehouse import resolve_db
 
 DEFAULT_SETTLE_SECONDS = 30.0
@@ -84,6 +88,8 @@ def serve(
     db: str | Path | None = None,
     settle: float = DEFAULT_SETTLE_SECONDS,
     name: str | None = None,
+    out: Callable[[str], None] | None = None,
+    verbose: bool = False,
 ) -> None:
     """Block, running the pipeline over `inbox` on the `cron` schedule until stopped.
 
@@ -93,24 +99,70 @@ def serve(
         db: the warehouse; None means `$PRESSWASH_DB` or the default.
         settle: seconds a file must be unchanged before it is read.
         name: the deployment's name; default `deployment_name(inbox, db)`.
+        out: prints the lines saying where it serves (default: stdout).
+        verbose: the runs' log lines on the terminal too.
     """
     from flows.server import prefect_api
 
     inbox_path = Path(inbox).resolve()
     db_path = resolve_db(db).resolve()
+    name = name or deployment_name(inbox_path, db_path)
     parameters = {"paths": [str(inbox_path)], "db": str(db_path), "settle": settle}
-    # each run's log lines go to the API, so the UI shows what the run did
-    os.environ["PREFECT_LOGGING_TO_API_ENABLED"] = "true"
-    with prefect_api(scheduling=True, ui=True, meanwhile=_import_pipeline):
+    served_run_logging(verbose=verbose)
+    with prefect_api(scheduling=True, ui=True, meanwhile=_import_pipeline) as api:
         from flows.pipeline import pipeline
 
-        pipeline.serve(
-            name=name or deployment_name(inbox_path, db_path),
-            cron=cron,
-            parameters=parameters,
+        InboxRunner = _runner_class()  # a class made once Prefect is imported
+
+        # what `pipeline.serve` does, with our own message once the deployment exists:
+        # Prefect's names a command and a UI page that assume a server of the user's
+        runner = InboxRunner(name=name)
+        runner.add_flow(
+            pipeline, name=name, cron=cron, parameters=parameters,
             description=f"presswash over {inbox_path} into {db_path}",
-            pause_on_shutdown=False,
         )
+        for line in serving_message(inbox_path, db_path, cron, name, api):
+            (out or print)(line)
+        asyncio.run(runner.start())
+
+
+def _runner_class() -> type:
+    from prefect.runner import Runner
+
+    from flows.signals import serve_stop_requested
+
+    class InboxRunner(Runner):
+        """Prefect's runner, whose SIGTERM handler also counts towards our stop."""
+
+        def handle_sigterm(self, *args: Any, **kwargs: Any) -> None:
+            serve_stop_requested(signal.SIGTERM)
+            super().handle_sigterm(*args, **kwargs)
+
+    return InboxRunner
+
+
+def serving_message(inbox: Path, db: Path, cron: str, name: str, api: str) -> list[str]:
+    """What `serve` prints once it polls: where to look, and how to run it now."""
+    ui = api.removesuffix("/api")
+    return [
+        f"serving {inbox} into {db} on '{cron}' as deployment presswash/{name}; Ctrl+C stops",
+        f"Prefect UI (runs, logs, artifacts): {ui}",
+        f"run it now: PREFECT_API_URL={api} prefect deployment run 'presswash/{name}'",
+    ]
+
+
+def served_run_logging(*, verbose: bool) -> None:
+    """How the runs `serve` starts log, set in the environment they inherit.
+
+    Their lines from INFO go to the API, so the UI shows what each run did; on the
+    terminal they show only with `verbose` (Prefect reads `PREFECT_LOGGING_*` when a
+    run's process imports it; `HANDLERS_CONSOLE_LEVEL` is its console handler's).
+    """
+    os.environ["PREFECT_LOGGING_TO_API_ENABLED"] = "true"
+    if not USER_LOGGING_LEVEL:
+        os.environ["PREFECT_LOGGING_LEVEL"] = "INFO"
+    if not verbose:
+        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
 
 
 def _import_pipeline() -> None:

@@ -250,7 +250,8 @@ if `serve` dies, instead of running on without it."""
 PARENT_POLL_SECONDS = 0.5
 
 
-def _on_serve_signal(signum: int, frame: FrameType | None) -> None:
+def serve_stop_requested(signum: int) -> None:
+    """A stop signal reached `serve`: the first starts the clock, a second ends it now."""
     if _STATE.signum is not None:
         say_once()
         exit_now(128 + _STATE.signum)
@@ -258,6 +259,10 @@ def _on_serve_signal(signum: int, frame: FrameType | None) -> None:
     _STATE.watchdog = threading.Timer(SERVE_GRACE_SECONDS, _on_watchdog)
     _STATE.watchdog.daemon = True
     _STATE.watchdog.start()
+
+
+def _on_serve_signal(signum: int, frame: FrameType | None) -> None:
+    serve_stop_requested(signum)
     raise KeyboardInterrupt  # what Prefect's serve loop stops on
 
 
@@ -265,8 +270,9 @@ def _on_serve_signal(signum: int, frame: FrameType | None) -> None:
 def serving(out: Callable[[str], None] | None = None) -> Iterator[None]:
     """The whole of `serve`: SIGINT or SIGTERM stops it, a second one at once.
 
-    Prefect's runner replaces the SIGTERM handler while it polls (with a graceful stop
-    of its own); either way one line is printed and `serve` exits.
+    Prefect's runner replaces the SIGTERM handler while it polls with a graceful stop
+    of its own, which must call `serve_stop_requested` (see `flows.schedule`); either
+    way one line is printed and `serve` exits.
     """
     _STATE.command = "serve"
     os.environ[EXIT_WITH_PARENT] = "1"

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import duckdb
 
+from flows import QUIET_PREFECT_ENV
+
 ROOT = Path(__file__).resolve().parents[2]
 MARK_VARIABLE = "PRESSWASH_TEST_PROCESS_MARK"
 
@@ -29,9 +31,10 @@ def presswash(*args: str) -> list[str]:
 
 
 def marked_env(mark: str, **extra: str) -> dict[str, str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), MARK_VARIABLE: mark, **extra}
+    """A user's environment: without the defaults importing `flows` put in ours."""
+    env = {k: v for k, v in os.environ.items() if k not in QUIET_PREFECT_ENV}
     env.pop("PREFECT_API_URL", None)  # each run starts (and must stop) its own server
-    return env
+    return {**env, "PYTHONPATH": str(ROOT), MARK_VARIABLE: mark, **extra}
 
 
 def marked_processes(mark: str) -> list[tuple[int, str]]:
