@@ -123,6 +123,9 @@ def serve(
         )
         for line in serving_message(inbox_path, db_path, cron, name, api):
             (out or print)(line)
+        # Ctrl-C takes the runner's graceful way out too: it stops the runs in progress
+        # (which record themselves as interrupted) before the server goes
+        signal.signal(signal.SIGINT, runner.handle_sigterm)
         asyncio.run(runner.start())
 
 
@@ -132,10 +135,12 @@ def _runner_class() -> type:
     from flows.signals import serve_stop_requested
 
     class InboxRunner(Runner):
-        """Prefect's runner, whose SIGTERM handler also counts towards our stop."""
+        """Prefect's runner, whose stop-signal handler also counts towards our stop (a
+        second signal ends `serve` at once, see `flows.signals`)."""
 
         def handle_sigterm(self, *args: Any, **kwargs: Any) -> None:
-            serve_stop_requested(signal.SIGTERM)
+            signum = args[0] if args and isinstance(args[0], int) else signal.SIGTERM
+            serve_stop_requested(signum)
             super().handle_sigterm(*args, **kwargs)
 
     return InboxRunner
