@@ -26,6 +26,7 @@ from flows import tasks
 from flows.artifacts import publish_run
 from flows.progress import Listener, current_listener, listening, report_progress
 from flows.schedule import split_settled
+from flows.server import api_shared_with_workers
 from flows.signals import Interrupted, interruptible, note_recorded, note_run
 from schemas import Batch, LoadCounts, RawDocument, Reject, RunSummary
 from warehouse import PresswashError, Warehouse, resolve_db, run_lock
@@ -141,7 +142,7 @@ def run_pipeline(
         runner = ProcessPoolTaskRunner(max_workers=workers)
     else:
         runner = ThreadPoolTaskRunner(max_workers=1)
-    with listening(listener):
+    with listening(listener), api_shared_with_workers():
         return pipeline.with_options(task_runner=runner)(  # type: ignore[arg-type]
             list(paths), db=db, workers=workers, **options
         )

@@ -269,3 +269,27 @@ def api_url_set(api_url: str, *, ui_url: str | None) -> Iterator[None]:
             else:
                 os.environ[key] = value
 
+
+
+@contextmanager
+def api_shared_with_workers() -> Iterator[None]:
+    """Put the API URL Prefect uses in the environment while worker processes start.
+
+    Worker processes read their settings from the environment; a URL set only in this
+    process's Prefect settings (a test harness, a caller's `temporary_settings`) would
+    leave each worker to start a temporary server of its own, which outlives it.
+    """
+    if os.environ.get("PREFECT_API_URL") or "prefect" not in sys.modules:
+        yield
+        return
+    from prefect.settings import PREFECT_API_URL
+
+    url = PREFECT_API_URL.value()
+    if not url:
+        yield
+        return
+    os.environ["PREFECT_API_URL"] = url
+    try:
+        yield
+    finally:
+        os.environ.pop("PREFECT_API_URL", None)

@@ -9,7 +9,7 @@ without them.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -130,32 +130,23 @@ class Warehouse:
 
         load.replace_clusters(self.con, rows)
 
-    def replace_articles(self, batch: Batch, templates: dict[str, set[str]]) -> None:
-        """Swap re-cleaned articles (and the site templates that changed them) atomically."""
+    def replace_articles(
+        self,
+        batch: Batch,
+        templates: dict[str, set[str]],
+        forget: Callable[[duckdb.DuckDBPyConnection, list[str]], None] | None = None,
+    ) -> None:
+        """Swap re-cleaned articles (and the site templates that changed them) atomically;
+        `forget` takes the ones whose text changes out of the clustering state."""
         from warehouse import load
 
-        load.replace_articles(self.con, batch, templates)
+        load.replace_articles(self.con, batch, templates, forget)
 
     def known_documents(self, doc_ids: Sequence[str]) -> set[str]:
         """Which of these doc_ids are already loaded, so a re-run skips their cleaning."""
         from warehouse import load
 
         return load.known_documents(self.con, doc_ids)
-
-    def dedup_inputs(self) -> pa.Table:
-        """Every article with what clustering needs: text, dates, stored signature."""
-        return self.arrow(
-            """
-            SELECT a.doc_id, a.text, a.title, a.site,
-                   strftime(a.published_at, '%Y-%m-%dT%H:%M:%S') AS published_at,
-                   strftime(d.ingested_at, '%Y-%m-%dT%H:%M:%S.%f') AS ingested_at,
-                   s.minhash, s.n_shingles, s.scheme
-            FROM articles a
-            JOIN documents d USING (doc_id)
-            JOIN signatures s USING (doc_id)
-            ORDER BY a.doc_id
-            """
-        )
 
     def replace_signatures(self, signatures: Sequence[Signature]) -> None:
         """Store signatures recomputed under a new scheme, replacing stale ones."""

@@ -7,7 +7,7 @@ twice (a re-run, or a run resumed after a crash) changes nothing.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 import duckdb
@@ -212,15 +212,31 @@ def finish_run(
 
 
 def replace_articles(
-    con: duckdb.DuckDBPyConnection, batch: Batch, templates: dict[str, set[str]]
+    con: duckdb.DuckDBPyConnection,
+    batch: Batch,
+    templates: dict[str, set[str]],
+    forget: Callable[[duckdb.DuckDBPyConnection, list[str]], None] | None = None,
 ) -> None:
     """Replace the articles of `batch` (and their removed lines and signatures) in one go.
 
     Used when a site's learned template changes: its pages are cleaned again, and the
     new version replaces the old one atomically, together with the template itself.
+    `forget` is told, in the same transaction and before the old texts go, which
+    articles' texts change (clustering takes them out and clusters them again).
     """
     ids = pa.table({"doc_id": pa.array([a.doc_id for a in batch.articles], pa.string())})
     with transaction(con):
+        if forget is not None:
+            con.register("_new_texts", pa.table({
+                "doc_id": pa.array([a.doc_id for a in batch.articles], pa.string()),
+                "text": pa.array([a.text for a in batch.articles], pa.string()),
+            }))
+            changed = [r[0] for r in con.execute(
+                "SELECT a.doc_id FROM articles a JOIN _new_texts n USING (doc_id) "
+                "WHERE a.text <> n.text ORDER BY 1"
+            ).fetchall()]
+            con.unregister("_new_texts")
+            forget(con, changed)
         con.register("_ids", ids)
         for table in ("articles", "removed_lines", "signatures"):
             con.execute(f"DELETE FROM {table} WHERE doc_id IN (SELECT doc_id FROM _ids)")
