@@ -390,10 +390,10 @@ def _fill_features(
     # starts upper case, as it did in the numpy version this replaced.
     start = 0
     for i in range(n):
-        letters = uppers = cap_starts = word_starts = inners = 0
-        commas = digits = seps = word_chars = 0
+        letters = uppers = cap_starts = word_starts = inners = np.int64(0)
+        commas = digits = seps = word_chars = np.int64(0)
         stop = start + lengths[i] + 1 if i < n - 1 else big
-        prev_word = 0  # a line starts after "\n" (or at the page's start)
+        prev_word = np.int64(0)  # a line starts after "\n" (or at the page's start)
         for j in range(start, stop):
             # Branch-free counting (flags are bits; see `_char_tables`): ~2x faster than
             # one `if` per class on dev.

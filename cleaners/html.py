@@ -9,7 +9,7 @@ text *before* line classification; lines trafilatura itself dropped are not list
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Any
 
 from cleaners.lines import assemble, label_dump, split_lines
 from cleaners.metadata import html_metadata, site_from_url
@@ -19,14 +19,7 @@ from schemas import Cleaned
 CLEANER_NAME = "presswash-html"
 CLEANER_VERSION = 1
 
-SNIFF_CHARS = 4096
-"""Only the start of a document is looked at to tell HTML from text."""
-
-SNIFF_MIN_TAGS = 5
-"""Without a doctype/html/body tag, this many common tags in the sniffed part make it HTML."""
-
-_DOCTYPE = re.compile(r"<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>]|<meta\s", re.IGNORECASE)
-_COMMON_TAG = re.compile(
+_TAG = re.compile(
     r"</?(?:p|div|span|a|br|script|style|ul|li|table|h[1-6]|article|section|img)\b[^>]*>",
     re.IGNORECASE,
 )
@@ -58,14 +51,6 @@ PRUNE_XPATH = (
     "|//*[contains(@class,'recommend') or contains(@class,'most-popular') or contains(@class,'trending')]"  # noqa: E501
 )
 """Blocks dropped before extraction: page chrome trafilatura sometimes lets through."""
-
-
-def sniff_markup(text: str) -> Literal["html", "text"]:
-    """Tell an HTML page from a text dump by its first `SNIFF_CHARS` characters."""
-    head = text[:SNIFF_CHARS]
-    if _DOCTYPE.search(head):
-        return "html"
-    return "html" if len(_COMMON_TAG.findall(head)) >= SNIFF_MIN_TAGS else "text"
 
 
 def flatten_deep_markup(html: str, max_depth: int = MAX_HTML_DEPTH) -> str:

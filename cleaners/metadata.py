@@ -237,7 +237,10 @@ def _key_lead(folded: str) -> tuple[str, str] | None:
     """
     if len(folded) > MAX_KEY_CHARS:
         return None
-    return _KEY_LEAD.match(folded).group(1, 2)  # type: ignore[union-attr]  # matches any text
+    match = _KEY_LEAD.match(folded)
+    if match is None:  # pragma: no cover - the pattern matches any text, even ""
+        return None
+    return match[1], match[2]
 
 
 def _key_words(key: str) -> set[str]:

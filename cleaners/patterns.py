@@ -9,14 +9,18 @@ heading): the lines under them inherit the reason until prose resumes.
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from itertools import pairwise
-from re import _constants as _sre
-from re import _parser
+from typing import Any
 
 from schemas import REMOVAL_REASONS
+
+_sre: Any = importlib.import_module("re._constants")
+_parser: Any = importlib.import_module("re._parser")
+"""`re`'s own parser and opcodes (CPython 3.11+, untyped): read the parse tree of a pattern."""
 
 
 def _group(*patterns: str) -> tuple[re.Pattern[str], ...]:
@@ -227,7 +231,15 @@ def _equals(x: str) -> _Starts:
     return lambda c: c == x
 
 
-def _class_test(items: list[tuple[object, object]]) -> _Starts | None:
+def _any_of(tests: list[_Starts]) -> _Starts:
+    return lambda c: any(t(c) for t in tests)
+
+
+def _in_range(lo: int, hi: int) -> _Starts:
+    return lambda c: lo <= ord(c) <= hi
+
+
+def _class_test(items: list[tuple[Any, Any]]) -> _Starts | None:
     """A predicate for one `[...]` class from its parsed items; None if not understood."""
     tests: list[_Starts] = []
     negate = False
@@ -235,10 +247,9 @@ def _class_test(items: list[tuple[object, object]]) -> _Starts | None:
         if op is _sre.NEGATE:
             negate = True
         elif op is _sre.LITERAL:
-            tests.append(_equals(chr(av)))  # type: ignore[arg-type]
+            tests.append(_equals(chr(av)))
         elif op is _sre.RANGE:
-            lo, hi = av  # type: ignore[misc]
-            tests.append(lambda c, lo=lo, hi=hi: lo <= ord(c) <= hi)
+            tests.append(_in_range(*av))
         elif op is _sre.CATEGORY and av in _CATEGORIES:
             tests.append(_CATEGORIES[av])
         else:
@@ -246,7 +257,7 @@ def _class_test(items: list[tuple[object, object]]) -> _Starts | None:
     return lambda c: any(t(c) for t in tests) != negate
 
 
-def _first_test(items: Iterable[tuple[object, object]]) -> tuple[_Starts | None, bool]:
+def _first_test(items: Iterable[tuple[Any, Any]]) -> tuple[_Starts | None, bool]:
     """(predicate on a first character, whether the sequence can match empty) of a parsed
     regex sequence; the predicate is None when any character may start a match.
 
@@ -259,19 +270,19 @@ def _first_test(items: Iterable[tuple[object, object]]) -> tuple[_Starts | None,
         if op is _sre.AT:
             continue  # ^ and $ are zero-width
         if op is _sre.LITERAL:
-            sub = _equals(chr(av)), False  # type: ignore[arg-type]
+            sub = _equals(chr(av)), False
         elif op is _sre.IN:
-            sub = _class_test(av), False  # type: ignore[arg-type]
+            sub = _class_test(av), False
         elif op is _sre.BRANCH:
-            subs = [_first_test(alt) for alt in av[1]]  # type: ignore[index]
-            if any(t is None for t, _ in subs):
+            subs = [_first_test(alt) for alt in av[1]]
+            branch = [t for t, _ in subs if t is not None]
+            if len(branch) < len(subs):
                 return None, False
-            branch = [t for t, _ in subs]
-            sub = (lambda c, b=branch: any(t(c) for t in b)), any(e for _, e in subs)  # type: ignore[misc]
-        elif op is _sre.SUBPATTERN and not av[1] and not av[2]:  # type: ignore[index]
-            sub = _first_test(av[3])  # type: ignore[index]
+            sub = _any_of(branch), any(e for _, e in subs)
+        elif op is _sre.SUBPATTERN and not av[1] and not av[2]:
+            sub = _first_test(av[3])
         elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT):
-            low, _high, inner = av  # type: ignore[misc]
+            low, _high, inner = av
             test, empty = _first_test(inner)
             sub = test, empty or low == 0
         else:

@@ -127,7 +127,7 @@ def _hash(codes: np.ndarray, start: int, stop: int) -> np.uint64:
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _slot(h: np.uint64, bits: int) -> int:
+def _slot(h: np.uint64, bits: int) -> np.int64:
     """Fibonacci hashing of `h` to `bits` bits: its well-mixed high bits (~2x faster lookups
     than masking the low ones)."""
     return np.int64((h * np.uint64(11400714819323198485)) >> np.uint64(64 - bits))

@@ -186,6 +186,12 @@ def run(
         ),
     ] = 600.0,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
+    follow_symlinks: Annotated[
+        bool,
+        typer.Option(
+            "--follow-symlinks", help="Follow links that lead out of the input folders."
+        ),
+    ] = False,
 ) -> None:
     """Run the whole pipeline (the bundled seeds when no PATH is given)."""
     from flows.progress import process_started
@@ -198,7 +204,8 @@ def run(
         raise InputNotFound(f"no such file or directory: {', '.join(missing)}")
     with stop_on_signals(say, command="run"):
         summary = _run_flow(
-            given, missing, db, workers, dask_address, batch_size, max_mb, wait, verbose, started
+            given, missing, db, workers, dask_address, batch_size, max_mb, wait, verbose, started,
+            follow_symlinks,
         )
     from rich.table import Table
 
@@ -225,7 +232,7 @@ def run(
 def _run_flow(
     given: list[str], missing: list[str], db: str | None, workers: int,
     dask_address: str | None, batch_size: int, max_mb: float, wait: float, verbose: bool,
-    started: float,
+    started: float, follow_symlinks: bool,
 ) -> Any:
     """The run itself, with a progress bar; returns its RunSummary."""
     from flows.server import prefect_api
@@ -259,7 +266,7 @@ def _run_flow(
                 return run_pipeline(
                     given, db=db_path, workers=workers, batch_size=batch_size,
                     max_bytes=int(max_mb * 2**20), dask_address=dask_address,
-                    wait=wait,
+                    wait=wait, follow_symlinks=follow_symlinks,
                     listener=Listener(
                         progress=lambda done, total: bar.update(job, completed=done, total=total),
                         on_wait=say,
@@ -453,6 +460,12 @@ def serve(
         typer.Option(help="Deployment name [default: inbox-<folder>-<hash of inbox and db>]"),
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show run logs.")] = False,
+    follow_symlinks: Annotated[
+        bool,
+        typer.Option(
+            "--follow-symlinks", help="Follow links that lead out of the inbox."
+        ),
+    ] = False,
 ) -> None:
     """Scheduled runs over an inbox folder (Prefect serve); only new files are processed."""
     if not inbox.is_dir():
@@ -463,7 +476,10 @@ def serve(
 
     configure_prefect(verbose=verbose)
     with serving(say):
-        serve_inbox(inbox, cron=cron, db=db, settle=settle, name=name, out=say, verbose=verbose)
+        serve_inbox(
+            inbox, cron=cron, db=db, settle=settle, name=name, out=say, verbose=verbose,
+            follow_symlinks=follow_symlinks,
+        )
 
 
 @app.command()

@@ -25,6 +25,7 @@ from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTa
 from flows import tasks
 from flows.artifacts import publish_run
 from flows.progress import Listener, current_listener, listening, report_progress
+from flows.readers.limits import MAX_BYTES
 from flows.schedule import split_settled
 from flows.server import api_shared_with_workers
 from flows.signals import Interrupted, interruptible, note_recorded, note_run
@@ -44,8 +45,7 @@ MIN_PARALLEL_DOCUMENTS = 50
 """A batch with fewer new documents is cleaned in the flow's process: a worker process
 first spends 3-5 s of CPU importing Prefect and the cleaners, more than it would save."""
 
-DEFAULT_MAX_BYTES = 20 * 2**20
-"""Inputs above 20 MB are rejected as `too_large`: no news article is that big."""
+DEFAULT_MAX_BYTES = MAX_BYTES
 
 
 
@@ -68,6 +68,7 @@ def pipeline(
     max_bytes: int = DEFAULT_MAX_BYTES,
     wait: float = RUN_WAIT_SECONDS,
     settle: float = 0.0,
+    follow_symlinks: bool = False,
 ) -> RunSummary:
     """Run the whole pipeline over `paths` (the bundled seeds when empty) into `db`.
 
@@ -80,6 +81,8 @@ def pipeline(
         wait: seconds to wait for that other run before giving up (`DatabaseLocked`).
         settle: read only files unchanged for this many seconds (`serve`); the others
             wait for the next run and are counted as `waiting`.
+        follow_symlinks: follow links that lead out of the input folders (else they
+            are `outside_input` rejects).
     """
     listener = current_listener()
     started = listener.started if listener and listener.started else time.monotonic()
@@ -96,7 +99,8 @@ def pipeline(
         note_run(run_id)
         try:
             summary = _run(
-                inputs, db_path, run_id, workers, batch_size, max_bytes, listener, settle
+                inputs, db_path, run_id, workers, batch_size, max_bytes, listener, settle,
+                follow_symlinks=follow_symlinks,
             )
         except Interrupted:
             with Warehouse(db_path) as wh:
@@ -157,8 +161,9 @@ def _run(
     max_bytes: int,
     listener: Listener | None,
     settle: float = 0.0,
+    follow_symlinks: bool = False,
 ) -> RunSummary:
-    files, missing = tasks.discover_inputs(inputs)
+    files, missing = tasks.discover_inputs(inputs, follow_symlinks)
     files, waiting = split_settled(files, settle)
     tally = Tally(files_seen=len(files) + len(missing), waiting=len(waiting))
     tally.add(tasks.load_batch(db, run_id, Batch(rejects=missing)), Batch(rejects=missing))

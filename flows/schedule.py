@@ -90,6 +90,7 @@ def serve(
     name: str | None = None,
     out: Callable[[str], None] | None = None,
     verbose: bool = False,
+    follow_symlinks: bool = False,
 ) -> None:
     """Block, running the pipeline over `inbox` on the `cron` schedule until stopped.
 
@@ -101,13 +102,19 @@ def serve(
         name: the deployment's name; default `deployment_name(inbox, db)`.
         out: prints the lines saying where it serves (default: stdout).
         verbose: the runs' log lines on the terminal too.
+        follow_symlinks: follow links that lead out of the inbox; else they are
+            `outside_input` rejects (whoever can drop a file there must not make it
+            read others).
     """
     from flows.server import prefect_api
 
     inbox_path = Path(inbox).resolve()
     db_path = resolve_db(db).resolve()
     name = name or deployment_name(inbox_path, db_path)
-    parameters = {"paths": [str(inbox_path)], "db": str(db_path), "settle": settle}
+    parameters = {
+        "paths": [str(inbox_path)], "db": str(db_path), "settle": settle,
+        "follow_symlinks": follow_symlinks,
+    }
     served_run_logging(verbose=verbose)
     with prefect_api(scheduling=True, ui=True, meanwhile=_import_pipeline) as api:
         from flows.pipeline import pipeline

@@ -20,8 +20,10 @@ IO_RETRY_DELAY_SECONDS = 1
 
 
 @task(name="discover")
-def discover_inputs(paths: Sequence[str]) -> tuple[list[Path], list[Reject]]:
-    return stages.discover(paths)
+def discover_inputs(
+    paths: Sequence[str], follow_symlinks: bool = False
+) -> tuple[list[Path], list[Reject]]:
+    return stages.discover(paths, follow_symlinks=follow_symlinks)
 
 
 @task(name="read", retries=IO_RETRIES, retry_delay_seconds=IO_RETRY_DELAY_SECONDS)

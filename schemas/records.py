@@ -13,8 +13,9 @@ from typing import Literal
 Markup = Literal["html", "text"]
 """What the cleaner sees: an HTML page or a plain-text dump of one."""
 
-ContainerFormat = Literal["html", "text", "warc", "jsonl"]
-"""`documents.format`: where the document came from (a WARC record is still `warc`)."""
+ContainerFormat = Literal["html", "text", "warc", "wet", "jsonl", "parquet"]
+"""`documents.format`: where the document came from (a WARC record is still `warc`, a
+Common Crawl WET conversion record `wet`, a Parquet row `parquet`)."""
 
 REMOVAL_REASONS: tuple[str, ...] = (
     "navigation",
@@ -45,6 +46,7 @@ REJECT_REASONS: tuple[str, ...] = (
     "truncated",
     "unsafe_path",
     "archive_bomb",
+    "outside_input",
     "no_content",
 )
 """The `rejects.reason` vocabulary: each names an expected, per-input failure."""
@@ -69,6 +71,9 @@ class RawDocument:
     site: str | None = None
     title: str | None = None
     published_at: str | None = None
+    language: str | None = None
+    """The input's own language label, if it has one (a WET record's
+    `WARC-Identified-Content-Language`, ISO 639-3); the cleaner detects its own."""
 
 
 @dataclass(slots=True, frozen=True)

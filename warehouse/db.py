@@ -64,13 +64,13 @@ LOCK_RETRY_SECONDS = 0.2
 OPEN_TIMEOUT_SECONDS = 30.0
 """How long to wait for another process's batch to finish before giving up."""
 
-NO_DOWNLOADS: dict[str, object] = {
+NO_DOWNLOADS: dict[str, str | int | float | list[str]] = {
     "autoinstall_known_extensions": False,
     "autoload_known_extensions": False,
 }
 """Every connection: presswash never installs or loads an extension behind the user's back."""
 
-SANDBOX: dict[str, object] = {
+SANDBOX: dict[str, str | int | float | list[str]] = {
     # no COPY ... TO, EXPORT DATABASE, read_csv/read_text/glob, ATTACH or http(s) reads
     "enable_external_access": False,
     **NO_DOWNLOADS,
