@@ -14,7 +14,6 @@ import time
 import uuid
 from collections import Counter, deque
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,9 +27,13 @@ from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTa
 from prefect.utilities.annotations import quote
 
 from flows import tasks
+from flows.artifacts import publish_run
 from flows.dask_cluster import dask_threads
-from flows.progress import Listener, current_listener, listening
+from flows.progress import Listener, current_listener, listening, report_progress
 from flows.readers.limits import MAX_BYTES
+from flows.schedule import split_settled
+from flows.server import api_shared_with_workers
+from flows.signals import Interrupted, interruptible, note_recorded, note_run
 from schemas import Batch, LoadCounts, RunSummary
 from warehouse import PresswashError, resolve_db, run_lock
 from warehouse.db import RUN_WAIT_SECONDS
@@ -50,7 +53,6 @@ MIN_PARALLEL_BYTES = 16 * 2**20
 first spends 3-5 s of CPU importing Prefect and the cleaners, more than it would save."""
 
 DEFAULT_MAX_BYTES = MAX_BYTES
-"""Inputs above 20 MB are rejected as `too_large`: no news article is that big."""
 
 
 def new_run_id() -> str:
@@ -71,6 +73,7 @@ def pipeline(
     batch_size: int = DEFAULT_BATCH_SIZE,
     max_bytes: int = DEFAULT_MAX_BYTES,
     wait: float = RUN_WAIT_SECONDS,
+    settle: float = 0.0,
     follow_symlinks: bool = False,
 ) -> RunSummary:
     """Run the whole pipeline over `paths` (the bundled seeds when empty) into `db`.
@@ -83,30 +86,39 @@ def pipeline(
         batch_size: files per clean task and per load transaction.
         max_bytes: inputs above this are rejected as `too_large`.
         wait: seconds to wait for that other run before giving up (`DatabaseLocked`).
+        settle: read only files unchanged for this many seconds (`serve`); the others
+            wait for the next run and are counted as `waiting`.
         follow_symlinks: follow links that lead out of the input folders (else they
             are `outside_input` rejects).
     """
-    started = time.monotonic()
+    listener = current_listener()
+    started = listener.started if listener and listener.started else time.monotonic()
     db_path = str(resolve_db(db))
     inputs = [str(p) for p in paths] or [str(SEEDS)]
     run_id = new_run_id()
-    listener = current_listener()
     with (
+        interruptible(),
         run_lock(db_path, timeout=wait, on_wait=listener.on_wait if listener else None),
-        HeldWarehouse(db_path) as held,
     ):
-        params = {"paths": inputs, "workers": workers, "batch_size": batch_size}
-        start_run(held.wh.con, run_id, str(flow_run.get_id() or ""), params)
-        try:
-            summary = _run(
-                inputs, held, run_id, workers, batch_size, max_bytes, listener,
-                follow_symlinks=follow_symlinks,
-            )
-        except BaseException:
-            finish_run(held.wh.con, run_id, "failed", {})
-            raise
-        summary = replace(summary, seconds=round(time.monotonic() - started, 2))
-        finish_run(held.wh.con, run_id, "completed", summary_counts(summary))
+        with HeldWarehouse(db_path) as held:
+            params = {"paths": inputs, "workers": workers, "batch_size": batch_size}
+            start_run(held.wh.con, run_id, str(flow_run.get_id() or ""), params)
+            note_run(run_id)
+            try:
+                summary = _run(
+                    inputs, held, run_id, workers, batch_size, max_bytes, listener, settle,
+                    follow_symlinks=follow_symlinks,
+                )
+            except Interrupted:
+                finish_run(held.wh.con, run_id, "interrupted", {})
+                note_recorded()
+                raise
+            except BaseException:
+                finish_run(held.wh.con, run_id, "failed", {})
+                raise
+            summary = replace(summary, seconds=round(time.monotonic() - started, 2))
+            finish_run(held.wh.con, run_id, "completed", summary_counts(summary))
+        publish_run(db_path, summary)
     return summary
 
 
@@ -141,33 +153,10 @@ def run_pipeline(
             initializer=tasks.worker_started,
             initargs=(os.getpid(),),
         )
-    with listening(listener), workers_api():
+    with listening(listener), api_shared_with_workers():
         return pipeline.with_options(task_runner=runner)(  # type: ignore[arg-type]
             list(paths), db=db, workers=workers, **options
         )
-
-
-@contextmanager
-def workers_api() -> Iterator[None]:
-    """Point the flow and its workers at one Prefect API.
-
-    Without `PREFECT_API_URL`, Prefect starts a temporary server in the first process
-    that needs an API, and a worker (a pool process, a Dask worker) is such a process
-    too: each started a server of its own (10 s and 250 MB each) and reported to it.
-    Here the temporary server (the one the flow would start anyway) is started first
-    and its URL set for the run, so it travels to the workers with Prefect's settings.
-    """
-    from prefect.settings import PREFECT_API_URL, temporary_settings
-
-    if PREFECT_API_URL.value():
-        yield
-        return
-    from prefect.server.api.server import SubprocessASGIServer
-
-    server = SubprocessASGIServer()
-    server.start()
-    with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
-        yield
 
 
 def _run(
@@ -178,11 +167,12 @@ def _run(
     batch_size: int,
     max_bytes: int,
     listener: Listener | None,
-    *,
+    settle: float = 0.0,
     follow_symlinks: bool = False,
 ) -> RunSummary:
     files, missing = tasks.discover_inputs(inputs, follow_symlinks)
-    tally = Tally(files_seen=len(files) + len(missing))
+    files, waiting = split_settled(files, settle)
+    tally = Tally(files_seen=len(files) + len(missing), waiting=len(waiting))
     unreadable = Batch(rejects=missing)
     tally.add(tasks.load_batch(held, run_id, quote(unreadable)), unreadable)
     work = list(chunks(files, batch_size))
@@ -192,8 +182,7 @@ def _run(
         tally.add(tasks.load_batch(held, run_id, quote(batch)), batch)
         tally.skipped += skipped
         done += n_files
-        if listener:
-            listener.progress(done, len(files))
+        report_progress(listener, done, len(files))
     tasks.apply_site_templates(held, run_id)
     clusters = tasks.dedup_all(held)
     return tally.summary(run_id, clusters)
@@ -293,6 +282,7 @@ class Tally:
     known_documents: int = 0
     articles: int = 0
     skipped: int = 0
+    waiting: int = 0
     rejects: Counter[str] = field(default_factory=Counter)
 
     def add(self, counts: LoadCounts, batch: Batch) -> None:
@@ -315,6 +305,7 @@ class Tally:
             near_clusters=clusters.get("near_clusters", 0),
             story_clusters=clusters.get("story_clusters", 0),
             skipped=self.skipped,
+            waiting=self.waiting,
             rejects_by_reason=dict(sorted(self.rejects.items())),
         )
 
