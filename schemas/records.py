@@ -164,6 +164,8 @@ class RunSummary:
     seconds: float = 0.0
     rejects_by_reason: dict[str, int] = field(default_factory=dict)
     status: str = "completed"
+    waiting: int = 0
+    """Inbox files still changing (not settled), left for the next run."""
 
 
 @dataclass(slots=True, frozen=True)
