@@ -200,8 +200,8 @@ def build(sizes: list[int]) -> dict[int, Path]:
             wh.con.unregister("_df")
             wh.con.execute("CHECKPOINT")
         shutil.copy(work, target)
+        work.unlink()
         have = n
-    work.unlink(missing_ok=True)
     return paths
 
 

@@ -170,6 +170,7 @@ def _run(
     settle: float = 0.0,
     follow_symlinks: bool = False,
 ) -> RunSummary:
+    clock = time.monotonic()
     files, missing = tasks.discover_inputs(inputs, follow_symlinks)
     files, waiting = split_settled(files, settle)
     tally = Tally(files_seen=len(files) + len(missing), waiting=len(waiting))
@@ -183,9 +184,17 @@ def _run(
         tally.skipped += skipped
         done += n_files
         report_progress(listener, done, len(files))
+    stages = {"ingest": time.monotonic() - clock}
+    clock = time.monotonic()
     tasks.apply_site_templates(held, run_id)
+    stages["templates"] = time.monotonic() - clock
+    clock = time.monotonic()
     clusters = tasks.dedup_all(held)
-    return tally.summary(run_id, clusters)
+    stages["dedup"] = time.monotonic() - clock
+    return replace(
+        tally.summary(run_id, clusters),
+        stage_seconds={k: round(v, 2) for k, v in stages.items()},
+    )
 
 
 def _cleaned(

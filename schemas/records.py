@@ -164,6 +164,8 @@ class RunSummary:
     seconds: float = 0.0
     rejects_by_reason: dict[str, int] = field(default_factory=dict)
     status: str = "completed"
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    """Wall seconds of the run's stages (ingest = read, clean and load; templates; dedup)."""
     waiting: int = 0
     """Inbox files still changing (not settled), left for the next run."""
 
