@@ -310,7 +310,9 @@ def recluster(
 @app.command()
 @expected_errors
 def clean(
-    file: Annotated[Path, typer.Argument(help="A text dump or HTML page.")],
+    file: Annotated[
+        Path, typer.Argument(help="A text dump or HTML page (also .gz, .zst, ...), or - for stdin.")
+    ],
     format: Annotated[str, typer.Option("--format", help="text, html or auto.")] = "auto",
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the whole Cleaned record.")
@@ -323,19 +325,12 @@ def clean(
     from dataclasses import asdict
 
     from cleaners import clean as clean_document
-    from cleaners.decode import Failure, decode
 
     if format not in ("text", "html", "auto"):
         raise typer.BadParameter("must be text, html or auto", param_hint="--format")
-    if not file.exists():
-        raise InputNotFound(f"no such file: {file}")
-    if file.is_dir():
-        raise InputNotFound(f"{file} is a directory; `clean` takes one file")
-    decoded = decode(file.read_bytes())
-    if isinstance(decoded, Failure):
-        raise PresswashError(f"{file}: {decoded.detail}")
-    text, _encoding = decoded
-    cleaned = clean_document(text, fmt=format)  # type: ignore[arg-type]
+    doc = read_one_page(file)
+    fmt = doc.markup if format == "auto" else format
+    cleaned = clean_document(doc.raw_text, fmt=fmt, url=doc.url)  # type: ignore[arg-type]
     if as_json:
         record = asdict(cleaned)
         record["removed"] = [[r.line_no, r.text, r.reason] for r in cleaned.removed]
@@ -344,6 +339,32 @@ def clean(
         print(render_explanation(cleaned))
     else:
         print(cleaned.text)
+
+
+def read_one_page(file: Path) -> Any:
+    """The one page in `file` (or stdin for `-`), read and decoded exactly as `run` reads
+    it; a container of several pages, or a page `run` would reject, is an error."""
+    from itertools import islice
+
+    from flows.readers import read_file, read_stream
+    from schemas import Reject
+
+    if str(file) == "-":
+        units = list(islice(read_stream(sys.stdin.buffer, "-"), 2))
+    elif not file.exists():
+        raise InputNotFound(f"no such file: {file}")
+    elif file.is_dir():
+        raise InputNotFound(f"{file} is a directory; `clean` takes one file")
+    else:
+        units = list(islice(read_file(file), 2))
+    if len(units) > 1:
+        raise PresswashError(f"{file} holds more than one page; `clean` takes one (use `run`)")
+    if not units:
+        raise PresswashError(f"{file} holds no page")
+    [unit] = units
+    if isinstance(unit, Reject):
+        raise PresswashError(f"{file}: {unit.reason}: {unit.detail}")
+    return unit
 
 
 def render_explanation(cleaned: Any) -> str:
