@@ -224,9 +224,7 @@ def _cleaned(
             known = tasks.known_at(held, quote(chunk))
             size = -(-len(chunk) // parts)
             futures = [
-                tasks.clean_files.submit(
-                    quote([str(f) for f in chunk[i : i + size]]), max_bytes, quote(known)
-                )
+                tasks.clean_files.submit([str(f) for f in chunk[i : i + size]], max_bytes, known)
                 for i in range(0, len(chunk), size)
             ]
             pending.append((len(chunk), futures))
