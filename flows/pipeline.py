@@ -148,6 +148,13 @@ def run_pipeline(
         workers = max(workers, dask_threads(dask_address))
         runner = DaskTaskRunner(address=dask_address)
     else:
+        # an interrupted pool leaves its semaphores to multiprocessing's resource tracker,
+        # a child that would warn about them on stderr after our one `interrupted` line;
+        # the tracker reclaims them either way
+        os.environ["PYTHONWARNINGS"] = ",".join(
+            w for w in (os.environ.get("PYTHONWARNINGS"), "ignore:resource_tracker:UserWarning")
+            if w
+        )
         runner = ProcessPoolTaskRunner(
             max_workers=max(workers, 1),
             initializer=tasks.worker_started,

@@ -16,6 +16,7 @@ task graph, only the cleaned batch coming back.
 from __future__ import annotations
 
 import os
+import signal
 import threading
 import time
 from collections.abc import Sequence
@@ -47,6 +48,9 @@ def worker_started(parent: int) -> None:
         os._exit(1)
 
     threading.Thread(target=watch, name="presswash-parent-watch", daemon=True).start()
+    # a terminal's Ctrl-C reaches the whole process group: the flow's process decides
+    # what an interrupt means (roll back, record, one line) and stops the pool itself
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 @task(name="discover", cache_policy=NO_CACHE)
