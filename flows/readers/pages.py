@@ -32,13 +32,25 @@ def read_page(stream: BinaryIO, source: Source, ctx: Context) -> Iterator[Record
     yield document(data, source, ctx, container=fmt, markup=fmt)
 
 
-def read_empty(stream: BinaryIO, source: Source, ctx: Context) -> Iterator[Record]:
-    """Reject an empty or whitespace-only unit."""
+def _read_rejected(
+    stream: BinaryIO, source: Source, ctx: Context
+) -> tuple[bytes, Record | None, bool]:
+    """The unit's bytes for a reject, or the reject or silence its stream already earned:
+    (data, truncation reject or None, whether the stream was damaged)."""
     data = read_up_to(stream, ctx.limits.max_bytes + 1)
     if ctx.damaged:
-        return
+        return data, None, True
     if ctx.truncated:
-        yield reject(source, "truncated", truncation_detail(ctx), data, ctx)
+        return data, reject(source, "truncated", truncation_detail(ctx), data, ctx), False
+    return data, None, False
+
+
+def read_empty(stream: BinaryIO, source: Source, ctx: Context) -> Iterator[Record]:
+    """Reject an empty or whitespace-only unit."""
+    data, cut, damaged = _read_rejected(stream, source, ctx)
+    if cut is not None:
+        yield cut
+    if damaged or cut is not None:
         return
     detail = f"{len(data)} bytes of whitespace" if data else "0 bytes"
     yield reject(source, "empty", detail, data, ctx)
@@ -46,11 +58,10 @@ def read_empty(stream: BinaryIO, source: Source, ctx: Context) -> Iterator[Recor
 
 def read_binary(stream: BinaryIO, source: Source, ctx: Context) -> Iterator[Record]:
     """Reject a non-text unit (PDF, PNG, ELF, ...) whatever its name says."""
-    data = read_up_to(stream, ctx.limits.max_bytes + 1)
-    if ctx.damaged:
-        return
-    if ctx.truncated:
-        yield reject(source, "truncated", truncation_detail(ctx), data, ctx)
+    data, cut, damaged = _read_rejected(stream, source, ctx)
+    if cut is not None:
+        yield cut
+    if damaged or cut is not None:
         return
     kind = binary_kind(data) or "unknown binary"
     yield reject(source, "binary", f"{kind} content in {source.name or 'input'}", data, ctx)
