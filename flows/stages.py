@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +19,7 @@ from cleaners.dedup import DedupDoc, MinHashConfig, cluster_documents, signature
 from cleaners.dedup.config import DEFAULT_CONFIG
 from cleaners.options import TEMPLATE_MIN_PAGES
 from cleaners.templates import find_template_lines
+from cleaners.wordcount import count_words
 from flows import readers
 from schemas import Article, Batch, Cleaned, ClusterRow, RawDocument, Reject, Signature
 from warehouse import Warehouse
@@ -48,19 +49,24 @@ def read_files(
     return units, sum(tally.skipped.values())
 
 
+SUPPLIED_FIELDS = ("title", "published_at", "site", "url")
+"""Article fields an input can supply itself (JSONL fields, WARC headers): what the input
+says wins over what the cleaner guessed from the page."""
+
+
 def to_article(doc: RawDocument, cleaned: Cleaned) -> Article:
-    """Merge the cleaner's findings with the hints the reader had (JSONL/WARC fields)."""
+    """The cleaner's findings under the metadata the input supplied (JSONL/WARC fields).
+
+    Every `Article` field the cleaner also reports is taken from it by name, so a new field
+    in both records needs no edit here.
+    """
+    found = {f.name: getattr(cleaned, f.name) for f in fields(Article) if hasattr(cleaned, f.name)}
+    supplied = {name: getattr(doc, name) for name in SUPPLIED_FIELDS}
+    found.update({name: value for name, value in supplied.items() if value})
     return Article(
+        **found,
         doc_id=doc.doc_id,
-        text=cleaned.text,
-        title=cleaned.title or doc.title,
-        author=cleaned.author,
-        published_at=cleaned.published_at or doc.published_at,
-        site=doc.site or cleaned.site,
-        url=doc.url or cleaned.url,
-        language=cleaned.language,
-        n_words=len(cleaned.text.split()),
-        cleaner=cleaned.cleaner,
+        n_words=count_words(cleaned.text),
         removed_lines=len(cleaned.removed),
     )
 
@@ -172,6 +178,8 @@ def _row_to_document(row: dict[str, object]) -> RawDocument:
         encoding=str(row["encoding"]),
         url=row["url"],  # type: ignore[arg-type]
         site=row["site"],  # type: ignore[arg-type]
+        title=row["title"],  # type: ignore[arg-type]
+        published_at=row["published_at"],  # type: ignore[arg-type]
     )
 
 

@@ -22,13 +22,15 @@ import pyarrow.parquet as pq
 from schemas import Article, Batch, ClusterRow, LoadCounts, Signature
 from warehouse import load
 from warehouse.db import PresswashError, open_db, resolve_db
+from warehouse.records import column_names, from_rows, select_list
 
 ExportFormat = Literal["jsonl", "parquet", "csv", "txt"]
 
-EXPORT_COLUMNS = (
-    "doc_id, title, author, published_at, site, url, language, text, n_words, "
-    "exact_group, near_cluster, story_cluster, is_canonical"
+EXPORT_COLUMNS = ", ".join(
+    [*column_names(Article, exported_only=True),
+     "exact_group", "near_cluster", "story_cluster", "is_canonical"]
 )
+"""Every exported `Article` field (see `schemas.records.NOT_EXPORTED`), then cluster ids."""
 
 
 class BadQuery(PresswashError):
@@ -132,7 +134,7 @@ class Warehouse:
         return self.arrow(
             """
             SELECT coalesce(a.site, d.site) AS site_key, d.doc_id, d.source_uri, d.format,
-                   d.markup, d.raw_text, d.url, d.site, d.encoding
+                   d.markup, d.raw_text, d.url, d.site, d.encoding, d.title, d.published_at
             FROM documents d LEFT JOIN articles a USING (doc_id)
             WHERE coalesce(a.site, d.site) IN (SELECT unnest(?::VARCHAR[])) AND d.markup = ?
             ORDER BY site_key, d.doc_id
@@ -176,17 +178,12 @@ class Warehouse:
         """Every article (or only each near-duplicate cluster's canonical), oldest first."""
         source = "unique_articles" if unique else "articles"
         cur = self.con.execute(
-            f"SELECT doc_id, text, title, author, strftime(published_at, '%Y-%m-%dT%H:%M:%S'), "
-            f"site, url, language, n_words, cleaner, removed_lines FROM {source} "
-            f"ORDER BY published_at NULLS LAST, doc_id"
+            f"SELECT {select_list(Article, alias='a')} FROM {source} a "
+            f"ORDER BY a.published_at NULLS LAST, a.doc_id"
         )
+        names = column_names(Article)
         while rows := cur.fetchmany(1000):
-            for r in rows:
-                yield Article(
-                    doc_id=r[0], text=r[1], title=r[2], author=r[3], published_at=r[4],
-                    site=r[5], url=r[6], language=r[7], n_words=r[8], cleaner=r[9],
-                    removed_lines=r[10],
-                )
+            yield from from_rows(Article, names, rows)
 
     def export_table(self, *, unique: bool = False) -> pa.Table:
         """The export rows as Arrow: clean text, metadata and cluster ids."""
