@@ -48,8 +48,12 @@ def load_batch(db: str, run_id: str, batch: Batch) -> LoadCounts:
 
 @task(name="site-templates", retries=IO_RETRIES, retry_delay_seconds=IO_RETRY_DELAY_SECONDS)
 def apply_site_templates(db: str, run_id: str) -> int:
+    """Finish every pending template check: this run's documents and any a killed run left.
+
+    `run_id` names the run doing the work; the checks themselves are not tied to it.
+    """
     with Warehouse(db) as wh:
-        return stages.reclean_sites(wh, wh.sites_of_run(run_id))
+        return stages.apply_templates(wh)
 
 
 @task(name="dedup", retries=IO_RETRIES, retry_delay_seconds=IO_RETRY_DELAY_SECONDS)

@@ -98,10 +98,6 @@ class Warehouse:
     def replace_clusters(self, rows: Sequence[ClusterRow]) -> None:
         load.replace_clusters(self.con, rows)
 
-    def replace_articles(self, batch: Batch, templates: dict[str, set[str]]) -> None:
-        """Swap re-cleaned articles (and the site templates that changed them) atomically."""
-        load.replace_articles(self.con, batch, templates)
-
     def known_documents(self, doc_ids: Sequence[str]) -> set[str]:
         """Which of these doc_ids are already loaded, so a re-run skips their cleaning."""
         return load.known_documents(self.con, doc_ids)
@@ -125,41 +121,12 @@ class Warehouse:
         """Store signatures recomputed under a new scheme, replacing stale ones."""
         load.replace_signatures(self.con, signatures)
 
-    def site_documents(self, sites: Sequence[str], markup: str = "text") -> pa.Table:
-        """The raw documents of these sites (by the cleaner's or the source's site name).
-
-        One query for all sites: a query per site scans `documents` each time (88 ms
-        each on a 500-document warehouse, 8 s for 93 sites).
-        """
-        return self.arrow(
-            """
-            SELECT coalesce(a.site, d.site) AS site_key, d.doc_id, d.source_uri, d.format,
-                   d.markup, d.raw_text, d.url, d.site, d.encoding, d.title, d.published_at
-            FROM documents d LEFT JOIN articles a USING (doc_id)
-            WHERE coalesce(a.site, d.site) IN (SELECT unnest(?::VARCHAR[])) AND d.markup = ?
-            ORDER BY site_key, d.doc_id
-            """,
-            [list(sites), markup],
-        )
-
     def site_templates(self, site: str) -> set[str]:
         """The line keys learned as this site's chrome by earlier runs."""
         rows = self.con.execute(
             "SELECT line_key FROM site_templates WHERE site = ?", [site]
         ).fetchall()
         return {r[0] for r in rows}
-
-    def sites_of_run(self, run_id: str) -> list[str]:
-        """Sites that received new documents in a run: the ones whose template may change."""
-        rows = self.con.execute(
-            """
-            SELECT DISTINCT coalesce(a.site, d.site) FROM documents d
-            LEFT JOIN articles a USING (doc_id)
-            WHERE d.run_id = ? AND coalesce(a.site, d.site) IS NOT NULL ORDER BY 1
-            """,
-            [run_id],
-        ).fetchall()
-        return [r[0] for r in rows]
 
     # -- reading -----------------------------------------------------------------
     def arrow(self, sql: str, params: Sequence[object] = ()) -> pa.Table:

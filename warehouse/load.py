@@ -191,32 +191,6 @@ def finish_run(
     )
 
 
-def replace_articles(
-    con: duckdb.DuckDBPyConnection, batch: Batch, templates: dict[str, set[str]]
-) -> None:
-    """Replace the articles of `batch` (and their removed lines and signatures) in one go.
-
-    Used when a site's learned template changes: its pages are cleaned again, and the
-    new version replaces the old one atomically, together with the template itself.
-    """
-    ids = pa.table({"doc_id": pa.array([a.doc_id for a in batch.articles], pa.string())})
-    with transaction(con):
-        con.register("_ids", ids)
-        for table in ("articles", "removed_lines", "signatures"):
-            con.execute(f"DELETE FROM {table} WHERE doc_id IN (SELECT doc_id FROM _ids)")
-        con.unregister("_ids")
-        for site, keys in templates.items():
-            con.execute("DELETE FROM site_templates WHERE site = ?", [site])
-            _insert(con, "site_templates", pa.table({
-                "site": pa.array([site] * len(keys), pa.string()),
-                "line_key": pa.array(sorted(keys), pa.string()),
-            }))
-        # the old rows are gone, so the ordinary idempotent write inserts the new ones
-        _write_batch(con, "", Batch(
-            articles=batch.articles, removed=batch.removed, signatures=batch.signatures
-        ))
-
-
 def replace_signatures(con: duckdb.DuckDBPyConnection, signatures: Sequence[Signature]) -> None:
     """Swap stale signatures for recomputed ones in one transaction."""
     ids = pa.table({"doc_id": pa.array([s.doc_id for s in signatures], pa.string())})
