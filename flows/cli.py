@@ -1,38 +1,77 @@
 """The `presswash` command: a thin adapter over the Python API.
 
 Each command parses options, calls one public function and formats its result.
-Expected failures (`PresswashError`) become one `error: ...` line on stderr and exit
-code 1; usage errors exit 2 (click's convention). Prefect is imported only by the
-commands that run flows, so `clean`, `sql` and `export` start fast.
+Expected failures (`PresswashError`, and the operating system's refusals such as a full
+disk) become one `error: ...` line on stderr and exit code 1; usage errors are one
+`error: ...` line too, with exit code 2 (click's convention). Prefect, numba, pyarrow
+and Rich are imported only by the commands that need them, so `sql`, `export`,
+`clusters` and `--help` start fast.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
+import shutil
 import sys
-from collections.abc import Callable
-from functools import wraps
+from collections.abc import Callable, Sequence
+from functools import cache, wraps
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
-from rich.table import Table
+from typer.core import TyperGroup
 
-from warehouse import PresswashError, Warehouse
+from warehouse.errors import PresswashError, storage_failure
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+# typer >= 0.20 vendors click as typer._click; older typer uses click itself
+_click_errors = sys.modules[typer.BadParameter.__module__]
+
+
+class Commands(TyperGroup):
+    """presswash's command group: a usage error is one `error:` line, exit code 2."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        try:
+            result = super().main(args, prog_name or "presswash", complete_var, False, **extra)
+            code = result if isinstance(result, int) else 0
+        except _click_errors.NoArgsIsHelpError as exc:
+            exc.show()
+            code = exc.exit_code
+        except _click_errors.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx else "presswash"
+            say(f"error: {exc.format_message()} (see `{where} --help`)")
+            code = exc.exit_code
+        except _click_errors.ClickException as exc:
+            say(f"error: {exc.format_message()}")
+            code = exc.exit_code
+        except typer.Abort:
+            say("error: aborted")
+            code = 1
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
 
 app = typer.Typer(
     name="presswash",
+    cls=Commands,
     help="Turn scraped news dumps into clean, deduplicated text in DuckDB.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -44,15 +83,23 @@ DbOption = Annotated[
 ]
 
 
-SQL_COLUMN_WIDTH = 40
-"""Wide enough for a title, narrow enough that five columns fit a terminal."""
-
-SQL_SHORT_COLUMN = 12
-"""Columns up to this wide (counts, dates, codes) keep their width in a narrow terminal."""
-
-
 class InputNotFound(PresswashError):
     """A path given on the command line does not exist."""
+
+
+@cache
+def stdout_console() -> Console:
+    """Rich, for the few outputs that are ours (the run summary): never for data."""
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True)
+
+
+@cache
+def stderr_console() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
 
 
 def say(message: str) -> None:
@@ -60,21 +107,57 @@ def say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def expected_failure(exc: BaseException) -> PresswashError | None:
+    """The one-line explanation of an expected failure, or None for a bug."""
+    if isinstance(exc, PresswashError):
+        return exc
+    # an OSError without a file name comes from writing our own output
+    return storage_failure(exc, "standard output" if isinstance(exc, OSError) else None)
+
+
+def quiet_stdout() -> None:
+    """The reader went away (`| head`): drop what is still buffered, print nothing."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
 def expected_errors(fn: F) -> F:
-    """Turn a PresswashError into one stderr line and exit 1, never a traceback."""
+    """Turn an expected failure into one stderr line and exit 1, never a traceback."""
 
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except PresswashError as exc:
-            say(f"error: {exc}")
-            raise typer.Exit(1) from None
-        except BrokenPipeError:  # `presswash export | head`
-            sys.stderr.close()
+        except BrokenPipeError:  # `presswash sql ... | head`
+            quiet_stdout()
             raise typer.Exit(0) from None
+        except Exception as exc:
+            failure = expected_failure(exc)
+            if failure is None:
+                raise
+            say(f"error: {failure}")
+            raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def positive(value: float) -> float:
+    """A size or count that must be more than zero (`--max-mb 0` would reject everything)."""
+    if value <= 0:
+        raise typer.BadParameter(f"must be more than 0, not {value:g}")
+    return value
+
+
+def not_negative(value: float) -> float:
+    if value < 0:
+        raise typer.BadParameter(f"must be 0 or more, not {value:g}")
+    return value
+
+
+def terminal_width() -> int | None:
+    """The terminal's width when stdout is one; None (no limit) when piped."""
+    return shutil.get_terminal_size().columns if sys.stdout.isatty() else None
 
 
 @app.command()
@@ -91,42 +174,55 @@ def run(
     ] = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Files per batch.")] = 500,
     max_mb: Annotated[
-        float, typer.Option(help="Reject inputs larger than this many MB (too_large).")
+        float,
+        typer.Option(help="Reject inputs larger than this many MB (too_large).", callback=positive),
     ] = 20.0,
     wait: Annotated[
-        float, typer.Option(help="Seconds to wait for another run on the same database.")
+        float,
+        typer.Option(
+            help="Seconds to wait for another run, or a session, on the same database.",
+            callback=not_negative,
+        ),
     ] = 600.0,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
 ) -> None:
     """Run the whole pipeline (the bundled seeds when no PATH is given)."""
-    from flows import configure_prefect
-
-    configure_prefect(verbose=verbose)
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-    from flows.pipeline import run_pipeline
-    from flows.progress import Listener
+    from warehouse import check_writable, run_lock
 
     given = [str(p) for p in paths or []]
     missing = [p for p in given if not os.path.lexists(p)]
     if given and len(missing) == len(given):
         raise InputNotFound(f"no such file or directory: {', '.join(missing)}")
-    for p in missing:
-        say(f"warning: no such file or directory: {p} (recorded in rejects)")
-    with Progress(
-        "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-        TimeElapsedColumn(), console=err, transient=True,
-    ) as bar:
-        job = bar.add_task("cleaning", total=None)
-        summary = run_pipeline(
-            given, db=db, workers=workers, batch_size=batch_size,
-            max_bytes=int(max_mb * 2**20), dask_address=dask_address,
-            wait=wait,
-            listener=Listener(
-                progress=lambda done, total: bar.update(job, completed=done, total=total),
-                on_wait=say,
-            ),
-        )
+    # the database is checked, and the run lock taken, before Prefect starts: a file
+    # that is not ours fails at once and untouched, and a busy one waits cheaply
+    db_path = check_writable(db)
+    with run_lock(db_path, timeout=wait, on_wait=say):
+        from flows import configure_prefect
+
+        configure_prefect(verbose=verbose)
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+        from flows.pipeline import run_pipeline
+        from flows.progress import Listener
+
+        for p in missing:
+            say(f"warning: no such file or directory: {p} (recorded in rejects)")
+        with Progress(
+            "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+            TimeElapsedColumn(), console=stderr_console(), transient=True,
+        ) as bar:
+            job = bar.add_task("cleaning", total=None)
+            summary = run_pipeline(
+                given, db=db_path, workers=workers, batch_size=batch_size,
+                max_bytes=int(max_mb * 2**20), dask_address=dask_address,
+                wait=wait,
+                listener=Listener(
+                    progress=lambda done, total: bar.update(job, completed=done, total=total),
+                    on_wait=say,
+                ),
+            )
+    from rich.table import Table
+
     table = Table(title=f"presswash run {summary.run_id}", show_header=False)
     for label, value in (
         ("files seen", summary.files_seen),
@@ -144,7 +240,7 @@ def run(
         table.add_row(f"  rejected: {reason}", str(n))
     if summary.skipped:
         table.add_row("skipped records", str(summary.skipped))
-    out.print(table)
+    stdout_console().print(table)
 
 
 @app.command()
@@ -179,7 +275,7 @@ def clean(
     if as_json:
         record = asdict(cleaned)
         record["removed"] = [[r.line_no, r.text, r.reason] for r in cleaned.removed]
-        out.print_json(json.dumps(record, ensure_ascii=False))
+        stdout_console().print_json(json.dumps(record, ensure_ascii=False))
     elif explain:
         print(render_explanation(cleaned))
     else:
@@ -207,53 +303,20 @@ def render_explanation(cleaned: Any) -> str:
 def sql(
     query: Annotated[str, typer.Argument(help="SQL, or - to read it from stdin.")],
     db: DbOption = None,
-    format: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    format: Annotated[
+        str, typer.Option("--format", help="table, csv, tsv, json or jsonl.")
+    ] = "table",
 ) -> None:
-    """Ad-hoc SQL on the warehouse, read-only."""
-    if format not in ("table", "csv", "json"):
-        raise typer.BadParameter("must be table, csv or json", param_hint="--format")
+    """Ad-hoc SQL on the warehouse, read-only: no writes, no file access, no downloads."""
+    from flows.results import FORMATS, write_rows
+    from warehouse import Warehouse
+
+    if format not in FORMATS:
+        raise typer.BadParameter("must be table, csv, tsv, json or jsonl", param_hint="--format")
     text = sys.stdin.read() if query == "-" else query
     with Warehouse(db, read_only=True) as wh:
-        result = wh.arrow(text)
-    rows = result.to_pylist()
-    if format == "json":
-        print(json.dumps(rows, ensure_ascii=False, default=str, indent=None))
-    elif format == "csv":
-        buf = io.StringIO()
-        writer = csv.writer(buf)
-        writer.writerow(result.column_names)
-        writer.writerows([[row[c] for c in result.column_names] for row in rows])
-        print(buf.getvalue(), end="")
-    elif len(result.column_names) == 1 and len(rows) == 1:
-        print(rows[0][result.column_names[0]])
-    else:
-        cells = [["" if v is None else str(v) for v in row.values()] for row in rows]
-        table = Table()
-        widths = column_widths(result.column_names, cells, out.width)
-        for name, width in zip(result.column_names, widths, strict=True):
-            table.add_column(name, no_wrap=True, overflow="ellipsis", width=width)
-        for row_cells in cells:
-            table.add_row(*row_cells)
-        out.print(table)
-
-
-def column_widths(names: list[str], cells: list[list[str]], budget: int) -> list[int]:
-    """Each column's width: short columns (counts, dates) whole, long ones share the rest.
-
-    Rich squeezes no-wrap columns to nothing when a table is wider than the terminal,
-    so a count column could vanish next to a long title column.
-    """
-    wanted = [
-        min(SQL_COLUMN_WIDTH, max([len(name), *(len(row[i]) for row in cells)]))
-        for i, name in enumerate(names)
-    ]
-    room = budget - 3 * len(names) - 1  # borders and padding
-    if sum(wanted) <= room:
-        return wanted
-    short = [w for w in wanted if w <= SQL_SHORT_COLUMN]
-    long_idx = [i for i, w in enumerate(wanted) if w > SQL_SHORT_COLUMN]
-    share = max(SQL_SHORT_COLUMN, (room - sum(short)) // max(len(long_idx), 1))
-    return [min(w, share) if i in long_idx else w for i, w in enumerate(wanted)]
+        write_rows(wh.query(text), format, sys.stdout, width=terminal_width())
+        sys.stdout.flush()
 
 
 @app.command()
@@ -271,10 +334,17 @@ def export(
     """Export clean articles for other tools."""
     if format not in ("jsonl", "parquet", "csv", "txt"):
         raise typer.BadParameter("must be jsonl, parquet, csv or txt", param_hint="--format")
-    with Warehouse(db, read_only=True) as wh:
-        n = wh.export(output if output else sys.stdout.buffer, format, unique=unique)  # type: ignore[arg-type]
-    if output:
-        say(f"wrote {n} articles to {output}")
+    from warehouse import Warehouse, open_output
+
+    if output is None:
+        with Warehouse(db, read_only=True) as wh:
+            wh.export(sys.stdout.buffer, format, unique=unique)  # type: ignore[arg-type]
+            sys.stdout.buffer.flush()
+        return
+    # the output's place is checked (a temporary file made there) before any reading
+    with open_output(output) as fh, Warehouse(db, read_only=True) as wh:
+        n = wh.export(fh, format, unique=unique)  # type: ignore[arg-type]
+    say(f"wrote {n} articles to {output}")
 
 
 @app.command()
@@ -286,23 +356,29 @@ def clusters(
     """Clusters with their members, sites and titles."""
     if level not in ("near", "story"):
         raise typer.BadParameter("must be near or story", param_hint="--level")
+    from warehouse import Warehouse
+
     with Warehouse(db, read_only=True) as wh:
         found = wh.clusters(level)  # type: ignore[arg-type]
+    from flows.results import printable
+
     if not found:
-        out.print(f"no {level} clusters with more than one article")
+        print(f"no {level} clusters with more than one article")
         return
+    lines = []
     for cluster in found:
-        out.print(
-            f"[bold]{level} cluster {cluster.cluster_id[:12]}[/bold]  "
+        lines.append(
+            f"{level} cluster {cluster.cluster_id[:12]}  "
             f"{len(cluster.members)} articles, {len(cluster.sites)} sites"
         )
         for m in cluster.members:
             mark = "*" if m.is_canonical else " "
-            out.print(
+            lines.append(
                 f"  {mark} {m.doc_id[:12]}  {m.similarity:4.2f}  {m.published_at or '----------'}  "
-                f"{m.site or '-'}  {m.title or ''}",
-                markup=False,
+                f"{printable(m.site or '-')}  {printable(m.title or '')}"
             )
+    sys.stdout.write("\n".join(lines) + "\n")
+    sys.stdout.flush()
 
 
 @app.command()
@@ -335,10 +411,11 @@ def report(
 ) -> None:
     """A self-contained HTML report: runs, clusters, what each copy added or dropped."""
     from flows.report import render_report
+    from warehouse import Warehouse, open_output
 
-    with Warehouse(db, read_only=True) as wh:
-        html = render_report(wh)
-    output.write_text(html, encoding="utf-8")
+    # the output's place is checked (a temporary file made there) before any reading
+    with open_output(output) as fh, Warehouse(db, read_only=True) as wh:
+        fh.write(render_report(wh).encode("utf-8"))
     say(f"wrote {output}")
 
 

@@ -15,20 +15,16 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import Field, fields
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import pyarrow as pa
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 R = TypeVar("R")
 
-_ARROW_TYPES: dict[type, pa.DataType] = {
-    str: pa.string(),
-    bytes: pa.binary(),
-    int: pa.int32(),
-    float: pa.float64(),
-    bool: pa.bool_(),
-}
-"""Python annotation -> Arrow type; DuckDB casts Arrow to the column's SQL type on insert."""
+_ARROW_TYPES = {str: "string", bytes: "binary", int: "int32", float: "float64", bool: "bool_"}
+"""Python annotation -> Arrow type (a `pyarrow` factory name, so reading records needs no
+pyarrow); DuckDB casts Arrow to the column's SQL type on insert."""
 
 
 def parse_timestamp(value: str | None) -> datetime | None:
@@ -64,17 +60,16 @@ def _base_type(annotation: Any) -> type:
 
 
 @cache
-def _columns(cls: type) -> tuple[tuple[str, str, pa.DataType], ...]:
+def _columns(cls: type) -> tuple[tuple[str, str, str], ...]:
+    """(name, kind, Arrow type name) of each stored field of `cls`."""
     hints = typing.get_type_hints(cls)
     out = []
     for f in fields(cls):
         kind = _kind(f)
         if kind == "derived":
             continue
-        if kind == "timestamp":
-            out.append((f.name, kind, pa.timestamp("us")))
-        else:
-            out.append((f.name, kind, _ARROW_TYPES[_base_type(hints[f.name])]))
+        arrow = "timestamp" if kind == "timestamp" else _ARROW_TYPES[_base_type(hints[f.name])]
+        out.append((f.name, kind, arrow))
     return tuple(out)
 
 
@@ -93,6 +88,8 @@ def to_arrow(
     exclude: Iterable[str] = (),
 ) -> pa.Table:
     """An Arrow table of `records` with one column per stored field of `cls`, plus `extra`."""
+    import pyarrow as pa
+
     skip = set(exclude)
     data: dict[str, pa.Array] = {}
     for name, kind, arrow in _columns(cls):
@@ -100,8 +97,9 @@ def to_arrow(
             continue
         values = [getattr(r, name) for r in records]
         if kind == "timestamp":
-            values = [parse_timestamp(v) for v in values]
-        data[name] = pa.array(values, arrow)
+            data[name] = pa.array([parse_timestamp(v) for v in values], pa.timestamp("us"))
+        else:
+            data[name] = pa.array(values, getattr(pa, arrow)())
     data.update(extra or {})
     return pa.table(data)
 
