@@ -67,6 +67,11 @@ def key_hash(key: str) -> int:
     return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "little")
 
 
+def key_hashes(keys: Iterable[str]) -> tuple[int, ...]:
+    """The sorted, distinct `key_hash`es of these keys (a `template_pages` row's list)."""
+    return tuple(sorted({key_hash(k) for k in keys}))
+
+
 def find_template_lines(
     pages: Sequence[str],
     *,

@@ -20,7 +20,7 @@ from cleaners.dedup.config import DEFAULT_CONFIG
 from cleaners.templates import (
     TEMPLATE_SAMPLE_PAGES,
     find_template_lines,
-    key_hash,
+    key_hashes,
     short_line_keys,
     template_sample,
 )
@@ -178,6 +178,24 @@ def apply_templates(wh: Warehouse) -> int:
     return n
 
 
+def checked_pages(docs: Sequence[RawDocument]) -> list[CheckedPage]:
+    """The `template_pages` rows of these documents (text pages with a site)."""
+    return [
+        CheckedPage(d.doc_id, d.site, key_hashes(short_line_keys(d.raw_text)))
+        for d in docs
+        if d.site and d.markup == "text"
+    ]
+
+
+def mark_template_checked(wh: Warehouse, docs: Sequence[RawDocument]) -> None:
+    """Record these documents' template checks as done, without re-cleaning any.
+
+    For loaders that write the warehouse state directly (`bench/scale.py`'s filler, which
+    has no chrome): the stage then treats them as pages it has already checked.
+    """
+    templates_db.finish_checks(wh.con, [d.doc_id for d in docs], pages=checked_pages(docs))
+
+
 def _check_site(wh: Warehouse, site: str, pending: Sequence[str]) -> int:
     con = wh.con
     rows = {str(r["doc_id"]): r for r in templates_db.raw_documents(con, pending)}
@@ -193,7 +211,7 @@ def _check_site(wh: Warehouse, site: str, pending: Sequence[str]) -> int:
     changed = keys ^ old_keys
     todo = [doc_id for doc_id in rows if page_keys[doc_id] & keys]
     if changed:
-        hits = templates_db.pages_holding(con, site, sorted({key_hash(k) for k in changed}))
+        hits = templates_db.pages_holding(con, site, key_hashes(changed))
         for r in templates_db.raw_documents(con, hits):  # a hash may collide: check the keys
             if short_line_keys(str(r["raw_text"])) & changed:
                 rows[str(r["doc_id"])] = r
@@ -204,10 +222,7 @@ def _check_site(wh: Warehouse, site: str, pending: Sequence[str]) -> int:
     for _doc, article, cleaned in kept:
         batch.removed.extend((article.doc_id, r) for r in cleaned.removed)
     batch.signatures = sign_articles(batch.articles)
-    pages = [
-        CheckedPage(doc_id, site, tuple(sorted({key_hash(k) for k in page_keys[doc_id]})))
-        for doc_id in page_keys
-    ]
+    pages = [CheckedPage(doc_id, site, key_hashes(keys)) for doc_id, keys in page_keys.items()]
     templates_db.finish_checks(
         con,
         [str(doc_id) for doc_id in pending],

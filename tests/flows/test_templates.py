@@ -159,3 +159,15 @@ def test_the_result_does_not_depend_on_how_pages_arrived(tmp_path: Path) -> None
         load(many, f"r{k}", part)
         tasks.apply_site_templates.fn(str(many), f"r{k}")
     assert state(one) == state(many)
+
+
+def test_pages_marked_checked_by_a_direct_loader_count_in_the_sample(db_path: Path) -> None:
+    docs = [text_doc(i) for i in range(6)]
+    load(db_path, "filler", docs[:5])
+    with Warehouse(db_path) as wh:
+        stages.mark_template_checked(wh, docs[:5])
+        assert wh.count("template_pending") == 0 and wh.count("template_pages") == 5
+    load(db_path, "r1", docs[5:])
+    # the one new page completes a sample in which the chrome recurs: all six are cleaned
+    assert tasks.apply_site_templates.fn(str(db_path), "r1") == 6
+    assert state(db_path)[1] and chrome_removals(db_path) == {d.doc_id: 2 for d in docs}
