@@ -245,6 +245,38 @@ def run(
 
 @app.command()
 @expected_errors
+def recluster(
+    db: DbOption = None,
+    wait: Annotated[
+        float, typer.Option(help="Seconds to wait for a run on the same database.")
+    ] = 600.0,
+) -> None:
+    """Rebuild every cluster from stored articles and signatures (after a dedup change)."""
+    import time
+
+    from rich.table import Table
+
+    from flows.dedup import recluster as rebuild
+    from warehouse import Warehouse, run_lock
+
+    started = time.monotonic()
+    with run_lock(db, timeout=wait, on_wait=say), Warehouse(db) as wh:
+        counts = rebuild(wh.con)
+        articles = wh.count("clusters")
+    table = Table(title="presswash recluster", show_header=False)
+    for label, value in (
+        ("articles clustered", articles),
+        ("exact duplicates", counts["exact_duplicates"]),
+        ("near-duplicate clusters", counts["near_clusters"]),
+        ("story clusters", counts["story_clusters"]),
+        ("seconds", f"{time.monotonic() - started:.1f}"),
+    ):
+        table.add_row(label, str(value))
+    stdout_console().print(table)
+
+
+@app.command()
+@expected_errors
 def clean(
     file: Annotated[Path, typer.Argument(help="A text dump or HTML page.")],
     format: Annotated[str, typer.Option("--format", help="text, html or auto.")] = "auto",

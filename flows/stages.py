@@ -6,17 +6,12 @@ a whole batch: per-document overhead would otherwise dominate.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import fields, replace
 from pathlib import Path
 
-import numpy as np
-import pyarrow as pa
-
 from cleaners import clean
-from cleaners.dedup import DedupDoc, MinHashConfig, cluster_documents, signatures
-from cleaners.dedup.config import DEFAULT_CONFIG
+from cleaners.dedup import signatures
 from cleaners.templates import (
     TEMPLATE_SAMPLE_PAGES,
     find_template_lines,
@@ -26,17 +21,11 @@ from cleaners.templates import (
 )
 from cleaners.wordcount import count_words
 from flows import readers
-from schemas import Article, Batch, Cleaned, ClusterRow, RawDocument, Reject, Signature
-from warehouse import Warehouse
+from flows.dedup import forget_articles, signature_scheme
+from schemas import Article, Batch, Cleaned, RawDocument, Reject, Signature
+from warehouse import Warehouse, dedup
 from warehouse import templates as templates_db
 from warehouse.templates import CheckedPage
-
-SIGNATURE_DTYPE = np.uint32
-"""How `cleaners.dedup.signatures` stores a MinHash value; blobs are read back with it."""
-
-SIGNATURE_VERSION = "v1"
-"""Bump when the hashing in `cleaners.dedup.minhash` changes: stored signatures are then
-recomputed from the article text on the next run instead of silently mismatching."""
 
 
 def discover(paths: Sequence[str | Path]) -> tuple[list[Path], list[Reject]]:
@@ -99,11 +88,6 @@ def clean_documents(
     return kept, rejects
 
 
-def signature_scheme(cfg: MinHashConfig = DEFAULT_CONFIG) -> str:
-    """Names everything a stored signature depends on; a change makes old ones stale."""
-    return f"minhash-{SIGNATURE_VERSION}-k{cfg.shingle_size}-p{cfg.num_perm}-s{cfg.seed}"
-
-
 def sign_texts(doc_ids: Sequence[str], texts: Sequence[str]) -> list[Signature]:
     """MinHash signatures for a batch at once (the signer is vectorised over the batch)."""
     if not texts:
@@ -111,7 +95,7 @@ def sign_texts(doc_ids: Sequence[str], texts: Sequence[str]) -> list[Signature]:
     sigs, sizes = signatures(list(texts))
     scheme = signature_scheme()
     return [
-        Signature(doc_id, sigs[i].astype(SIGNATURE_DTYPE).tobytes(), int(sizes[i]), scheme)
+        Signature(doc_id, sigs[i].astype(dedup.SIGNATURE_DTYPE).tobytes(), int(sizes[i]), scheme)
         for i, doc_id in enumerate(doc_ids)
     ]
 
@@ -229,6 +213,7 @@ def _check_site(wh: Warehouse, site: str, pending: Sequence[str]) -> int:
         pages=pages,
         recleaned=batch,
         template=(site, keys) if changed else None,
+        forget=forget_articles,
     )
     return len(batch.articles)
 
@@ -247,60 +232,3 @@ def _row_to_document(row: dict[str, object]) -> RawDocument:
         title=row["title"],  # type: ignore[arg-type]
         published_at=row["published_at"],  # type: ignore[arg-type]
     )
-
-
-def dedup_warehouse(wh: Warehouse) -> dict[str, int]:
-    """Cluster every article in the warehouse from stored signatures; replace `clusters`.
-
-    Recomputing over everything (signatures are never recomputed) makes the partition
-    independent of run order; returns cluster counts for the run summary.
-    """
-    table = _fresh_signatures(wh)
-    if table.num_rows == 0:
-        wh.replace_clusters([])
-        return {"near_clusters": 0, "story_clusters": 0, "exact_duplicates": 0}
-    cols = table.to_pydict()
-    docs = [
-        DedupDoc(
-            doc_id=cols["doc_id"][i],
-            text=cols["text"][i],
-            title=cols["title"][i],
-            published_at=cols["published_at"][i],
-            ingested_at=cols["ingested_at"][i],
-            site=cols["site"][i],
-        )
-        for i in range(table.num_rows)
-    ]
-    first = np.frombuffer(cols["minhash"][0], dtype=SIGNATURE_DTYPE)
-    sigs = np.empty((table.num_rows, first.size), dtype=SIGNATURE_DTYPE)
-    for i, blob in enumerate(cols["minhash"]):
-        sigs[i] = np.frombuffer(blob, dtype=SIGNATURE_DTYPE)
-    sizes = np.asarray(cols["n_shingles"], dtype=np.int64)
-    rows = cluster_documents(docs, sigs, sizes)
-    wh.replace_clusters(rows)
-    return summarize_clusters(rows)
-
-
-def _fresh_signatures(wh: Warehouse) -> pa.Table:
-    """The dedup inputs, after re-signing any article signed under an older scheme."""
-    table = wh.dedup_inputs()
-    scheme = signature_scheme()
-    stale = [r for r in table.select(["doc_id", "text", "scheme"]).to_pylist()
-             if r["scheme"] != scheme]
-    if not stale:
-        return table
-    wh.replace_signatures(sign_texts([r["doc_id"] for r in stale], [r["text"] for r in stale]))
-    return wh.dedup_inputs()
-
-
-def summarize_clusters(rows: Sequence[ClusterRow]) -> dict[str, int]:
-    """Clusters with two or more members at each level, and exact copies beyond the first."""
-    near = Counter(r.near_cluster for r in rows)
-    story = Counter(r.story_cluster for r in rows)
-    exact = Counter(r.exact_group for r in rows)
-    return {
-        "near_clusters": sum(1 for n in near.values() if n > 1),
-        "story_clusters": sum(1 for n in story.values() if n > 1),
-        "exact_duplicates": sum(n - 1 for n in exact.values() if n > 1),
-    }
-

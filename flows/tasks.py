@@ -11,7 +11,7 @@ from pathlib import Path
 
 from prefect import task
 
-from flows import stages
+from flows import dedup, stages
 from schemas import Batch, LoadCounts, RawDocument, Reject
 from warehouse import Warehouse
 
@@ -58,5 +58,6 @@ def apply_site_templates(db: str, run_id: str) -> int:
 
 @task(name="dedup", retries=IO_RETRIES, retry_delay_seconds=IO_RETRY_DELAY_SECONDS)
 def dedup_all(db: str) -> dict[str, int]:
+    """Cluster the articles no run has clustered yet (incremental; see `flows.dedup`)."""
     with Warehouse(db) as wh:
-        return stages.dedup_warehouse(wh)
+        return dedup.dedup_new(wh.con)

@@ -138,21 +138,6 @@ class Warehouse:
 
         return load.known_documents(self.con, doc_ids)
 
-    def dedup_inputs(self) -> pa.Table:
-        """Every article with what clustering needs: text, dates, stored signature."""
-        return self.arrow(
-            """
-            SELECT a.doc_id, a.text, a.title, a.site,
-                   strftime(a.published_at, '%Y-%m-%dT%H:%M:%S') AS published_at,
-                   strftime(d.ingested_at, '%Y-%m-%dT%H:%M:%S.%f') AS ingested_at,
-                   s.minhash, s.n_shingles, s.scheme
-            FROM articles a
-            JOIN documents d USING (doc_id)
-            JOIN signatures s USING (doc_id)
-            ORDER BY a.doc_id
-            """
-        )
-
     def replace_signatures(self, signatures: Sequence[Signature]) -> None:
         """Store signatures recomputed under a new scheme, replacing stale ones."""
         from warehouse import load

@@ -397,8 +397,17 @@ def check_schema(con: duckdb.DuckDBPyConnection, db: Path, *, read_only: bool) -
     return version
 
 
+def applied_migrations(con: duckdb.DuckDBPyConnection) -> set[int]:
+    """The migration versions recorded in the file (empty for a new database)."""
+    if schema_version(con) == 0:
+        return set()
+    return {int(r[0]) for r in con.execute("SELECT version FROM schema_version").fetchall()}
+
+
 def migrate(con: duckdb.DuckDBPyConnection, *, target: int | None = None) -> int:
-    """Apply every migration above the file's version, each in its own transaction.
+    """Apply every migration the file has not recorded, in order, each in its own
+    transaction (by the set of recorded versions, not their maximum: a migration that
+    was numbered below one already applied still runs).
 
     `target` stops early; tests use it to build an old database and watch it upgrade.
     """
@@ -408,8 +417,9 @@ def migrate(con: duckdb.DuckDBPyConnection, *, target: int | None = None) -> int
         raise NewerSchema(
             f"warehouse schema version {current} is newer than this presswash ({SCHEMA_VERSION})"
         )
+    applied = applied_migrations(con)
     for version, sql in _migration_files():
-        if current < version <= goal:
+        if version not in applied and version <= goal:
             con.execute("BEGIN TRANSACTION")
             try:
                 con.execute(sql)
@@ -417,7 +427,7 @@ def migrate(con: duckdb.DuckDBPyConnection, *, target: int | None = None) -> int
             except Exception:
                 con.execute("ROLLBACK")
                 raise
-            current = version
+            current = max(current, version)
     views = (resources.files("schemas") / "sql" / "views.sql").read_text(encoding="utf-8")
     if current == SCHEMA_VERSION:
         con.execute(views)

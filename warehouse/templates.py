@@ -8,7 +8,7 @@ change touches are found without reading the site's pages (see `schemas/sql/003_
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import duckdb
@@ -104,15 +104,20 @@ def finish_checks(
     pages: Sequence[CheckedPage] = (),
     recleaned: Batch | None = None,
     template: tuple[str, set[str]] | None = None,
+    forget: Callable[[duckdb.DuckDBPyConnection, list[str]], None] | None = None,
 ) -> None:
     """Record checks as finished, with everything they changed, in one transaction.
 
     `done` leaves `template_pending`; `pages` join `template_pages`; `recleaned` articles
     (with their removed lines and signatures) replace the old ones; `template` replaces
-    one site's stored template. A run killed before this commits leaves the checks pending.
+    one site's stored template. `forget` is told, before the old texts go, which articles'
+    texts change (clustering takes them out and clusters them again). A run killed before
+    this commits leaves the checks pending.
     """
     with transaction(con):
         if recleaned is not None and recleaned.articles:
+            if forget is not None:
+                forget(con, _changed_texts(con, recleaned))
             ids = pa.table({"doc_id": pa.array([a.doc_id for a in recleaned.articles])})
             con.register("_ids", ids)
             for table in ("articles", "removed_lines", "signatures"):
@@ -139,3 +144,17 @@ def finish_checks(
             con.register("_done", pa.table({"doc_id": pa.array(list(done), pa.string())}))
             con.execute("DELETE FROM template_pending WHERE doc_id IN (SELECT doc_id FROM _done)")
             con.unregister("_done")
+
+
+def _changed_texts(con: duckdb.DuckDBPyConnection, batch: Batch) -> list[str]:
+    """The articles of `batch` whose stored text differs from their new one."""
+    con.register("_new_texts", pa.table({
+        "doc_id": pa.array([a.doc_id for a in batch.articles], pa.string()),
+        "text": pa.array([a.text for a in batch.articles], pa.string()),
+    }))
+    rows = con.execute(
+        "SELECT a.doc_id FROM articles a JOIN _new_texts n USING (doc_id) "
+        "WHERE a.text <> n.text ORDER BY 1"
+    ).fetchall()
+    con.unregister("_new_texts")
+    return [r[0] for r in rows]

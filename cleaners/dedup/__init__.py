@@ -2,7 +2,9 @@
 
 Pure functions over texts and numpy arrays; no I/O. The pipeline computes `signatures`
 for new articles, stores them (uint32 signature blob + shingle count per doc), and calls
-`cluster_documents` with every article and its stored signature after each run.
+`cleaners.dedup.clusters` states the partition rules; `flows.dedup` applies them
+incrementally against the warehouse's stored indexes, `cluster_documents` to a whole
+corpus at once.
 """
 
 from cleaners.dedup.clusters import (
@@ -11,7 +13,7 @@ from cleaners.dedup.clusters import (
     cluster_documents,
     components,
     exact_groups,
-    near_clusters,
+    near_partition,
 )
 from cleaners.dedup.config import MinHashConfig
 from cleaners.dedup.lsh import lsh_candidates, near_duplicate_score
@@ -29,8 +31,8 @@ __all__ = [
     "exact_groups",
     "exact_key",
     "lsh_candidates",
-    "near_clusters",
     "near_duplicate_score",
+    "near_partition",
     "normalize",
     "shingle_set",
     "signatures",

@@ -1,15 +1,20 @@
-"""Exact groups, near-duplicate clusters and story clusters for a whole corpus.
+"""Exact groups, near-duplicate clusters and story clusters: the partition rules.
 
-`cluster_documents` is called with every article in the warehouse (old signatures read
-back, new ones freshly computed) and returns one `ClusterRow` per document. Incremental
-runs are therefore just "cluster everything again from stored signatures": new articles
-meet every earlier one in LSH, no old signature is recomputed, and because documents are
-sorted by doc_id first, the result never depends on input order or on how the corpus was
-split into runs.
+The rules are stated over a set of documents, never over an order of arrival, so the
+warehouse can apply them incrementally (`flows.stages.dedup_new` feeds them one region
+of the graph at a time: the new articles and the clusters they touch) and
+`cluster_documents` can apply them to a whole corpus at once; both give the same rows.
+
+- exact group: documents with the same `exact_key` (normalised text);
+- near cluster: connected components of "same exact group" and "verified LSH pair"
+  (`near_duplicate_score` on the stored signatures and shingle counts);
+- story cluster: connected components, over near-cluster canonicals, of `same_story`,
+  inherited by the canonicals' members.
 
 Every cluster id is the doc_id of that cluster's canonical member, chosen by
-`canonical_key`: earliest published, else longest clean text, else first ingested, then
-smallest doc_id.
+`canonical_key`: earliest published, else longest clean text, then smallest doc_id.
+Ties are broken by content (the doc_id is the sha256 of the raw bytes), never by when
+a document was loaded, so the ids do not depend on how the inputs were split into runs.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from cleaners.dedup.stories import (
     StoryConfig,
     _story_text,
     parse_time,
-    story_labels,
+    story_pairs,
 )
 from schemas import ClusterRow
 
@@ -41,7 +46,8 @@ class DedupDoc:
 
     `text` is the clean article text (exact keys, canonical length, story features);
     `published_at` and `ingested_at` are ISO strings (a `datetime` from DuckDB works too;
-    unreadable or missing values sort last).
+    unreadable or missing values sort last). `ingested_at` only places an undated
+    article in the story date window; it never decides a canonical.
     """
 
     doc_id: str
@@ -52,22 +58,26 @@ class DedupDoc:
     site: str | None = None
 
 
-def canonical_key(doc: DedupDoc) -> tuple[bool, float, int, bool, float, str]:
+def rank_key(published: object, text_len: int, doc_id: str) -> tuple[bool, float, int, str]:
     """Sort key whose minimum is the canonical member of a group.
 
     Earliest published (documents without a date sort after dated ones), else the
-    longest clean text, else the first ingested, then the smallest doc_id.
+    longest clean text (`len(text.strip())`), then the smallest doc_id.
     """
-    pub = parse_time(doc.published_at)
-    ing = parse_time(doc.ingested_at)
-    return (
-        math.isnan(pub),
-        0.0 if math.isnan(pub) else pub,
-        -len(doc.text.strip()),
-        math.isnan(ing),
-        0.0 if math.isnan(ing) else ing,
-        doc.doc_id,
-    )
+    pub = parse_time(published)  # type: ignore[arg-type]
+    return (math.isnan(pub), 0.0 if math.isnan(pub) else pub, -int(text_len), doc_id)
+
+
+def canonical_key(doc: DedupDoc) -> tuple[bool, float, int, str]:
+    """`rank_key` of a document."""
+    return rank_key(doc.published_at, len(doc.text.strip()), doc.doc_id)
+
+
+def ranks(keys: Sequence[tuple[bool, float, int, str]]) -> np.ndarray:
+    """The position of each key in sorted order (0 = the best canonical)."""
+    rank = np.empty(len(keys), dtype=np.int64)
+    rank[sorted(range(len(keys)), key=keys.__getitem__)] = np.arange(len(keys))
+    return rank
 
 
 def components(n: int, pairs: np.ndarray) -> np.ndarray:
@@ -81,15 +91,23 @@ def components(n: int, pairs: np.ndarray) -> np.ndarray:
     return labels.astype(np.int64)
 
 
-def _leaders(labels: np.ndarray, rank: np.ndarray) -> np.ndarray:
+def leaders(labels: np.ndarray, rank: np.ndarray) -> np.ndarray:
     """For each row, the row of its group's member with the smallest `rank`."""
+    if len(labels) == 0:
+        return np.zeros(0, dtype=np.int64)
     order = np.lexsort((rank, labels))
     first = np.ones(len(order), dtype=bool)
     first[1:] = labels[order[1:]] != labels[order[:-1]]
-    leader_of_label = np.empty(labels.max() + 1 if len(labels) else 0, dtype=np.int64)
+    leader_of_label = np.empty(labels.max() + 1, dtype=np.int64)
     leader_of_label[labels[order[first]]] = order[first]
-    leaders: np.ndarray = leader_of_label[labels]
-    return leaders
+    out: np.ndarray = leader_of_label[labels]
+    return out
+
+
+def key_labels(keys: Sequence[str]) -> np.ndarray:
+    """Group label per row: rows with equal keys share the label of the first of them."""
+    first: dict[str, int] = {}
+    return np.array([first.setdefault(k, i) for i, k in enumerate(keys)], dtype=np.int64)
 
 
 def exact_groups(docs: Sequence[DedupDoc], sigs: np.ndarray | None = None) -> np.ndarray:
@@ -117,25 +135,66 @@ def exact_groups(docs: Sequence[DedupDoc], sigs: np.ndarray | None = None) -> np
     return labels
 
 
-def near_clusters(
-    sigs: np.ndarray,
-    sizes: np.ndarray,
+def near_edges(
+    sigs: np.ndarray, sizes: np.ndarray, active: np.ndarray, cfg: MinHashConfig = DEFAULT_CONFIG
+) -> np.ndarray:
+    """Verified near-duplicate pairs (i < j) among the `active` rows: LSH, then
+    `near_duplicate_score` from the signatures and shingle counts alone."""
+    pairs = lsh_candidates(sigs, cfg, active=active & (sizes > 0))
+    _, ok = near_duplicate_score(sigs, sizes, pairs, cfg)
+    return pairs[ok]
+
+
+@dataclass(slots=True, frozen=True)
+class NearPartition:
+    """Per row: the rows of its exact-group and near-cluster canonicals, and its
+    similarity (near-duplicate score) to the near canonical."""
+
+    exact_leader: np.ndarray
+    near_leader: np.ndarray
+    similarity: np.ndarray
+
+
+def near_partition(
     exact: np.ndarray,
     rank: np.ndarray,
+    sigs: np.ndarray,
+    sizes: np.ndarray,
+    edges: np.ndarray,
     cfg: MinHashConfig = DEFAULT_CONFIG,
-) -> np.ndarray:
-    """Near-duplicate component label per row.
+) -> NearPartition:
+    """Exact groups and near clusters of a closed set of rows.
 
-    LSH and verification run on one representative per exact group (the best-ranked
-    member), so a 1,000-copy wire story costs one LSH row, not 1,000.
+    Args:
+        exact: exact-group label per row (`key_labels` of the exact keys).
+        rank: canonical rank per row (`ranks`; smaller is better).
+        sigs, sizes: signatures and shingle counts aligned with the rows.
+        edges: verified near-duplicate pairs between rows. The set must be closed:
+            no row has an edge to a row outside it.
     """
     n = len(rank)
-    rep = _leaders(exact, rank)
-    active = (rep == np.arange(n)) & (sizes > 0)
-    pairs = lsh_candidates(sigs, cfg, active=active)
-    _, ok = near_duplicate_score(sigs, sizes, pairs, cfg)
-    edges = np.concatenate([pairs[ok], np.stack([np.arange(n), rep], axis=1)])
-    return components(n, edges)
+    exact_leader = leaders(exact, rank)
+    links = np.concatenate(
+        [edges.reshape(-1, 2).astype(np.int64), np.stack([np.arange(n), exact_leader], axis=1)]
+    )
+    near_leader = leaders(components(n, links), rank)
+    score, _ = near_duplicate_score(sigs, sizes, np.stack([np.arange(n), near_leader], 1), cfg)
+    similarity = np.where(exact == exact[near_leader], 1.0, np.round(score, 4))
+    return NearPartition(exact_leader, near_leader, similarity)
+
+
+def story_leaders(near_leader: np.ndarray, rank: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Per row, the row of its story's canonical.
+
+    `edges` link near canonicals (rows that are their own near leader) judged the same
+    story; every other row follows its near canonical. The story canonical is the
+    best-ranked member, which is always a near canonical.
+    """
+    n = len(rank)
+    links = np.concatenate(
+        [edges.reshape(-1, 2).astype(np.int64), np.stack([np.arange(n), near_leader], axis=1)]
+    )
+    return leaders(components(n, links), rank)
 
 
 def cluster_documents(
@@ -146,10 +205,10 @@ def cluster_documents(
     *,
     stories: StoryConfig = DEFAULT_STORY_CONFIG,
 ) -> list[ClusterRow]:
-    """One `ClusterRow` per document: exact group, near cluster, story cluster.
+    """One `ClusterRow` per document, for a whole corpus at once.
 
     Args:
-        docs: every article in the warehouse, in any order (doc_ids unique).
+        docs: every article, in any order (doc_ids unique).
         sigs: (n, num_perm) uint32 signatures aligned with `docs` (from `signatures`).
         sizes: (n,) shingle counts aligned with `docs` (from `signatures`).
         cfg: near-duplicate settings; must match the ones the signatures were made with.
@@ -173,40 +232,28 @@ def cluster_documents(
     if len({d.doc_id for d in docs}) != n:
         raise ValueError("doc_ids passed to cluster_documents must be unique")
     sigs, sizes = sigs[order], np.asarray(sizes)[order]
-    keys = [canonical_key(d) for d in docs]
-    rank = np.empty(n, dtype=np.int64)
-    rank[sorted(range(n), key=keys.__getitem__)] = np.arange(n)
-
+    rank = ranks([canonical_key(d) for d in docs])
     exact = exact_groups(docs, sigs)
-    exact_leader = _leaders(exact, rank)
-    near = near_clusters(sigs, sizes, exact, rank, cfg)
-    near_leader = _leaders(near, rank)
+    # exact copies have equal signatures: one representative each is enough for LSH
+    edges = near_edges(sigs, sizes, exact == np.arange(n), cfg)
+    part = near_partition(exact, rank, sigs, sizes, edges, cfg)
 
-    score, _ = near_duplicate_score(sigs, sizes, np.stack([np.arange(n), near_leader], 1), cfg)
-    same_exact = exact == exact[near_leader]
-    similarity = np.where(same_exact, 1.0, score)
-
-    # stories over near-cluster canonicals, in rank order; members inherit
-    canon = np.flatnonzero(near_leader == np.arange(n))
-    canon = canon[np.argsort(rank[canon])]
-    labels = story_labels(
+    canon = np.flatnonzero(part.near_leader == np.arange(n))
+    pairs = story_pairs(
         [_story_text(docs[i].title, docs[i].text) for i in canon],
         [docs[i].published_at for i in canon],
+        [docs[i].ingested_at for i in canon],
         stories,
     )
-    story_of_canon = np.empty(n, dtype=np.int64)
-    story_of_canon[canon] = labels
-    story = story_of_canon[near_leader]
-    story_leader = _leaders(story, rank)
-
+    story = story_leaders(part.near_leader, rank, canon[pairs] if len(pairs) else pairs)
     return [
         ClusterRow(
             doc_id=d.doc_id,
-            exact_group=docs[exact_leader[i]].doc_id,
-            near_cluster=docs[near_leader[i]].doc_id,
-            story_cluster=docs[story_leader[i]].doc_id,
-            is_canonical=bool(near_leader[i] == i),
-            similarity=round(float(similarity[i]), 4),
+            exact_group=docs[part.exact_leader[i]].doc_id,
+            near_cluster=docs[part.near_leader[i]].doc_id,
+            story_cluster=docs[story[i]].doc_id,
+            is_canonical=bool(part.near_leader[i] == i),
+            similarity=float(part.similarity[i]),
         )
         for i, d in enumerate(docs)
     ]

@@ -15,12 +15,6 @@ import numpy as np
 
 from cleaners.dedup.config import DEFAULT_CONFIG, MinHashConfig
 
-MAX_BUCKET_SPAN = 32
-"""In a band bucket with more members than this (boilerplate-only texts, templated
-notices), each member is paired with its next 32 neighbours only, not with all: a
-10,000-member bucket would otherwise yield 50M pairs. Real copies share many bands, so
-they still meet in some small bucket."""
-
 _PAIR_BLOCK = 65536
 """Pairs compared per numpy block in `estimate_jaccard` (65536 x 128 uint32 = 32 MB)."""
 
@@ -46,8 +40,31 @@ def band_keys(sigs: np.ndarray, cfg: MinHashConfig) -> np.ndarray:
     return keys
 
 
+def index_keys(sigs: np.ndarray, cfg: MinHashConfig) -> np.ndarray:
+    """`band_keys` with the band number mixed in, so one column of a stored index holds
+    every band: equal index keys mean the same band and equal values (up to 64-bit
+    collisions, which verification filters out).
+
+    Returns:
+        (n, cfg.bands) uint64.
+    """
+    keys = band_keys(sigs, cfg)
+    with np.errstate(over="ignore"):
+        keys ^= (np.arange(cfg.bands, dtype=np.uint64) + np.uint64(1)) * np.uint64(
+            0xD6E8FEB86659FD93
+        )
+        keys *= np.uint64(0x94D049BB133111EB)
+        keys ^= keys >> np.uint64(31)
+    return keys
+
+
 def _bucket_pairs(keys: np.ndarray) -> np.ndarray:
-    """Pairs of row indices (i < j) sharing a key in one band, as int64 codes i*n + j."""
+    """Pairs of row indices (i < j) sharing a key in one band, as int64 codes i*n + j.
+
+    Every pair of a bucket, however large: a cap on the pairs per bucket would make the
+    candidates depend on which other documents share the bucket, and so the clusters on
+    how the corpus was split into runs. Exact copies are one row (see `near_edges`), so
+    a large bucket holds distinct texts, which verification must see anyway."""
     n = len(keys)
     order = np.argsort(keys, kind="stable")  # stable: ties stay in index order
     sk = keys[order]
@@ -64,7 +81,7 @@ def _bucket_pairs(keys: np.ndarray) -> np.ndarray:
     left = pos - run_start[run_id[pos]]  # offset inside its bucket
     remaining = size[pos] - left - 1
     out = []
-    for d in range(1, min(int(remaining.max()), MAX_BUCKET_SPAN) + 1):
+    for d in range(1, int(remaining.max()) + 1):
         ok = remaining >= d
         if not ok.any():
             break

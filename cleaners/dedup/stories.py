@@ -22,10 +22,12 @@ the test pairs, with its threshold chosen on the training pairs.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
 import numpy as np
@@ -91,6 +93,14 @@ IDF_PRIOR_DOCS = 50
 WINDOW_DAYS = 7
 """Default publication window: follow-ups a week later are usually new events."""
 
+REACH_DAYS = 31
+"""How far apart (published, else ingested) two story nodes can be and still be
+compared at all: beyond the window a pair needs a shared quotation or
+`OUT_OF_WINDOW_THRESHOLD`, and a retelling more than a month later is a new story unless
+it quotes the old one (quotations are looked up at any distance). This bound is what
+lets a run compare a new article with the stories of its month, not with the whole
+warehouse. The seeds span 8 days (seed 4 is crawled a week after the others)."""
+
 _PAIR_BLOCK = 20_000
 """Candidate pairs scored per sparse block in `pair_signals`."""
 _ROW_BLOCK = 2_000
@@ -118,6 +128,7 @@ class StoryConfig:
     """Story-level thresholds; see the module constants for why each is set so."""
 
     window_days: float = WINDOW_DAYS
+    reach_days: float = REACH_DAYS
     entity_weight: float = ENTITY_WEIGHT
     quote_bonus: float = QUOTE_BONUS
     score_threshold: float = SCORE_THRESHOLD
@@ -146,6 +157,9 @@ class StoryFeatures:
     quote_pairs: np.ndarray
     times: np.ndarray
     entities: list[frozenset[str]] | None = None
+    vocab: list[str] = field(default_factory=list)
+    df: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    n_corpus: int = 0
 
 
 def parse_time(value: str | date | None) -> float:
@@ -194,6 +208,16 @@ def quoted_passages(text: str) -> str:
     return "\n".join(_QUOTED_RE.findall(normalize_words(text)))
 
 
+def quote_keys(
+    texts: Sequence[str], cfg: StoryConfig = DEFAULT_STORY_CONFIG
+) -> tuple[np.ndarray, np.ndarray]:
+    """64-bit keys of the `quote_words`-word spans inside quotation marks of each text:
+    (values, offsets), the keys of text i being values[offsets[i]:offsets[i + 1]]."""
+    normed = [quoted_passages(t) for t in texts]
+    values, offsets = shingle_hashes(normed, cfg.quote_words, wide=True, short_texts=False)
+    return values, offsets
+
+
 def quote_pairs(texts: Sequence[str], cfg: StoryConfig = DEFAULT_STORY_CONFIG) -> np.ndarray:
     """Codes i*n + j of text pairs that quote the same `quote_words`-word span.
 
@@ -201,32 +225,9 @@ def quote_pairs(texts: Sequence[str], cfg: StoryConfig = DEFAULT_STORY_CONFIG) -
     rewrites; the narration does not), which also keeps the number of hashed spans at a
     fraction of the corpus. Spans quoted by more than `quote_max_docs` texts are ignored.
     """
-    normed = [quoted_passages(t) for t in texts]
-    values, offsets = shingle_hashes(normed, cfg.quote_words, wide=True, short_texts=False)
+    values, offsets = quote_keys(texts, cfg)
     owners = np.repeat(np.arange(len(texts)), np.diff(offsets))
     return shared_key_pairs(values, owners, len(texts), cfg.quote_max_docs)
-
-
-def boilerplate_sentences(texts: Sequence[str], min_docs: int) -> frozenset[str]:
-    """Lower-cased sentences of 5+ words that occur verbatim in >= min_docs of `texts`."""
-    df: dict[str, int] = {}
-    for t in texts:
-        for key in {x.strip().lower() for x in _SENTENCE_SPLIT.split(t) if x.count(" ") >= 4}:
-            df[key] = df.get(key, 0) + 1
-    return frozenset(k for k, c in df.items() if c >= min_docs)
-
-
-def drop_sentences(texts: Sequence[str], drop: frozenset[str]) -> list[str]:
-    """`texts` without the sentences in `drop` (as `boilerplate_sentences` keys them)."""
-    if not drop:
-        return list(texts)
-    out = []
-    for t in texts:
-        sents = _SENTENCE_SPLIT.split(t)
-        if any(x.strip().lower() in drop for x in sents):
-            t = " ".join(x for x in sents if x.strip().lower() not in drop)
-        out.append(t)
-    return out
 
 
 def _singular(word: str) -> str:
@@ -239,42 +240,118 @@ def _singular(word: str) -> str:
     return word
 
 
-def tfidf_rows(
-    texts: Sequence[str], idf_texts: Sequence[str] | None, prior_docs: int
-) -> csr_matrix:
-    """L2-normalised TF-IDF rows (sublinear tf) of `texts`, IDF from `idf_texts`.
+_ANALYZE = CountVectorizer(
+    lowercase=True, stop_words="english", token_pattern=_TERM_RE.pattern
+).build_analyzer()
+_FOLDED: dict[str, str] = {}
 
-    Terms: lower-cased alphabetic words of 2+ letters, no English stop words, plurals
-    folded (`_singular`, applied to the vocabulary, not to every token). idf =
-    ln((1 + N + prior_docs) / (1 + df)) + 1: `prior_docs` imaginary documents that
+
+def story_terms(text: str) -> Counter[str]:
+    """Term counts of a story text: lower-cased alphabetic words of 2+ letters, no
+    English stop words, plurals folded (`_singular`)."""
+    out: Counter[str] = Counter()
+    folded = _FOLDED
+    for tok in _ANALYZE(text):
+        term = folded.get(tok)
+        if term is None:
+            term = folded[tok] = _singular(tok)
+        out[term] += 1
+    if len(folded) > 2_000_000:  # bounded memo: a long recluster meets many words
+        folded.clear()
+    return out
+
+
+def sentence_keys(text: str) -> set[int]:
+    """64-bit keys of the sentences of 5+ words (lower-cased, stripped) of `text`."""
+    return {
+        int.from_bytes(hashlib.blake2b(x.encode(), digest_size=8).digest(), "little")
+        for x in (y.strip().lower() for y in _SENTENCE_SPLIT.split(text))
+        if x.count(" ") >= 4
+    }
+
+
+@dataclass(slots=True, frozen=True)
+class CorpusStats:
+    """What TF-IDF needs of the corpus: its size and per-term / per-sentence document
+    frequencies. The warehouse keeps these for its story nodes and updates them per run
+    (`warehouse.dedup`); `corpus_stats` computes them for a list of texts."""
+
+    n_docs: int
+    term_df: Mapping[str, int]
+    sentence_df: Mapping[int, int]
+
+
+def corpus_stats(texts: Sequence[str]) -> CorpusStats:
+    """Document frequencies of the terms and 5+-word sentences of `texts`."""
+    term_df: Counter[str] = Counter()
+    sentence_df: Counter[int] = Counter()
+    for t in texts:
+        term_df.update(story_terms(t).keys())
+        sentence_df.update(sentence_keys(t))
+    return CorpusStats(len(texts), term_df, sentence_df)
+
+
+def drop_boilerplate(text: str, stats: CorpusStats, min_docs: int) -> str:
+    """`text` without its sentences (5+ words) found verbatim in `min_docs`+ documents of
+    the corpus: template text ("Your browser does not support the audio element.") or a
+    copied passage, which the near-duplicate level and quotations already see."""
+    sents = _SENTENCE_SPLIT.split(text)
+
+    def common(x: str) -> bool:
+        x = x.strip().lower()
+        if x.count(" ") < 4:
+            return False
+        key = int.from_bytes(hashlib.blake2b(x.encode(), digest_size=8).digest(), "little")
+        return stats.sentence_df.get(key, 0) >= min_docs
+
+    flags = [common(x) for x in sents]
+    return " ".join(x for x, f in zip(sents, flags, strict=True) if not f) if any(flags) else text
+
+
+@dataclass(slots=True, frozen=True)
+class TermRows:
+    """TF-IDF rows and their vocabulary (column -> term), with each column's df."""
+
+    matrix: csr_matrix
+    vocab: list[str]
+    df: np.ndarray
+
+
+def tfidf_rows(
+    texts: Sequence[str],
+    stats: CorpusStats,
+    prior_docs: int,
+    terms: Sequence[Counter[str] | None] | None = None,
+) -> TermRows:
+    """L2-normalised TF-IDF rows (sublinear tf) of `texts` under the corpus `stats`.
+
+    idf = ln((1 + N + prior_docs) / (1 + df)) + 1: `prior_docs` imaginary documents that
     contain none of the words keep the IDF meaningful when the corpus is five articles
     about one story (plain smoothed IDF then gives their shared names the lowest weight).
-
-    Args:
-        texts: documents to vectorise.
-        idf_texts: IDF corpus; None means `texts` (tokenised once).
-        prior_docs: see above.
+    Terms the corpus does not know count with df 1 (the text itself). `terms` may hold
+    each text's `story_terms`, already computed.
     """
-    vec = CountVectorizer(lowercase=True, stop_words="english", token_pattern=_TERM_RE.pattern)
-    corpus_counts = vec.fit_transform(texts if idf_texts is None else idf_texts)
-    vocab = vec.get_feature_names_out()
-    folded, column = np.unique([_singular(w) for w in vocab], return_inverse=True)
-    fold = csr_matrix(
-        (np.ones(len(vocab)), (np.arange(len(vocab)), column.ravel())),
-        shape=(len(vocab), len(folded)),
+    column: dict[str, int] = {}
+    indptr, indices, counts = [0], [], []
+    for i, t in enumerate(texts):
+        known = terms[i] if terms is not None else None
+        for term, c in (known if known is not None else story_terms(t)).items():
+            indices.append(column.setdefault(term, len(column)))
+            counts.append(c)
+        indptr.append(len(indices))
+    vocab = list(column)
+    df = np.array([max(1, stats.term_df.get(w, 0)) for w in vocab], dtype=np.float64)
+    idf = np.log((1.0 + stats.n_docs + prior_docs) / (1.0 + df)) + 1.0
+    tf = csr_matrix(
+        (np.asarray(counts, dtype=np.float64), np.asarray(indices, dtype=np.int64), indptr),
+        shape=(len(texts), len(vocab)),
     )
-    corpus_counts = csr_matrix(corpus_counts @ fold)
-    counts = corpus_counts if idf_texts is None else csr_matrix(vec.transform(texts) @ fold)
-    n_corpus = corpus_counts.shape[0]
-    df = np.bincount(corpus_counts.indices, minlength=len(folded))
-    idf = np.log((1.0 + n_corpus + prior_docs) / (1.0 + df)) + 1.0
-    tf = csr_matrix(counts, dtype=np.float64)
     np.log(tf.data, out=tf.data)
     tf.data += 1.0
     tf.data *= idf[tf.indices]
     norms = np.sqrt(np.asarray(tf.multiply(tf).sum(axis=1)).ravel())
     tf.data /= np.repeat(np.maximum(norms, 1e-12), np.diff(tf.indptr))
-    return tf
+    return TermRows(tf, vocab, df)
 
 
 def story_features(
@@ -283,6 +360,9 @@ def story_features(
     cfg: StoryConfig = DEFAULT_STORY_CONFIG,
     *,
     idf_texts: Sequence[str] | None = None,
+    stats: CorpusStats | None = None,
+    terms: Sequence[Counter[str]] | None = None,
+    sentences: Sequence[set[int]] | None = None,
     with_entities: bool = False,
 ) -> StoryFeatures:
     """Compute TF-IDF rows, quotation pairs, dates (and entity sets) for `texts`.
@@ -292,18 +372,30 @@ def story_features(
         published: ISO dates aligned with `texts` (None = unknown).
         cfg: thresholds (quote and boilerplate settings, IDF prior).
         idf_texts: corpus for the IDF and the boilerplate sentence counts; default
-            `texts` themselves.
+            `texts` themselves. Ignored when `stats` is given.
+        stats: the corpus statistics themselves (the warehouse's, kept per run).
+        terms: each text's `story_terms`, when the caller has them already.
+        sentences: each text's `sentence_keys`, likewise (a text none of whose
+            sentences is common is kept whole without splitting it again).
         with_entities: compute entity sets even when `cfg.entity_weight` is 0.
     """
+    if stats is None:
+        stats = corpus_stats(idf_texts if idf_texts is not None else texts)
     quotes = quote_pairs(texts, cfg)
-    corpus = idf_texts if idf_texts is not None else texts
-    common = boilerplate_sentences(corpus, cfg.boilerplate_min_docs)
-    kept = drop_sentences(texts, common)
-    kept_corpus = None if idf_texts is None else drop_sentences(idf_texts, common)
-    tfidf = tfidf_rows(kept, kept_corpus, cfg.idf_prior_docs)
+    need = cfg.boilerplate_min_docs
+    kept = [
+        t if sentences is not None and all(stats.sentence_df.get(k, 0) < need
+                                           for k in sentences[i])
+        else drop_boilerplate(t, stats, need)
+        for i, t in enumerate(texts)
+    ]
+    known = None
+    if terms is not None:  # a text that lost sentences has other terms
+        known = [c if k is t else None for c, k, t in zip(terms, kept, texts, strict=True)]
+    rows = tfidf_rows(kept, stats, cfg.idf_prior_docs, known)
     times = np.array([parse_time(p) for p in (published or [None] * len(texts))])
     ents = [entities(t) for t in kept] if with_entities or cfg.entity_weight else None
-    return StoryFeatures(tfidf, quotes, times, ents)
+    return StoryFeatures(rows.matrix, quotes, times, ents, rows.vocab, rows.df, stats.n_docs)
 
 
 def pair_signals(feats: StoryFeatures, pairs: np.ndarray) -> dict[str, np.ndarray]:
@@ -352,44 +444,85 @@ def same_story(
     return verdict
 
 
-def story_candidates(feats: StoryFeatures, cfg: StoryConfig = DEFAULT_STORY_CONFIG) -> np.ndarray:
+def candidate_cap(cfg: StoryConfig, n_corpus: int) -> int:
+    """Terms in more documents than this are left out of candidate search."""
+    return max(cfg.candidate_max_df, n_corpus // 1000)
+
+
+def top_terms(feats: StoryFeatures, cfg: StoryConfig, *, min_df: int = 2) -> csr_matrix:
+    """Per row, the `candidate_terms` heaviest terms with corpus df in
+    [min_df, `candidate_cap`]; the other entries dropped.
+
+    The warehouse indexes each new story node under these terms with `min_df` 1 (a term
+    only it has today may be shared tomorrow) and looks candidates up with 2.
+    """
+    x = csr_matrix(feats.tfidf, copy=True)
+    usable = (feats.df >= min_df) & (feats.df <= candidate_cap(cfg, feats.n_corpus))
+    x.data[~usable[x.indices]] = 0.0
+    row = np.repeat(np.arange(x.shape[0]), np.diff(x.indptr))
+    order = np.lexsort((-x.data, row))  # by row, heaviest first
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order)) - x.indptr[row[order]]
+    x.data[rank >= cfg.candidate_terms] = 0.0
+    x.eliminate_zeros()
+    return x
+
+
+def window_days(published: Sequence[object], ingested: Sequence[object] | None) -> np.ndarray:
+    """The day that places each document in the story window: published, else
+    ingested (NaN when neither is known: such a document is never kept out)."""
+    pub = np.array([parse_time(p) for p in published])  # type: ignore[arg-type]
+    if ingested is not None:
+        ing = np.array([parse_time(p) for p in ingested])  # type: ignore[arg-type]
+        pub = np.where(np.isnan(pub), ing, pub)
+    return pub / 86400.0
+
+
+def story_candidates(
+    feats: StoryFeatures,
+    cfg: StoryConfig = DEFAULT_STORY_CONFIG,
+    days: np.ndarray | None = None,
+) -> np.ndarray:
     """Pairs (i < j) worth scoring: a shared quotation, or a partial cosine >=
-    `candidate_cosine` over each document's `candidate_terms` heaviest terms among those in
-    2 to max(`candidate_max_df`, n/1000) documents.
+    `candidate_cosine` over each document's heaviest terms (`top_terms`) at most
+    `reach_days` apart (`days`, from `window_days`; None = no bound).
 
     That bounds the sparse self-product at candidate_terms * max_df entries per row (the
     full product of 100k synthetic texts took 219 s and 6.6 GB); same-story pairs share
     their heaviest (rarest) terms, names and places. It runs in row blocks.
     """
-    x = feats.tfidf
-    n = x.shape[0]
+    n = feats.tfidf.shape[0]
     if n < 2:
         return np.zeros((0, 2), dtype=np.int64)
-    df = np.bincount(x.indices, minlength=x.shape[1])
-    usable = (df >= 2) & (df <= max(cfg.candidate_max_df, n // 1000))
-    xr = _top_terms(x, usable, cfg.candidate_terms)
+    xr = top_terms(feats, cfg)
     xt = csr_matrix(xr.T)
     codes = [feats.quote_pairs]
     for lo in range(0, n, _ROW_BLOCK):
         sim = (xr[lo : lo + _ROW_BLOCK] @ xt).tocoo()
         row = sim.row.astype(np.int64) + lo
         keep = (row < sim.col) & (sim.data >= cfg.candidate_cosine)
+        if days is not None:
+            keep &= ~(np.abs(days[row] - days[sim.col]) > cfg.reach_days)
         codes.append(row[keep] * n + sim.col[keep])
     arr = np.unique(np.concatenate(codes))
     return np.stack([arr // n, arr % n], axis=1)
 
 
-def _top_terms(x: csr_matrix, usable: np.ndarray, k: int) -> csr_matrix:
-    """`x` keeping, per row, the k largest entries among the `usable` columns."""
-    x = csr_matrix(x, copy=True)
-    x.data[~usable[x.indices]] = 0.0
-    row = np.repeat(np.arange(x.shape[0]), np.diff(x.indptr))
-    order = np.lexsort((-x.data, row))  # by row, heaviest first
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order)) - x.indptr[row[order]]
-    x.data[rank >= k] = 0.0
-    x.eliminate_zeros()
-    return x
+def story_pairs(
+    texts: Sequence[str],
+    published: Sequence[str | date | None],
+    ingested: Sequence[str | date | None] | None = None,
+    cfg: StoryConfig = DEFAULT_STORY_CONFIG,
+    stats: CorpusStats | None = None,
+) -> np.ndarray:
+    """Pairs (i < j) of `texts` that are one story: candidates, then `same_story`."""
+    if len(texts) < 2:
+        return np.zeros((0, 2), dtype=np.int64)
+    feats = story_features(texts, published, cfg, stats=stats)
+    pairs = story_candidates(feats, cfg, window_days(published, ingested))
+    if len(pairs):
+        pairs = pairs[same_story(pair_signals(feats, pairs), cfg)]
+    return pairs
 
 
 def story_labels(
@@ -397,18 +530,9 @@ def story_labels(
     published: Sequence[str | date | None] | None = None,
     cfg: StoryConfig = DEFAULT_STORY_CONFIG,
 ) -> np.ndarray:
-    """Connected-component label of each text under the `same_story` relation.
-
-    Labels are component numbers in first-appearance order of `texts`; callers that need
-    order independence pass texts in a canonical (sorted) order.
-    """
+    """Connected-component label of each text under the `same_story` relation."""
     n = len(texts)
-    if n == 0:
-        return np.zeros(0, dtype=np.int64)
-    feats = story_features(texts, published, cfg)
-    pairs = story_candidates(feats, cfg)
-    if len(pairs):
-        pairs = pairs[same_story(pair_signals(feats, pairs), cfg)]
+    pairs = story_pairs(texts, published or [None] * n, None, cfg)
     graph = csr_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
     labels: np.ndarray = connected_components(graph, directed=False)[1]
     return labels.astype(np.int64)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from flows import stages, tasks
+from flows import dedup, tasks
 from schemas import RawDocument, Reject
 from tests.conftest import SEEDS
 from warehouse import Warehouse
@@ -58,9 +58,9 @@ def test_stale_signatures_are_recomputed_before_clustering(db_path: Path) -> Non
     tasks.load_batch.fn(str(db_path), "r1", tasks.clean_batch.fn(docs, set()))
     with Warehouse(db_path) as wh:
         wh.con.execute("UPDATE signatures SET scheme = 'minhash-v0', minhash = ''::BLOB")
-        stages.dedup_warehouse(wh)
+        dedup.dedup_new(wh.con)
         schemes = wh.arrow("SELECT DISTINCT scheme FROM signatures").column(0).to_pylist()
-    assert schemes == [stages.signature_scheme()]
+    assert schemes == [dedup.signature_scheme()]
 
 
 def test_lines_recurring_across_a_site_are_learned_as_its_template(db_path: Path) -> None:

@@ -436,3 +436,14 @@ def test_a_read_only_place(read_only_dir: Path) -> None:
         pass
     with pytest.raises(StorageFailure), run_lock(db):
         pass
+
+
+def test_a_migration_numbered_below_the_newest_applied_one_still_runs(db_path: Path) -> None:
+    """Migrations are applied by the set of recorded versions, not by their maximum."""
+    from warehouse.db import _migration_files, applied_migrations
+
+    with Warehouse(db_path) as wh:
+        wh.con.execute("DELETE FROM schema_version WHERE version = 2")
+        assert 2 not in applied_migrations(wh.con)
+    with Warehouse(db_path) as wh:
+        assert applied_migrations(wh.con) == {v for v, _ in _migration_files()}

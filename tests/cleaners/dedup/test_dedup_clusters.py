@@ -26,7 +26,7 @@ def test_every_syndicated_copy_lands_in_its_cluster(syndication_docs) -> None:
     assert rows["s0-trimmed"].exact_group != rows["s0"].exact_group
 
 
-def test_canonical_earliest_then_longest_then_ingested() -> None:
+def test_canonical_earliest_then_longest_then_smallest_doc_id() -> None:
     text = "The quick brown fox jumps over the lazy dog near the river bank today. " * 10
     docs = [
         DedupDoc("b", text, None, "2023-06-09", "2024-01-01"),
@@ -41,7 +41,10 @@ def test_canonical_earliest_then_longest_then_ingested() -> None:
     undated = [DedupDoc(d.doc_id, d.text, None, None, d.ingested_at) for d in docs]
     assert {r.near_cluster for r in _rows(undated)} == {"a"}
     same = [DedupDoc(d.doc_id, text, None, None, d.ingested_at) for d in docs]
-    assert {r.near_cluster for r in _rows(same)} == {"b"}
+    assert {r.near_cluster for r in _rows(same)} == {"a"}
+    later = [DedupDoc(d.doc_id, text, None, None, f"2030-01-0{i + 1}") for i, d in
+             enumerate(reversed(docs))]
+    assert {r.near_cluster for r in _rows(later)} == {"a"}
 
 
 def test_empty_and_tiny_texts_do_not_merge() -> None:
