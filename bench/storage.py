@@ -1,6 +1,8 @@
 """How big the warehouse is against its inputs: database bytes / gzip bytes of the inputs.
 
-Runs the real `presswash run` flow over a corpus of the dev HTML pages and the text dumps
+Runs the pipeline's stages (those `presswash run` runs, in the same order, with one
+connection per batch as the flow opens them, but without Prefect, whose temporary server is
+the part that fails on a loaded machine) over a corpus of the dev HTML pages and the text dumps
 of the same pages (`../shared/bench/extraction/dev`, and the Readability set beside it with
 `--with-readability`) into a fresh warehouse, then prints the file size, the gzip size of
 the inputs (the `.html.gz` files as they are, each text dump gzipped at level 6), their
@@ -29,7 +31,11 @@ import duckdb
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-BENCH = ROOT.parent / "shared" / "bench"
+BENCH = next(
+    (p / "shared" / "bench" for p in (ROOT.parent, ROOT.parent.parent) if (p / "shared").is_dir()),
+    ROOT.parent / "shared" / "bench",
+)
+"""`../shared/bench` beside the work tree (or beside the folder of git worktrees)."""
 SETS = {"dev": BENCH / "extraction" / "dev", "readability": BENCH / "readability"}
 
 
@@ -81,25 +87,42 @@ def main() -> int:
     args = parser.parse_args()
     sets = ["dev", "readability"] if args.with_readability else ["dev"]
 
-    import flows  # noqa: F401  (Prefect's quiet offline defaults)
-    from flows.pipeline import run_pipeline
+    from flows import stages
+    from flows.dedup import dedup_new
+    from flows.pipeline import DEFAULT_MAX_BYTES, chunks
+    from schemas import RawDocument
+    from warehouse import Warehouse
 
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp) / "in"
         corpus.mkdir()
         files, gz_bytes = build_corpus(corpus, sets)
+        if not files:
+            print(f"error: no pages under {BENCH}", file=sys.stderr)
+            return 1
         db = Path(tmp) / "wh.duckdb"
-        summary = run_pipeline([str(corpus)], db=str(db), batch_size=args.batch_size)
+        found, _ = stages.discover([str(corpus)])
+        new_documents = 0
+        for part in chunks(found, args.batch_size):
+            units, _ = stages.read_files(part, max_bytes=DEFAULT_MAX_BYTES)
+            ids = [u.doc_id for u in units if isinstance(u, RawDocument)]
+            with Warehouse(db) as wh:
+                batch = stages.clean_units(units, wh.known_documents(ids))
+                new_documents += wh.load_batch("bench", batch).new_documents
+        with Warehouse(db) as wh:
+            stages.apply_templates(wh)
+        with Warehouse(db) as wh:
+            dedup_new(wh.con)
         db_bytes = db.stat().st_size
         blocks, free, total, block = block_report(db)
         if args.keep:
             shutil.copy(db, args.keep)
-    print(f"corpus: {'+'.join(sets)}, {files} files, {summary.new_documents} documents, "
+    print(f"corpus: {'+'.join(sets)}, {files} files, {new_documents} documents, "
           f"batch size {args.batch_size}")
     print(f"inputs, gzip:   {gz_bytes:>12,} bytes")
     print(f"database:       {db_bytes:>12,} bytes")
     print(f"ratio:          {db_bytes / gz_bytes:>12.2f}x  (target <= 1.50x)")
-    print(f"per document:   {db_bytes / max(summary.new_documents, 1):>12,.0f} bytes")
+    print(f"per document:   {db_bytes / max(new_documents, 1):>12,.0f} bytes")
     print(f"blocks: {total} of {block / 1024:.0f} KiB; free {free}")
     for owner, n in sorted(blocks.items(), key=lambda kv: -kv[1]):
         print(f"  {owner:<16} {n:>5} blocks  {n * block / 2**20:8.2f} MiB")
