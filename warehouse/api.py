@@ -9,7 +9,7 @@ without them.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -131,6 +131,18 @@ class Warehouse:
         from warehouse import load
 
         load.replace_clusters(self.con, rows)
+
+    def replace_articles(
+        self,
+        batch: Batch,
+        templates: dict[str, set[str]],
+        forget: Callable[[duckdb.DuckDBPyConnection, list[str]], None] | None = None,
+    ) -> None:
+        """Swap re-cleaned articles (and the site templates that changed them) atomically;
+        `forget` takes the ones whose text changes out of the clustering state."""
+        from warehouse import load
+
+        load.replace_articles(self.con, batch, templates, forget)
 
     def known_documents(self, doc_ids: Sequence[str]) -> set[str]:
         """Which of these doc_ids are already loaded, so a re-run skips their cleaning."""

@@ -7,7 +7,7 @@ twice (a re-run, or a run resumed after a crash) changes nothing.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 import duckdb
@@ -189,6 +189,48 @@ def finish_run(
         "UPDATE runs SET finished_at = ?, status = ?, counts = ? WHERE run_id = ?",
         [now_utc(), status, json.dumps(counts, default=str), run_id],
     )
+
+
+def replace_articles(
+    con: duckdb.DuckDBPyConnection,
+    batch: Batch,
+    templates: dict[str, set[str]],
+    forget: Callable[[duckdb.DuckDBPyConnection, list[str]], None] | None = None,
+) -> None:
+    """Replace the articles of `batch` (and their removed lines and signatures) in one go.
+
+    Used when a site's learned template changes: its pages are cleaned again, and the
+    new version replaces the old one atomically, together with the template itself.
+    `forget` is told, in the same transaction and before the old texts go, which
+    articles' texts change (clustering takes them out and clusters them again).
+    """
+    ids = pa.table({"doc_id": pa.array([a.doc_id for a in batch.articles], pa.string())})
+    with transaction(con):
+        if forget is not None:
+            con.register("_new_texts", pa.table({
+                "doc_id": pa.array([a.doc_id for a in batch.articles], pa.string()),
+                "text": pa.array([a.text for a in batch.articles], pa.string()),
+            }))
+            changed = [r[0] for r in con.execute(
+                "SELECT a.doc_id FROM articles a JOIN _new_texts n USING (doc_id) "
+                "WHERE a.text <> n.text ORDER BY 1"
+            ).fetchall()]
+            con.unregister("_new_texts")
+            forget(con, changed)
+        con.register("_ids", ids)
+        for table in ("articles", "removed_lines", "signatures"):
+            con.execute(f"DELETE FROM {table} WHERE doc_id IN (SELECT doc_id FROM _ids)")
+        con.unregister("_ids")
+        for site, keys in templates.items():
+            con.execute("DELETE FROM site_templates WHERE site = ?", [site])
+            _insert(con, "site_templates", pa.table({
+                "site": pa.array([site] * len(keys), pa.string()),
+                "line_key": pa.array(sorted(keys), pa.string()),
+            }))
+        # the old rows are gone, so the ordinary idempotent write inserts the new ones
+        _write_batch(con, "", Batch(
+            articles=batch.articles, removed=batch.removed, signatures=batch.signatures
+        ))
 
 
 def replace_signatures(con: duckdb.DuckDBPyConnection, signatures: Sequence[Signature]) -> None:
