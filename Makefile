@@ -21,7 +21,10 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed
 	$(BIN)/presswash run
 
+# lint and types first (seconds), then the suite; mypy's files are set in pyproject.toml
 test: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed-test

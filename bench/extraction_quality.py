@@ -1,8 +1,12 @@
 """Extraction quality and speed of presswash's cleaners against peers, on the dev pages.
 
 Usage:
-    PYTHONPATH=. .venv/bin/python bench/extraction_quality.py [--data DIR] [--limit N]
-        [--skip-peers] [--skip-templates] [--skip-speed]
+    PYTHONPATH=. .venv/bin/python bench/extraction_quality.py [--data DIR ...] [--limit N]
+        [--skip-peers] [--skip-templates] [--skip-speed] [--skip-metadata] [--cv]
+
+By default both dev sets are run in one go: the article benchmark's dev split and the
+Readability pages (`../shared/bench/{extraction/dev,readability}`), then a per-language
+table over both, metadata accuracy per field beside trafilatura's own, and speeds.
 
 Metric (the article-extraction-benchmark's): `\\w+` tokens, word 4-gram multisets,
 per page tp/fp/fn normalised by their sum, precision and recall averaged over pages
@@ -26,10 +30,22 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-DEFAULT_DATA = (
-    Path(__file__).resolve().parents[1].parent / "shared" / "bench" / "extraction" / "dev"
-)
+
+def _shared_bench() -> Path:
+    """`shared/bench` beside the work tree (`../shared`), or one level further up for a git
+    worktree kept in a subfolder (`../../shared`)."""
+    root = Path(__file__).resolve().parents[1]
+    for base in (root.parent, root.parent.parent):
+        if (base / "shared" / "bench").is_dir():
+            return base / "shared" / "bench"
+    return root.parent / "shared" / "bench"
+
+
+DEFAULT_DATA = _shared_bench() / "extraction" / "dev"
 """`../shared/bench/extraction/dev` beside the work tree (see its DATA.md)."""
+
+READABILITY_DATA = _shared_bench() / "readability"
+"""`../shared/bench/readability`: Mozilla Readability's test pages (see its DATA.md)."""
 
 _TOKEN = re.compile(r"\w+")
 NGRAM = 4
@@ -92,6 +108,9 @@ class Page:
     html: str
     text: str
     truth: str
+    meta: dict[str, str | None] | None = None
+    """The set's metadata truth for the page (Readability: title, byline, lang, siteName,
+    publishedTime; article benchmark: url only)."""
 
 
 def load_pages(
@@ -106,7 +125,9 @@ def load_pages(
             "utf-8", "replace"
         )
         text = (data / "text" / f"{pid}.txt").read_text(encoding="utf-8")
-        pages.append(Page(pid, truth[pid].get("url", ""), html, text, truth[pid]["articleBody"]))
+        record = truth[pid]
+        meta = {k: v for k, v in record.items() if k != "articleBody"}
+        pages.append(Page(pid, record.get("url", ""), html, text, record["articleBody"], meta))
     return pages
 
 
@@ -276,54 +297,230 @@ def model_meta() -> dict[str, object]:
     return dict(model.meta) if model is not None else {}
 
 
+# ---------------------------------------------------------------- per language
+def page_group_language(page: Page) -> str:
+    """The language a page is grouped under: the set's own label (Readability's `lang`), else
+    the page's `<html lang>`, else the language of its reference text; primary subtag."""
+    from cleaners.language import detect_language
+
+    label = (page.meta or {}).get("lang")
+    if not label:
+        m = _HTML_LANG.search(page.html[:5000])
+        label = m[1] if m else detect_language(page.truth)
+    return (label or "?").split("-")[0].lower()
+
+
+# ---------------------------------------------------------------- metadata
+def _norm(value: object) -> str:
+    return " ".join(_TOKEN.findall(str(value or "").casefold()))
+
+
+def _same_text(ours: object, truth: object) -> bool:
+    a, b = _norm(ours), _norm(truth)
+    return bool(a) and (a == b or (len(a) > 3 and len(b) > 3 and (a in b or b in a)))
+
+
+def _same_author(ours: object, truth: object) -> bool:
+    a = re.sub(r"^(?:by|von|par|por)\s+", "", _norm(ours))
+    b = re.sub(r"^(?:by|von|par|por)\s+", "", _norm(truth))
+    return bool(a) and (a == b or (a in b or b in a))
+
+
+def _same_date(ours: object, truth: object) -> bool:
+    return bool(ours) and str(ours)[:10] == str(truth)[:10]
+
+
+def _url_key(url: object) -> str:
+    text = str(url or "").strip().lower()
+    text = re.sub(r"^[a-z]+://", "", text)
+    text = text[4:] if text.startswith("www.") else text
+    return text.split("#")[0].rstrip("/")
+
+
+def _same_url(ours: object, truth: object) -> bool:
+    return bool(ours) and _url_key(ours) == _url_key(truth)
+
+
+def _same_site(ours: object, truth: object) -> bool:
+    """A site key (host) or display name against the set's site name: the same letters, or
+    one inside the other ('theguardian.com' vs 'The Guardian')."""
+    a = re.sub(r"\W|_", "", str(ours or "").casefold())
+    b = re.sub(r"\W|_", "", str(truth or "").casefold())
+    a = a[3:] if a.startswith("www") else a
+    return bool(a) and bool(b) and (a == b or b in a or a.removesuffix("com") in b)
+
+
+def _same_language(ours: object, truth: object) -> bool:
+    return bool(ours) and str(ours).split("-")[0].lower() == str(truth).split("-")[0].lower()
+
+
+META_FIELDS: dict[str, tuple[str, Callable[[object, object], bool]]] = {
+    "title": ("title", _same_text),
+    "author": ("byline", _same_author),
+    "date": ("publishedTime", _same_date),
+    "url": ("url", _same_url),
+    "site": ("siteName", _same_site),
+    "language": ("lang", _same_language),
+}
+"""Field -> (key in the set's ground truth, comparison)."""
+
+
+def truth_fields(page: Page) -> dict[str, object]:
+    """The metadata truth of a page; the article benchmark only gives the URL, and with it
+    the site (its host)."""
+    from cleaners.metadata import site_from_url
+
+    meta = dict(page.meta or {})
+    if meta.get("url") and not meta.get("siteName"):
+        meta["siteName"] = site_from_url(str(meta["url"]))
+    return {field: meta.get(key) for field, (key, _) in META_FIELDS.items()}
+
+
+def ours_metadata(page: Page) -> dict[str, object]:
+    """clean_html's metadata for the page, told nothing (no URL): what the page says."""
+    from cleaners import clean_html
+
+    c = clean_html(page.html)
+    return {
+        "title": c.title,
+        "author": c.author,
+        "date": c.published_at,
+        "url": c.url,
+        "site": c.site,
+        "language": c.language,
+    }
+
+
+def trafilatura_metadata(page: Page) -> dict[str, object]:
+    """trafilatura's own metadata pass on the same page (no URL given either)."""
+    import trafilatura
+
+    doc = trafilatura.bare_extraction(page.html, with_metadata=True)
+    if doc is None:
+        return dict.fromkeys(META_FIELDS)
+    return {
+        "title": doc.title,
+        "author": doc.author,
+        "date": doc.date,
+        "url": doc.url,
+        "site": doc.sitename,
+        "language": doc.language,
+    }
+
+
+def metadata_accuracy(pages: Sequence[Page]) -> dict[str, dict[str, tuple[int, int]]]:
+    """system -> field -> (right, pages with a truth value)."""
+    out: dict[str, dict[str, tuple[int, int]]] = {}
+    for name, fn in (
+        ("presswash clean_html", ours_metadata),
+        ("trafilatura", trafilatura_metadata),
+    ):
+        counts = {field: [0, 0] for field in META_FIELDS}
+        for page in pages:
+            truth = truth_fields(page)
+            got = fn(page)
+            for field, (_, same) in META_FIELDS.items():
+                if truth[field]:
+                    counts[field][1] += 1
+                    counts[field][0] += bool(same(got[field], truth[field]))
+        out[name] = {f: (r, n) for f, (r, n) in counts.items()}
+    return out
+
+
+# ---------------------------------------------------------------- main
+OURS = ("presswash clean_text (text dump)", "presswash clean_html (HTML)")
+TRAF = "trafilatura.extract on HTML"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    ap.add_argument(
+        "--data",
+        type=Path,
+        action="append",
+        default=None,
+        help="a page set (repeatable); default: the article dev split and the Readability pages",
+    )
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--skip-peers", action="store_true")
     ap.add_argument("--skip-templates", action="store_true")
     ap.add_argument("--skip-speed", action="store_true")
+    ap.add_argument("--skip-metadata", action="store_true")
+    ap.add_argument(
+        "--cv",
+        action="store_true",
+        help="also cross-validate the line models (5-fold by page over every set) with the "
+        "current code, as bench/train_line_model.py does (slow)",
+    )
     ap.add_argument("--per-page", type=Path, default=None, help="write per-page scores (JSON) here")
     args = ap.parse_args(argv)
     one_core()
-    pages = load_pages(args.data, args.limit)
-    print(f"{len(pages)} pages from {args.data}")
-    rows: list[tuple[str, Score, float]] = []
-    per_page: dict[str, dict[str, list[float]]] = {}
-    systems: dict[str, Callable[[Page], str]] = {
-        "presswash clean_text (text dump)": ours_text,
-        "presswash clean_html (HTML)": ours_html,
-    }
-    if not args.skip_peers:
-        systems.update(peer_systems())
-    for name, system in systems.items():
-        score, seconds, preds = run(system, pages)
-        rows.append((name, score, seconds))
-        per_page[name] = {
-            p.id: list(page_scores(pred, p.truth)) for p, pred in zip(pages, preds, strict=True)
-        }
-        print(
-            f"  {name:40s} P {score.precision:.3f}  R {score.recall:.3f}  F1 {score.f1:.3f}  ({seconds:.1f}s)",  # noqa: E501
-            flush=True,
-        )
+    sets = args.data or [DEFAULT_DATA, READABILITY_DATA]
+    all_pages: list[Page] = []
+    by_set: dict[str, list[Page]] = {}
+    per_page: dict[str, dict[str, dict[str, list[float]]]] = {}
+    scores: dict[str, dict[str, tuple[float, float]]] = {}  # system -> page key -> (P, R)
+    for data in sets:
+        pages = load_pages(data, args.limit)
+        by_set[str(data)] = pages
+        all_pages += pages
+        print(f"{len(pages)} pages from {data}")
+        systems: dict[str, Callable[[Page], str]] = {OURS[0]: ours_text, OURS[1]: ours_html}
+        if not args.skip_peers:
+            systems.update(peer_systems())
+        for name, system in systems.items():
+            score, seconds, preds = run(system, pages)
+            pairs = [page_scores(pred, p.truth) for p, pred in zip(pages, preds, strict=True)]
+            per_page.setdefault(str(data), {})[name] = {
+                p.id: list(pair) for p, pair in zip(pages, pairs, strict=True)
+            }
+            for p, pair in zip(pages, pairs, strict=True):
+                scores.setdefault(name, {})[f"{data}:{p.id}"] = pair
+            print(
+                f"  {name:40s} P {score.precision:.3f}  R {score.recall:.3f}  F1 {score.f1:.3f}  ({seconds:.1f}s)",  # noqa: E501
+                flush=True,
+            )
+    print_language_table(by_set, scores)
     meta = model_meta()
     if meta:
         cv = meta.get("cv", {})
         print(
             f"line model: {meta.get('n_trees')} trees, trained on {meta.get('n_pages')} pages; "
-            f"cross-validated ({cv.get('folds')}-fold by page) clean_text F1 {cv.get('f1_text', float('nan')):.3f}"  # noqa: E501
+            f"cross-validated ({cv.get('folds')}-fold by page) at training time: clean_text F1 {cv.get('f1_text', float('nan')):.3f}"  # noqa: E501
             f" (P {cv.get('precision_text', float('nan')):.3f} R {cv.get('recall_text', float('nan')):.3f}),"  # noqa: E501
             f" clean_html F1 {cv.get('f1_html', float('nan')):.3f}"
         )
-    agree, total, seen = language_agreement(pages)
+    if args.cv:
+        from bench.train_line_model import cross_validate_sets
+
+        for name, cv in cross_validate_sets(sets).items():
+            print(
+                f"cross-validated now (5-fold by page over {len(sets)} sets, {name}): clean_text "
+                f"P {cv['precision_text']:.3f} R {cv['recall_text']:.3f} F1 {cv['f1_text']:.3f};"
+                f" clean_html P {cv['precision_html']:.3f} R {cv['recall_html']:.3f} F1 {cv['f1_html']:.3f}"  # noqa: E501
+            )
+    if not args.skip_metadata:
+        for data, pages in by_set.items():
+            acc = metadata_accuracy(pages)
+            print(
+                f"metadata on {data} (right / pages with a truth value; clean_html given no URL):"
+            )
+            for system, fields in acc.items():
+                cells = "  ".join(
+                    f"{f} {r}/{n} ({r / n:.2f})" if n else f"{f} n/a"
+                    for f, (r, n) in fields.items()
+                )
+                print(f"  {system:22s} {cells}")
+    dev_pages = by_set.get(str(sets[0]), all_pages)
+    agree, total, seen = language_agreement(dev_pages)
     print(
         f"language: clean_text agrees with the page's <html lang> on {agree}/{total} pages "
-        f"that declare one ({dict(seen.most_common())})"
+        f"of {sets[0]} that declare one ({dict(seen.most_common())})"
     )
     if not args.skip_templates:
-        without, with_ = template_experiment(pages)
+        without, with_ = template_experiment(dev_pages)
         print(
             f"site templates (synthetic {SITE_PAGES}-page sites): clean_text F1 without {without.f1:.3f}"  # noqa: E501
             f" (P {without.precision:.3f}), with site_template pass {with_.f1:.3f} (P {with_.precision:.3f})"  # noqa: E501
@@ -331,25 +528,57 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.skip_speed:
         import trafilatura
 
-        text_rates = pass_rates(ours_text, pages, repeat=7)
+        text_rates = pass_rates(ours_text, dev_pages, repeat=7)
         text_pps = text_rates[0]
         # Passes alternate between the two, so a slow spell of the machine hits both alike.
         html_rates: list[float] = []
         traf_rates: list[float] = []
         for _ in range(3):
-            html_rates += pass_rates(ours_html, pages, repeat=1)
+            html_rates += pass_rates(ours_html, dev_pages, repeat=1)
             traf_rates += pass_rates(
-                lambda p: trafilatura.extract(p.html, url=p.url), pages, repeat=1
+                lambda p: trafilatura.extract(p.html, url=p.url), dev_pages, repeat=1
             )
         html_pps, traf_pps = max(html_rates), max(traf_rates)
+        ratios = sorted(h / t for h, t in zip(html_rates, traf_rates, strict=True))
         print(
-            f"speed (one core, CPU time): clean_text {text_pps:.0f} pages/s (best of 7 passes;"
-            f" median {text_rates[3]:.0f}, slowest {text_rates[-1]:.0f}); clean_html {html_pps:.1f}"
-            f" pages/s vs bare trafilatura.extract {traf_pps:.1f} pages/s = {html_pps / traf_pps:.2f}x"  # noqa: E501
+            f"speed (one core, CPU time, {sets[0]}): clean_text {text_pps:.0f} pages/s (best of 7"
+            f" passes; median {text_rates[3]:.0f}, slowest {text_rates[-1]:.0f}); clean_html"
+            f" {html_pps:.1f} pages/s vs trafilatura.extract (standard mode) {traf_pps:.1f}"
+            f" pages/s = {html_pps / traf_pps:.2f}x (pass by pass {', '.join(f'{r:.2f}' for r in ratios)})"  # noqa: E501
         )
     if args.per_page:
         args.per_page.write_text(json.dumps(per_page, indent=1))
     return 0
+
+
+def print_language_table(
+    by_set: dict[str, list[Page]], scores: dict[str, dict[str, tuple[float, float]]]
+) -> None:
+    """F1 per language group over every set, ours beside trafilatura; groups of 10+ pages
+    where clean_html is below trafilatura are flagged."""
+    groups: dict[str, list[str]] = {}
+    for data, pages in by_set.items():
+        for p in pages:
+            groups.setdefault(page_group_language(p), []).append(f"{data}:{p.id}")
+    shown = [n for n in (OURS[1], TRAF, OURS[0]) if n in scores]
+    print("per language (all sets; F1 of the group's mean P and R):")
+    print(f"  {'lang':6s} {'pages':>5s}  " + "  ".join(f"{n[:28]:>28s}" for n in shown))
+    for lang, keys in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        cells = []
+        f1s = {}
+        for n in shown:
+            pairs = [scores[n][k] for k in keys]
+            s = Score(
+                sum(p for p, _ in pairs) / len(pairs),
+                sum(r for _, r in pairs) / len(pairs),
+                len(pairs),
+            )
+            f1s[n] = s.f1
+            cells.append(f"{s.f1:28.3f}")
+        flag = ""
+        if len(keys) >= 10 and TRAF in f1s and f1s[OURS[1]] < f1s[TRAF]:
+            flag = "  <- clean_html below trafilatura"
+        print(f"  {lang:6s} {len(keys):5d}  " + "  ".join(cells) + flag)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,9 @@
 """Robustness bench: a reproducible corpus of good and bad inputs, and an accounting check.
 
-Builds 1,000+ inputs (pages in five encodings, JSONL, WARC, archives, and every kind of
-bad input the readers must survive) into a temp dir from a seed, runs the pipeline (or
-only the readers), and checks that every input unit ended in `documents` or `rejects`
-(or was skipped by design and counted).
+Builds 1,000+ inputs (pages in five encodings, JSONL, WARC, Common Crawl WET, Parquet,
+zstd, archives, and every kind of bad input the readers must survive) into a temp dir
+from a seed, runs the pipeline (or only the readers), and checks that every input unit
+ended in `documents` or `rejects` (or was skipped by design and counted).
 
     PYTHONPATH=. .venv/bin/python bench/robustness.py               # the whole pipeline
     PYTHONPATH=. .venv/bin/python bench/robustness.py --readers-only
@@ -152,6 +152,59 @@ def warc_records(rng: random.Random, pool: list[str], n: int, tag: str) -> list[
     return records
 
 
+def wet_records(rng: random.Random, pool: list[str], n: int, tag: str) -> list[bytes]:
+    """A WET file's records as Common Crawl writes them: warcinfo, then conversions."""
+    info = warc_record(
+        "warcinfo", f"{tag}-0", b"isPartOf: CC-MAIN-bench\r\n", "", "application/warc-fields"
+    )
+    records = [info]
+    for i in range(n):
+        url = f"https://cc{i % 5}.example/{tag}/{i}"
+        text = "\n".join(article(rng, pool)).encode()
+        head = (
+            f"WARC/1.0\r\nWARC-Type: conversion\r\nWARC-Target-URI: {url}\r\n"
+            f"WARC-Date: 2023-06-08T09:00:00Z\r\nWARC-Record-ID: <urn:uuid:{tag}-c{i}>\r\n"
+            f"WARC-Identified-Content-Language: eng\r\nContent-Type: text/plain\r\n"
+            f"Content-Length: {len(text)}\r\n\r\n"
+        )
+        records.append(head.encode() + text + b"\r\n\r\n")
+    return records
+
+
+def parquet_rows(rng: random.Random, pool: list[str], n: int, bad_rows: int = 0) -> bytes:
+    """Scraped pages as Parquet (`url`, `html` or `text`, `title`); bad rows mixed in."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows: list[dict[str, object]] = [
+        {
+            "url": f"https://pq{i % 5}.example/{rng.getrandbits(32):08x}",
+            "html": html_page(f"Row {i}", article(rng, pool)) if i % 2 else None,
+            "text": None if i % 2 else "\n\n".join(article(rng, pool)),
+            "title": f"Parquet story {i}",
+        }
+        for i in range(n)
+    ]
+    for _ in range(bad_rows):  # no page at all, or only whitespace
+        rows.insert(rng.randrange(len(rows) + 1), {"url": "x", "html": None, "text": " "})
+    buffer = io.BytesIO()
+    pq.write_table(pa.Table.from_pylist(rows), buffer, row_group_size=4)
+    return buffer.getvalue()
+
+
+def zstd(data: bytes) -> bytes:
+    """zstd-compressed bytes (the `zstandard` package, as the readers use)."""
+    import zstandard
+
+    return zstandard.ZstdCompressor().compress(data)
+
+
+def corrupt_member(member: bytes) -> bytes:
+    """A gzip member with 40 bytes in its middle overwritten: a bad disk block."""
+    middle = len(member) // 2
+    return member[:middle] + bytes(range(200, 240)) + member[middle + 40 :]
+
+
 def jsonl_bytes(rng: random.Random, pool: list[str], n: int, bad_lines: int = 0) -> bytes:
     """Scraper JSONL; `bad_lines` malformed lines are mixed in at random places."""
     lines = [
@@ -260,6 +313,16 @@ def add_containers(corpus: Corpus, rng: random.Random, pool: list[str]) -> None:
         corpus.add(f"good/nested/{i:03d}.tar.gz", tar_gz_bytes({"inner.zip": inner}), "container")
         bom = b"\xef\xbb\xbf" + jsonl_bytes(rng, list(RUSSIAN), 3)
         corpus.add(f"good/jsonl/bom-{i:03d}.jsonl", bom, "container")
+    for i in range(6):
+        wet = b"".join(gzip.compress(r) for r in wet_records(rng, pool, 4, f"cc{i}"))
+        corpus.add(f"good/wet/CC-MAIN-{i:03d}.warc.wet.gz", wet, "container")
+        rows = parquet_rows(rng, pool, 8, bad_rows=i % 2)
+        corpus.add(f"good/parquet/{i:03d}.parquet", rows, "container")
+        corpus.add(f"good/zstd/{i:03d}.jsonl.zst", zstd(jsonl_bytes(rng, pool, 4)), "container")
+        warc = b"".join(warc_records(rng, pool, 2, f"z{i}"))
+        corpus.add(f"good/zstd/{i:03d}.warc.zst", zstd(warc), "container")
+        text = "\n".join(article(rng, pool)).encode()
+        corpus.add(f"good/zstd/{i:03d}.txt.zst", zstd(text), "document")
     for i in range(10):
         members = {
             f"pages/{j}.html": html_page(f"Z{i}-{j}", article(rng, pool)).encode() for j in range(4)
@@ -315,6 +378,16 @@ def add_bad_containers(corpus: Corpus, rng: random.Random, pool: list[str]) -> N
         }
         corpus.add(f"bad/unsafe/{i}.zip", zip_bytes(evil), "container")
         corpus.add(f"bad/jsonl/{i}.jsonl", jsonl_bytes(rng, pool, 5, bad_lines=3), "container")
+        members_gz = [gzip.compress(r) for r in records]
+        members_gz[2] = corrupt_member(members_gz[2])
+        corpus.add(f"bad/damaged/{i}.warc.gz", b"".join(members_gz), "container")
+        wet_gz = [gzip.compress(r) for r in wet_records(rng, pool, 4, f"d{i}")]
+        wet_gz[1] = corrupt_member(wet_gz[1])
+        corpus.add(f"bad/damaged/{i}.warc.wet.gz", b"".join(wet_gz), "container")
+        zlines = zstd(jsonl_bytes(rng, pool, 60))
+        corpus.add(f"bad/truncated/{i}.jsonl.zst", zlines[: len(zlines) * 2 // 3], "container")
+        rows = parquet_rows(rng, pool, 8)
+        corpus.add(f"bad/truncated/{i}.parquet", rows[: len(rows) // 2], "parse_error")
     for i in range(3):
         corpus.add(
             f"bad/bomb/{i}.zip",
@@ -322,6 +395,7 @@ def add_bad_containers(corpus: Corpus, rng: random.Random, pool: list[str]) -> N
             "container",
         )
         corpus.add(f"bad/bomb/{i}.txt.gz", gzip.compress(bytes(60 * 2**20), 9), "archive_bomb")
+        corpus.add(f"bad/bomb/{i}.txt.zst", zstd(bytes(60 * 2**20)), "archive_bomb")
         nested = html_page("deep", ["x"]).encode()
         for level in range(7):
             nested = zip_bytes({f"l{level}.zip" if level else "p.html": nested})
@@ -346,12 +420,16 @@ def add_special_paths(corpus: Corpus, max_bytes: int) -> None:
     (links / "self").symlink_to("self")
     (links / "up").symlink_to("..", target_is_directory=True)
     (links / "dangling.txt").symlink_to("nowhere.txt")
+    outside = root.parent / f"{root.name}-outside.txt"  # a file beside, not in, the inputs
+    outside.write_text("a file the inputs only link to")
+    (links / "outside.txt").symlink_to(outside)
     os.mkfifo(links / "pipe.txt")
     corpus.expected.update(
         {
             "bad/links/self": "unreadable",
             "bad/links/up": "unreadable",
             "bad/links/dangling.txt": "not_found",
+            "bad/links/outside.txt": "outside_input",
             "bad/links/pipe.txt": "unreadable",
         }
     )

@@ -200,8 +200,8 @@ def build(sizes: list[int]) -> dict[int, Path]:
             wh.con.unregister("_df")
             wh.con.execute("CHECKPOINT")
         shutil.copy(work, target)
+        work.unlink()
         have = n
-    work.unlink(missing_ok=True)
     return paths
 
 
@@ -255,12 +255,16 @@ def main() -> None:
     paths = build(sizes)
     new = inbox(OUT / "inbox")
     rows = {}
-    from flows.schedule import local_prefect_server
+    from flows.server import start_server
 
-    with local_prefect_server() as api:  # one server for every run: its start-up aside
-        os.environ["PREFECT_API_URL"] = api
+    server = start_server()  # one server for every run: its start-up aside
+    try:
+        server.wait_ready()
+        os.environ["PREFECT_API_URL"] = server.api_url
         for n in sizes:
             rows[n] = [measure(paths[n], new) for _ in range(args.repeat)]
+    finally:
+        server.stop()
     for n in sizes:
         runs = rows[n]
         med = {k: statistics.median(float(r[k]) for r in runs)  # type: ignore[arg-type]

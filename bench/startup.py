@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -54,14 +55,27 @@ def env_for(home: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+CPU: dict[tuple[str, ...], list[float]] = {}
+"""CPU seconds (user + system) of each timed command's process tree, by command."""
+
+
 def timed(args: Sequence[str], env: dict[str, str]) -> float:
+    """Wall seconds of one fresh process; its CPU seconds go to `CPU`.
+
+    On a loaded machine wall time mostly measures the queue for a core; CPU time is
+    close to what the same command takes on an idle one.
+    """
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(
         args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=ROOT, check=False
     )
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(args[3:])} failed:\n{done.stderr.decode()[-2000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    CPU.setdefault(tuple(args), []).append(cpu)
     return elapsed
 
 
@@ -160,11 +174,15 @@ def main() -> None:
             for name, args in commands.items():
                 samples[name].append(timed(args, env))
         heavy_names = ", ".join(HEAVY)
-        print(f"| command | median (min-max), fresh processes | imports of {heavy_names} |")
-        print("|---|---|---|")
+        print(
+            "| command | wall, median (min-max) | CPU, median (min-max) "
+            f"| imports of {heavy_names} |"
+        )
+        print("|---|---|---|---|")
         for name, args in commands.items():
             heavy = imports_of(args, env) if name.startswith("presswash") else []
-            print(f"| `{name}` | {spread(samples[name])} | {', '.join(heavy) or 'none'} |")
+            cpu = spread(CPU[tuple(args)])
+            print(f"| `{name}` | {spread(samples[name])} | {cpu} | {', '.join(heavy) or 'none'} |")
         base = statistics.median(samples["python -c pass"])
         print(f"\nn={opts.repeat}; ratios to `python -c pass` ({base:.2f} s): " + ", ".join(
             f"{name.removeprefix('presswash ')} {statistics.median(s) / base:.1f}x"
@@ -174,14 +192,17 @@ def main() -> None:
             return
         run = [*PRESSWASH, "run", "--db", str(db)]
         cold = [timed(run, env) for _ in range(opts.repeat)]
-        print(f"\n| no-op `presswash run` on the seeds | median (min-max), n={opts.repeat} |")
-        print("|---|---|")
-        print(f"| cold (temporary Prefect server each run) | {spread(cold)} |")
+        print(f"\n| no-op `presswash run` on the seeds, n={opts.repeat} | wall | CPU of the run |")
+        print("|---|---|---|")
+        print(f"| cold (temporary Prefect server each run) | {spread(cold)} | "
+              f"{spread(CPU[tuple(run)])} |")
         if not opts.skip_server:
+            CPU.pop(tuple(run))
             with prefect_server(home) as url:
                 warm_env = env_for(home, PREFECT_API_URL=url)
                 warm = [timed(run, warm_env) for _ in range(opts.repeat)]
-            print(f"| `PREFECT_API_URL` set to a running `prefect server start` | {spread(warm)} |")
+            print(f"| `PREFECT_API_URL` set to a running `prefect server start` | {spread(warm)} | "
+                  f"{spread(CPU[tuple(run)])} |")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from cleaners.html import clean_html, sniff_markup
+from cleaners.decode import Failure, decode, sniff_markup
+from cleaners.html import clean_html
 from cleaners.lines import classify_lines, clean_text, revise_labels
 from cleaners.options import CleanOptions
 from cleaners.templates import find_template_lines, line_key
@@ -27,16 +28,6 @@ __all__ = [
 ]
 
 
-def _decode(data: bytes) -> str:
-    """Best-effort bytes -> str for direct API use; the pipeline decodes at the edge."""
-    for encoding in ("utf-8", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1")
-
-
 def clean(
     data: str | bytes,
     *,
@@ -48,13 +39,22 @@ def clean(
     """Clean a page whatever its markup: `fmt="auto"` sniffs HTML vs text.
 
     Args:
-        data: the page; bytes are decoded as UTF-8 (then cp1252, then latin-1).
-        fmt: "text" for a text dump, "html" for markup, "auto" to sniff.
+        data: the page; bytes are decoded by `cleaners.decode.decode`, the readers'
+            decoder (BOM, meta charset, UTF-8, then detection); undecodable bytes
+            give an empty text with a note saying why.
+        fmt: "text" for a text dump, "html" for markup, "auto" to sniff exactly as
+            the readers do (`cleaners.decode.sniff_markup`).
         url: the page URL when known.
         options: thresholds; `CleanOptions()` when None.
         template_lines: keys of the site's chrome lines, removed as `site_template`.
     """
-    text = _decode(data) if isinstance(data, bytes | bytearray | memoryview) else str(data)
+    if isinstance(data, bytes | bytearray | memoryview):
+        decoded = decode(bytes(data))
+        if isinstance(decoded, Failure):
+            return Cleaned(text="", notes=(f"{decoded.reason}: {decoded.detail}",))
+        text = decoded[0]
+    else:
+        text = str(data)
     kind = sniff_markup(text) if fmt == "auto" else fmt
     if kind == "html":
         return clean_html(text, url=url, options=options, template_lines=template_lines)

@@ -1,7 +1,9 @@
-"""Sniff what a blob of bytes is, and decode it to text.
+"""Decode bytes to text, and tell markup from plain text: the one decoder and the one
+html-or-text test, used by the readers (`flows/readers/`) and by `cleaners.clean`.
 
-Pure: bytes in, values out. `flows/readers.py` does the file I/O and turns a
-`Failure` into a `schemas.Reject` (which needs a `source_uri` this module never sees).
+Pure: bytes in, values out. The readers do the file I/O and turn a `Failure` into a
+`schemas.Reject` (which needs a `source_uri` this module never sees); the table of
+magic bytes (containers, compressions, binaries) is `flows/readers/sniff.py`.
 
 Decoding order (first that applies wins):
 
@@ -19,60 +21,49 @@ Decoding order (first that applies wins):
 7. otherwise a `Failure('undecodable')`, also when the best guess decodes to more than
    `MAX_DECODED_JUNK_SHARE` replacement/control characters.
 
+Whatever step decoded the bytes, a text that is mostly junk is `undecodable` too: more
+than `MAX_JUNK_SHARE` replacement/control characters (UTF-16 read as UTF-8 is half NULs),
+or a stretch of `JUNK_WINDOW_CHARS` whose share passes `MAX_WINDOW_JUNK_SHARE` (a
+UTF-8 file that goes on in UTF-16).
+
 A wrong declaration that still decodes (say `latin-1` on UTF-8 bytes) is obeyed, as a
 browser would; one that fails is skipped. Encodings are reported as Python codec names
 (`utf-8`, `cp1251`, `shift_jis`, `utf-16-le`, ...).
 
-`sniff_format` looks at content first (magic bytes, NUL/control bytes, a JSON object on
-the first line, markup at the start) and uses the file extension only to break an
-html/text tie. `check_nesting` is the readers' cheap guard against absurdly nested
-markup (`<div>` x 100,000): a linear tag count, no parser, reported as `parse_error`;
-the HTML cleaner keeps its own guard.
+`sniff_markup` says whether text (or the head of some bytes) is an HTML page or a plain
+text dump: markup at the start, or an `<html>`/`<head>`/`<body>` tag early, is HTML; a
+dump that merely quotes a tag (`<meta name=...>` in a paragraph) is text; an `.html`
+name breaks the tie when any tag is present. `check_nesting` is the readers' cheap
+guard against absurdly nested markup (`<div>` x 100,000): a linear tag count, no parser,
+reported as `parse_error`; the HTML cleaner keeps its own guard.
 """
 
 from __future__ import annotations
 
+import bisect
 import codecs
-import json
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 from charset_normalizer import from_bytes
 
 __all__ = [
-    "FORMATS",
+    "BOMS",
+    "SNIFF_BYTES",
     "Failure",
-    "binary_kind",
     "check_nesting",
     "declared_charset",
     "decode",
-    "sniff_format",
+    "sniff_markup",
+    "utf16_without_bom",
 ]
-
-FORMATS: tuple[str, ...] = (
-    "empty",
-    "warc",
-    "gzip",
-    "bzip2",
-    "xz",
-    "zip",
-    "tar",
-    "jsonl",
-    "html",
-    "text",
-    "binary",
-)
-"""What `sniff_format` can answer. Containers (`warc`, `jsonl`, compressions, archives)
-hold other units; `html`/`text` are one page each; `empty`/`binary` are rejects."""
 
 SNIFF_BYTES = 8192
 """How much of the head we look at: enough for a doctype, meta charset or JSON key."""
 
 META_SCAN_BYTES = 4096
 """HTML says a meta charset must sit in the first 1024 bytes; real pages overshoot."""
-
-MAX_CONTROL_SHARE = 0.05
-"""Share of C0 control bytes (not tab/CR/LF/FF/ESC) above which a blob is not text."""
 
 MIN_UTF16_NUL_SHARE = 0.3
 """Mostly-ASCII UTF-16 has a NUL in every other byte; real binaries scatter theirs."""
@@ -83,33 +74,19 @@ CHAOS_TOLERANCE = 0.1
 MAX_DECODED_JUNK_SHARE = 0.02
 """Share of U+FFFD/controls in a detected decoding above which we call it undecodable."""
 
+MAX_JUNK_SHARE = 0.1
+"""Share of U+FFFD/controls in any decoding above which it is undecodable: real text has
+next to none, UTF-16 read as an 8-bit codec is up to half NULs."""
+
+JUNK_WINDOW_CHARS = 2048
+"""Window for the local junk test: a long UTF-8 article with a UTF-16 tail is garbled
+where it matters even when the share over the whole text stays low."""
+
+MAX_WINDOW_JUNK_SHARE = 0.3
+"""Share of junk in one window above which that stretch did not decode."""
+
 MAX_TAG_DEPTH = 5000
 """Real pages nest a few hundred deep even with unclosed tags; 100,000 is an attack."""
-
-BINARY_MAGICS: tuple[tuple[bytes, str], ...] = (
-    (b"%PDF-", "PDF"),
-    (b"\x89PNG\r\n\x1a\n", "PNG"),
-    (b"\x7fELF", "ELF"),
-    (b"\xff\xd8\xff", "JPEG"),
-    (b"GIF87a", "GIF"),
-    (b"GIF89a", "GIF"),
-    (b"RIFF", "RIFF (WebP/WAV/AVI)"),
-    (b"MZ", "PE/DOS executable"),
-    (b"\xca\xfe\xba\xbe", "Mach-O/Java class"),
-    (b"\xcf\xfa\xed\xfe", "Mach-O"),
-    (b"\x00asm", "WebAssembly"),
-    (b"SQLite format 3\x00", "SQLite"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "OLE2 (old MS Office)"),
-    (b"\x28\xb5\x2f\xfd", "zstd"),
-    (b"7z\xbc\xaf\x27\x1c", "7-Zip"),
-    (b"Rar!\x1a\x07", "RAR"),
-    (b"PAR1", "Parquet"),
-    (b"wOFF", "WOFF font"),
-    (b"OggS", "Ogg"),
-    (b"ID3", "MP3"),
-    (b"\x1a\x45\xdf\xa3", "Matroska/WebM"),
-)
-"""Signatures of common non-text files (checked before anything else)."""
 
 BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),  # before UTF-16 LE: it starts with the same bytes
@@ -150,7 +127,6 @@ LEGACY_ALIASES: dict[str, str] = {"latin_1": "cp1252"}
 """WHATWG: pages labelled latin-1 are windows-1252. (An `ascii` label on non-ASCII bytes
 is simply false, so it fails strictly and the next step decides.)"""
 
-_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27)) + b"\x7f"
 _META_CHARSET = re.compile(
     rb"""<meta[^>]{0,512}?charset\s*=\s*["']?\s*([a-zA-Z0-9_:.\-]{1,40})""", re.IGNORECASE
 )
@@ -163,7 +139,6 @@ _HTML_START = re.compile(
 _HTML_ANYWHERE = re.compile(r"<(?:!doctype\s+html|html[\s>]|head>|body[\s>])", re.IGNORECASE)
 _ANY_TAG = re.compile(r"<[a-zA-Z][a-zA-Z0-9]*[\s/>]")
 _JUNK = re.compile("[\ufffd\x00-\x08\x0b\x0e-\x1a\x1c-\x1f\x7f-\x9f]")
-_JSONL_START = re.compile(rb'^\s*\{\s*"')
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)[^>]*?(/?)>")
 _NO_DEPTH_TAGS = frozenset(
     (
@@ -175,7 +150,6 @@ _NO_DEPTH_TAGS = frozenset(
 """Void elements and ones whose end tag may be omitted: they do not count as nesting."""
 
 HTML_EXTENSIONS = (".html", ".htm", ".xhtml", ".shtml")
-JSONL_EXTENSIONS = (".jsonl", ".ndjson", ".jsonlines")
 
 
 @dataclass(slots=True, frozen=True)
@@ -186,33 +160,16 @@ class Failure:
     detail: str
 
 
-def sniff_format(data: bytes, name: str = "") -> str:
-    """Say what `data` is, by content first and the file name only as a tie-breaker.
+def sniff_markup(data: str | bytes, name: str = "") -> Literal["html", "text"]:
+    """Tell an HTML page from a plain-text dump by its head (the one html/text test).
 
     Args:
-        data: the whole blob, or at least its first `SNIFF_BYTES`.
-        name: a file or member name; its extension breaks html/text ties.
-
-    Returns:
-        One of `FORMATS`.
+        data: the page as text, or its bytes (any encoding; only the head is probed).
+        name: a file or member name; an HTML extension breaks the tie.
     """
     head = data[:SNIFF_BYTES]
-    if not head.strip():
-        return "empty" if not head else _sniff_blank(data, name)
-    container = _sniff_container(head)
-    if container:
-        return container
-    if _binary_kind(head):
-        return "binary"
-    unmarked = head.removeprefix(codecs.BOM_UTF8)
-    if _JSONL_START.match(unmarked) and _looks_like_jsonl(unmarked, name):
-        return "jsonl"
-    return "html" if _looks_like_html(_probe_text(head), name) else "text"
-
-
-def binary_kind(data: bytes) -> str | None:
-    """Name the kind of non-text file `data` is (e.g. 'PDF'), or None if it may be text."""
-    return _binary_kind(data[:SNIFF_BYTES])
+    probe = head if isinstance(head, str) else _probe_text(bytes(head))
+    return "html" if _looks_like_html(probe, name) else "text"
 
 
 def decode(data: bytes, *, declared: str | None = None) -> tuple[str, str] | Failure:
@@ -228,15 +185,49 @@ def decode(data: bytes, *, declared: str | None = None) -> tuple[str, str] | Fai
     """
     if not data.strip():
         return Failure("empty", f"{len(data)} bytes, all whitespace" if data else "0 bytes")
+    return _checked(_decode_any(data, declared))
+
+
+def _decode_any(data: bytes, declared: str | None) -> tuple[str, str] | Failure:
+    """Steps 1-7 of the module docstring, first that applies."""
     for bom, encoding in BOMS:
         if data.startswith(bom):
             return _decode_bom(data[len(bom) :], encoding)
-    utf16 = _utf16_without_bom(data[:SNIFF_BYTES])
+    utf16 = utf16_without_bom(data[:SNIFF_BYTES])
     for label in (utf16, declared, declared_charset(data), "utf-8"):
         decoded = _decode_declared(data, label)
         if decoded is not None:
             return decoded
     return _detect(data)
+
+
+def _checked(decoded: tuple[str, str] | Failure) -> tuple[str, str] | Failure:
+    """Refuse a decoding that is mostly junk, overall or in one stretch of the text.
+
+    Junk is U+FFFD and C0/C1 controls: UTF-16 read as an 8-bit codec is half NULs.
+    """
+    if isinstance(decoded, Failure):
+        return decoded
+    text, encoding = decoded
+    junk = [m.start() for m in _JUNK.finditer(text)]
+    if not junk:
+        return decoded
+    share = len(junk) / len(text)
+    if share > MAX_JUNK_SHARE:
+        return Failure("undecodable", f"{encoding} decoding is {share:.0%} junk characters")
+    window = JUNK_WINDOW_CHARS
+    most = MAX_WINDOW_JUNK_SHARE * window
+    for i, start in enumerate(junk):  # junk[i:j] within one window starting at `start`
+        j = bisect.bisect_left(junk, start + window, i)
+        if j - i > most:
+            detail = (
+                f"{encoding} decoding is {(j - i) / window:.0%} junk characters"
+                f" from character {start} on (mixed encodings?)"
+            )
+            return Failure("undecodable", detail)
+        if j == len(junk):
+            break
+    return decoded
 
 
 def declared_charset(data: bytes) -> str | None:
@@ -277,44 +268,7 @@ def check_nesting(text: str, *, max_depth: int = MAX_TAG_DEPTH) -> Failure | Non
     return None
 
 
-def _sniff_blank(data: bytes, name: str) -> str:
-    """Whitespace-only head: empty if the whole blob is whitespace, else look further."""
-    return "empty" if not data.strip() else sniff_format(data.lstrip(), name)
-
-
-def _sniff_container(head: bytes) -> str | None:
-    """Recognise the formats that hold other units, by their magic bytes."""
-    if head.startswith(b"WARC/"):
-        return "warc"
-    if head.startswith(b"\x1f\x8b"):
-        return "gzip"
-    if head.startswith(b"BZh") and head[3:4].isdigit():
-        return "bzip2"
-    if head.startswith(b"\xfd7zXZ\x00"):
-        return "xz"
-    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
-        return "zip"
-    if len(head) >= 262 and head[257:262] == b"ustar":
-        return "tar"
-    return None
-
-
-def _binary_kind(head: bytes) -> str | None:
-    """Name a binary by its magic, or by NUL/control bytes that text does not have."""
-    for magic, kind in BINARY_MAGICS:
-        if head.startswith(magic):
-            return kind
-    if head.startswith(tuple(bom for bom, _ in BOMS)) or _utf16_without_bom(head):
-        return None
-    if b"\x00" in head:
-        return "unknown binary (NUL bytes)"
-    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
-    if controls > MAX_CONTROL_SHARE * len(head):
-        return f"unknown binary ({controls} control bytes in the first {len(head)})"
-    return None
-
-
-def _utf16_without_bom(head: bytes) -> str | None:
+def utf16_without_bom(head: bytes) -> str | None:
     """Guess BOM-less UTF-16 from NULs sitting on one parity (ASCII in UTF-16)."""
     if len(head) < 4:
         return None
@@ -332,7 +286,7 @@ def _probe_text(head: bytes) -> str:
     for bom, encoding in BOMS:
         if head.startswith(bom):
             return head[len(bom) :].decode(encoding, "ignore")
-    utf16 = _utf16_without_bom(head)
+    utf16 = utf16_without_bom(head)
     return head.decode(utf16 or "latin-1", "ignore")
 
 
@@ -341,17 +295,6 @@ def _looks_like_html(probe: str, name: str) -> bool:
     if _HTML_START.match(probe) or _HTML_ANYWHERE.search(probe):
         return True
     return name.lower().endswith(HTML_EXTENSIONS) and _ANY_TAG.search(probe) is not None
-
-
-def _looks_like_jsonl(head: bytes, name: str) -> bool:
-    """JSONL if the first line is a JSON object, or is too long to check and named so."""
-    first, newline, _ = head.lstrip().partition(b"\n")
-    if not newline and len(head) >= SNIFF_BYTES:
-        return True  # a line longer than the probe: `{"` is signal enough
-    try:
-        return isinstance(json.loads(first), dict)
-    except ValueError:
-        return name.lower().endswith(JSONL_EXTENSIONS)
 
 
 def _decode_bom(body: bytes, encoding: str) -> tuple[str, str] | Failure:
@@ -370,7 +313,7 @@ def _decode_declared(data: bytes, label: str | None) -> tuple[str, str] | None:
         name = codecs.lookup(label.strip().strip("\"'")).name.replace("-", "_")
     except (LookupError, ValueError):
         return None
-    if name.startswith(("utf_16", "utf_32")) and not _utf16_without_bom(data[:SNIFF_BYTES]):
+    if name.startswith(("utf_16", "utf_32")) and not utf16_without_bom(data[:SNIFF_BYTES]):
         return None  # a UTF-16 label on ASCII-compatible bytes is a lie (HTML5)
     if name == "utf_8":
         return _decode_strict(data, "utf-8")

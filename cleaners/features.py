@@ -249,6 +249,7 @@ def page_stats(
     *,
     sample_skip: int = 0,
     sample_words: int = 0,
+    language_hint: str | None = None,
 ) -> tuple[PageLines, str | None]:
     """`PageLines` of a page's non-blank lines and the page language.
 
@@ -263,6 +264,8 @@ def page_stats(
         language: the page language; detected from the words when None.
         sample_skip: lines left out of language detection (menus at the top).
         sample_words: words used for language detection.
+        language_hint: the language the page declares (`<html lang>`): it breaks near-ties
+            of the detection and stands in when the words are too few to tell.
     """
     norms, joined = _normalise_spacing(texts)
     low = joined.lower()
@@ -271,7 +274,8 @@ def page_stats(
     lengths = np.fromiter(map(len, lowered), dtype=np.int64, count=len(lowered))
     if language is None and norms:
         start = int(lengths[:sample_skip].sum()) + sample_skip  # each line and its newline
-        language = detect_sample_language(lowered_codes, start, sample_words)
+        language = detect_sample_language(lowered_codes, start, sample_words, language_hint)
+        language = language or language_hint
     stopwords = stoplist(language or FALLBACK_LANGUAGE) or stoplist(FALLBACK_LANGUAGE)
     words, stops, ends = count_words(
         lowered_codes,
@@ -390,10 +394,10 @@ def _fill_features(
     # starts upper case, as it did in the numpy version this replaced.
     start = 0
     for i in range(n):
-        letters = uppers = cap_starts = word_starts = inners = 0
-        commas = digits = seps = word_chars = 0
+        letters = uppers = cap_starts = word_starts = inners = np.int64(0)
+        commas = digits = seps = word_chars = np.int64(0)
         stop = start + lengths[i] + 1 if i < n - 1 else big
-        prev_word = 0  # a line starts after "\n" (or at the page's start)
+        prev_word = np.int64(0)  # a line starts after "\n" (or at the page's start)
         for j in range(start, stop):
             # Branch-free counting (flags are bits; see `_char_tables`): ~2x faster than
             # one `if` per class on dev.

@@ -51,6 +51,11 @@ MIN_HITS = 5
 MIN_HIT_SHARE = 0.15
 """A language must cover this share of the page's words: prose is 30-50% stopwords."""
 
+TIE_SHARE = 0.9
+"""A declared language (`<html lang>`) whose stopword score is within this share of the best
+one wins: close calls (es/pt/gl, cs/sk, da/nb) are what the attribute is good for, while a
+CMS template's `lang="en"` on a German page is far from German's score and loses."""
+
 SAMPLE_WORDS = 1500
 """Words looked at per page: more does not change the answer, only the time."""
 
@@ -129,17 +134,19 @@ def _sample(text: str) -> str:
     return text[max(0, mid - SAMPLE_CHARS // 2) : mid + SAMPLE_CHARS // 2]
 
 
-def detect_language(text: str) -> str | None:
+def detect_language(text: str, preferred: str | None = None) -> str | None:
     """Guess the ISO 639-1 code of prose by which stoplist it hits most; None if unsure.
 
     Args:
         text: the article body (or any prose); only the first `SAMPLE_WORDS` words count.
+        preferred: a declared language (`<html lang>`): it only breaks near-ties
+            (see `TIE_SHARE`), the text decides.
     """
     words = _WORD.findall(_sample(text).lower())[:SAMPLE_WORDS]
-    return language_of_counts(Counter(words))
+    return language_of_counts(Counter(words), preferred)
 
 
-def language_of_counts(counts: Mapping[str, int]) -> str | None:
+def language_of_counts(counts: Mapping[str, int], preferred: str | None = None) -> str | None:
     """`detect_language` from lower-cased word counts the caller already has."""
     total = sum(counts.values())
     if not total:
@@ -171,6 +178,15 @@ def language_of_counts(counts: Mapping[str, int]) -> str | None:
     tied = np.flatnonzero(score == best_score)
     english = index.languages.index(FALLBACK_LANGUAGE)
     best = english if english in tied else int(tied[0])
+    if preferred in index.languages:
+        p = index.languages.index(preferred)
+        if (
+            p != best
+            and score[p] >= TIE_SHARE * best_score
+            and hits[p] >= MIN_HITS
+            and hits[p] >= MIN_HIT_SHARE * total
+        ):
+            best = p
     if hits[best] < MIN_HITS or hits[best] < MIN_HIT_SHARE * total:
         return None
     return index.languages[best]

@@ -11,6 +11,7 @@ with `line_no` 1-based in the dump as split by `split_lines` (on \\n, \\r\\n or 
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import compress
@@ -37,6 +38,16 @@ LANGUAGE_SKIP_LINES = 40
 """On dumps longer than this, the first quarter of lines (menus) is left out of language
 detection."""
 
+SENTENCE_WORDS = 8
+"""A line with a sentence end and this many words (and prose stopwords) is a sentence."""
+
+EDGE_SCAN_LINES = 4
+"""Lines looked at before the body's first kept line and after its last for a lead or a
+closing sentence: a headline, byline, photo credit and share line can sit in between."""
+
+EDGE_MIN_SCORE = 0.05
+"""A sentence at the body's edge is kept unless the model is this confident it is not body."""
+
 LANGUAGE_WORDS = 800
 """Words of a dump used to detect its language: plenty for stopword counts, and cheap."""
 
@@ -62,6 +73,17 @@ class Labels:
     must not undo (bool per row)."""
     by_rules: bool = False
     """Scored by the rule fallback rather than the model (revision then does more)."""
+    score: np.ndarray | None = None
+    """Body probability per row from the model (None under the rule fallback)."""
+    kind: str = "text"
+    """"text" for dump lines, "html" for extractor-output lines."""
+
+
+def normalise_text(text: str) -> str:
+    """NFC, as `trafilatura.extract` outputs: a decomposed "é" (e + combining accent) and
+    a composed one are the same word for every consumer (search, dedup, n-grams).
+    Line structure is untouched (NFC never merges across a newline)."""
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
 
 
 def split_lines(text: str) -> list[str]:
@@ -95,10 +117,13 @@ class LineTable:
 
 
 def tabulate(
-    lines: Sequence[str], options: CleanOptions = DEFAULT_OPTIONS, language: str | None = None
+    lines: Sequence[str],
+    options: CleanOptions = DEFAULT_OPTIONS,
+    language: str | None = None,
+    language_hint: str | None = None,
 ) -> LineTable:
     """Columns of the non-blank lines; the language is detected from their words (unless
-    given)."""
+    given), `language_hint` (the page's declared language) breaking near-ties."""
     filled = list(map(str.strip, lines))  # C-level maps and compress: ~3x a comprehension
     index = list(compress(range(len(lines)), filled))
     skip = len(index) // 4 if len(index) > LANGUAGE_SKIP_LINES else 0
@@ -108,6 +133,7 @@ def tabulate(
         language,
         sample_skip=skip,
         sample_words=LANGUAGE_WORDS,
+        language_hint=language_hint,
     )
     return LineTable(np.array(index, dtype=np.int64), page, language)
 
@@ -145,6 +171,9 @@ def classify_lines(
     # A pattern match removes the line whatever the score: on dev, 15 of 4,421
     # pattern-matched lines were body, so the patterns are the stronger signal.
     keep = (scores >= threshold) & ~page.matched
+    if kind == "html" and by_model:
+        doubtful = (scores >= options.html_remove_score) | (page.chars >= options.html_long_chars)
+        keep = trust_extractor(keep, doubtful, ~page.matched, page.words == 0)
     reason = [None if k else r for k, r in zip(keep.tolist(), page.reasons, strict=True)]
     # Model verdicts are final; rules leave undecided (0.5) lines to revision.
     fixed = np.ones(n, dtype=bool) if by_model else scores != 0.5
@@ -153,7 +182,85 @@ def classify_lines(
         for j in short:
             if line_key(page.texts[j]) in template_lines:
                 keep[j], reason[j], fixed[j] = False, "site_template", True
-    return Labels(table.index, page, keep, reason, fixed, by_rules=not by_model)
+    return Labels(
+        table.index,
+        page,
+        keep,
+        reason,
+        fixed,
+        by_rules=not by_model,
+        score=scores if by_model else None,
+        kind=kind,
+    )
+
+
+def trust_extractor(
+    keep: np.ndarray, doubtful: np.ndarray, eligible: np.ndarray, empty: np.ndarray
+) -> np.ndarray:
+    """Keep the lines of an extractor's output that the model only doubts, where they sit in
+    or at the edge of the body.
+
+    trafilatura already judged every line it output to be content; the line model is there
+    for the teasers and chrome it lets through. A line it scores low but not confidently
+    low (`doubtful`: a headline, kicker or lead just before the first kept line, a closing
+    line or sign-off just after the last, a short subheading or list item between kept
+    lines) is not evidence of chrome, so it stays: inside the span of kept lines, and in
+    the unbroken runs of doubtful lines adjoining it (`empty` lines, with no word, neither
+    break a run nor are kept by it). `eligible` rules out lines with positive evidence (a
+    pattern or site template). Returns the new keep column.
+    """
+    kept = np.flatnonzero(keep)
+    if not kept.size:
+        return keep
+    soft = doubtful & eligible & ~empty
+    out = keep.copy()
+    first, last = int(kept[0]), int(kept[-1])
+    out[first:last] |= soft[first:last]
+    for j in range(first - 1, -1, -1):
+        if not (soft[j] or empty[j]):
+            break
+        out[j] |= soft[j]
+    for j in range(last + 1, len(out)):
+        if not (soft[j] or empty[j]):
+            break
+        out[j] |= soft[j]
+    return out
+
+
+def sentence_lines(page: PageLines, options: CleanOptions) -> np.ndarray:
+    """Lines that read as a full sentence of prose: a sentence end, `SENTENCE_WORDS` words,
+    and a prose share of stopwords (bool per row)."""
+    shaped: np.ndarray = (
+        page.sentence_end
+        & (page.words >= SENTENCE_WORDS)
+        & (page.stop_density >= options.min_stopword_density)
+    )
+    return shaped
+
+
+def keep_edge_sentences(labels: Labels, options: CleanOptions) -> None:
+    """Keep the full sentences just outside the kept body that nothing but a weak score removed.
+
+    A dump's lead paragraph sits between the headline, a byline, a photo credit and share
+    lines, and its closing line before the sign-off and the footer: their neighbours pull the
+    model's score down, though nothing says they are chrome. So among the `EDGE_SCAN_LINES`
+    lines before the first kept line and after the last, a sentence (see `sentence_lines`)
+    with no pattern, template or head verdict and a score of at least `EDGE_MIN_SCORE` is
+    kept. Revises `labels` in place.
+    """
+    keep, reason, score = labels.keep, labels.reason, labels.score
+    kept = np.flatnonzero(keep)
+    if not kept.size or score is None:
+        return
+    sentence = sentence_lines(labels.page, options)
+    first, last = int(kept[0]), int(kept[-1])
+    around = [
+        *range(first - 1, max(-1, first - 1 - EDGE_SCAN_LINES), -1),
+        *range(last + 1, min(len(keep), last + 1 + EDGE_SCAN_LINES)),
+    ]
+    for j in around:
+        if sentence[j] and reason[j] is None and score[j] >= EDGE_MIN_SCORE:
+            keep[j] = True
 
 
 def _close_teaser_blocks(labels: Labels, options: CleanOptions) -> None:
@@ -188,10 +295,13 @@ def revise_labels(labels: Labels, options: CleanOptions = DEFAULT_OPTIONS) -> La
         keep[j] = (left and right) or ((left or right) and prose_like and page.words[j] > 2)
     if labels.by_rules:
         _close_teaser_blocks(labels, options)
+    elif labels.kind == "text":
+        keep_edge_sentences(labels, options)
     kept = np.flatnonzero(keep)
     first_body = int(kept[0]) if kept.size else len(keep)
     header: str | None = None
     reason, headers = labels.reason, page.headers
+    sentence = sentence_lines(page, options).tolist()
     for j, k in enumerate(keep.tolist()):
         if k:
             header = None
@@ -199,15 +309,19 @@ def revise_labels(labels: Labels, options: CleanOptions = DEFAULT_OPTIONS) -> La
         if headers[j] is not None:
             header = headers[j]
         if reason[j] is None:
-            reason[j] = header or ("navigation" if j < first_body else "boilerplate")
+            # A navigation reason must be true of the line: a full sentence is not a menu.
+            menu = j < first_body and not sentence[j]
+            reason[j] = header or ("navigation" if menu else "boilerplate")
     return labels
 
 
 def _guard(labels: Labels, options: CleanOptions) -> tuple[Labels, tuple[str, ...]]:
-    """Undo the classifier when it kept almost nothing of a page with a long prose body.
+    """Undo the classifier when it kept almost nothing of a page with a prose body.
 
     "Almost nothing" is relative (under `guard_min_kept_share` of the prose) and absolute
     (under `guard_min_body_chars`): a short article among long teasers is not a failure.
+    Pages with `guard_min_prose_chars` of prose are protected, so a brief of two
+    sentences never comes out empty.
     """
     chars = labels.page.chars
     kept_chars = int(chars[labels.keep].sum())
@@ -216,7 +330,7 @@ def _guard(labels: Labels, options: CleanOptions) -> tuple[Labels, tuple[str, ..
     prose = labels.page.prose
     prose_chars = int(chars[prose].sum())
     if (
-        prose_chars < options.guard_min_body_chars
+        prose_chars < options.guard_min_prose_chars
         or kept_chars >= options.guard_min_kept_share * prose_chars
         or kept_chars >= options.guard_min_body_chars
     ):
@@ -252,9 +366,10 @@ def label_dump(
     url: str | None,
     find_metadata: bool = True,
     kind: str = "text",
+    language_hint: str | None = None,
 ) -> tuple[Labels, HeadInfo, tuple[str, ...], str | None]:
     """Classify, revise and guard the lines of one dump; find its head metadata and language."""
-    table = tabulate(lines, options, language)
+    table = tabulate(lines, options, language, language_hint)
     labels = classify_lines(lines, options, template_lines=template_lines, kind=kind, table=table)
     body_idx = labels.index[labels.keep & table.page.prose].tolist()
     first_body = body_idx[0] if body_idx else len(lines)
@@ -307,7 +422,7 @@ def clean_text(
     options = options or DEFAULT_OPTIONS
     if not isinstance(text, str):
         text = str(text)
-    lines = split_lines(text)
+    lines = split_lines(normalise_text(text))
     labels, head, notes, language = label_dump(
         lines, options, language=options.language, template_lines=template_lines, url=url
     )

@@ -237,7 +237,10 @@ def _key_lead(folded: str) -> tuple[str, str] | None:
     """
     if len(folded) > MAX_KEY_CHARS:
         return None
-    return _KEY_LEAD.match(folded).group(1, 2)  # type: ignore[union-attr]  # matches any text
+    match = _KEY_LEAD.match(folded)
+    if match is None:  # pragma: no cover - the pattern matches any text, even ""
+        return None
+    return match[1], match[2]
 
 
 def _key_words(key: str) -> set[str]:
@@ -455,6 +458,7 @@ _LD_DATE = re.compile(r"\"datePublished\"\s*:\s*\"([^\"]{8,40})\"")
 _LD_AUTHOR = re.compile(
     r"\"author\"\s*:\s*(?:\[\s*)?(?:\{[^{}]*?\"name\"\s*:\s*\"([^\"]{2,80})\"|\"([^\"]{2,80})\")"
 )
+_LINK_TAG = re.compile(r"<link\b[^>]*>", re.IGNORECASE)
 _TIME_TAG = re.compile(r"<time\b[^>]*\bdatetime\s*=\s*[\"']([^\"']{8,40})[\"']", re.IGNORECASE)
 _ISO = re.compile(r"((?:19|20)\d\d-[01]\d-[0-3]\d)(?:[T ]([0-2]\d:[0-5]\d)(?::[0-5]\d)?)?")
 _TAGS = re.compile(r"<[^>]+>")
@@ -470,6 +474,7 @@ META_KEYS: dict[str, tuple[str, ...]] = {
         "dc.date", "dc.date.issued", "sailthru.date", "parsely-pub-date", "og:published_time",
     ),
     "site": ("og:site_name", "application-name", "twitter:site"),
+    "url": ("og:url", "twitter:url"),
 }  # fmt: skip
 """Which <meta name/property/itemprop> values fill which field, in order of trust."""
 
@@ -490,6 +495,39 @@ class PageMeta:
     published_at: str | None = None
     site: str | None = None
     language: str | None = None
+    url: str | None = None
+    """The page's own address: its `<link rel="canonical">`, else its og:url."""
+
+
+def _absolute_url(value: str | None) -> str | None:
+    """An http(s) URL as a page declares it; None for relative or other schemes.
+
+    A relative canonical cannot be resolved without the page's own address, which is
+    exactly what is missing when this is needed.
+    """
+    if not value:
+        return None
+    value = htmllib.unescape(value).strip()
+    if value.startswith("//"):
+        value = "https:" + value
+    if not value.lower().startswith(("http://", "https://")) or not site_from_url(value):
+        return None
+    return value
+
+
+def canonical_url(head: str, metas: dict[str, str]) -> str | None:
+    """`<link rel="canonical" href>` of the page, else its og:url / twitter:url meta."""
+    for tag in _LINK_TAG.findall(head):
+        attrs = {k.lower(): v.strip("\"'") for k, v in _ATTR.findall(tag)}
+        if "canonical" in attrs.get("rel", "").lower().split():
+            url = _absolute_url(attrs.get("href"))
+            if url:
+                return url
+    for key in META_KEYS["url"]:
+        url = _absolute_url(metas.get(key))
+        if url:
+            return url
+    return None
 
 
 def html_metadata(html: str) -> PageMeta:
@@ -532,6 +570,7 @@ def html_metadata(html: str) -> PageMeta:
         published_at=_iso_date(date) if date else None,
         site=found["site"],
         language=lang[1].lower() if lang else None,
+        url=canonical_url(head, metas),
     )
 
 

@@ -25,6 +25,16 @@ PATTERN_MAX_WORDS = 25
 MODEL_THRESHOLD = 0.5
 """Body probability from the line model at or above which a line is kept."""
 
+HTML_REMOVE_SCORE = 0.2
+"""On HTML, trafilatura already judged its lines content: below this body probability the
+model is confident enough to remove one on its own; between this and `MODEL_THRESHOLD` a
+line inside or at the edge of the body stays (see `cleaners.lines.trust_extractor`)."""
+
+HTML_LONG_CHARS = 400
+"""... and an extracted line this long is never removed on its score alone: a paragraph of
+prose is what trafilatura is best at, and the model, trained on news with spaces between
+words, scores some long lines (a 478-word post, a paragraph of Japanese) near zero."""
+
 TEMPLATE_MIN_PAGES = 3
 """A line must recur on at least this many pages of a site to be site chrome, not a coincidence."""
 
@@ -36,7 +46,11 @@ TEMPLATE_BODY_WORDS = 25
 probably a standard disclaimer at worst and a syndicated body at best."""
 
 GUARD_MIN_BODY_CHARS = 400
-"""The over-pruning guard only protects pages whose candidate body is at least this long."""
+"""A pass that keeps at least this many characters is trusted by the over-pruning guard."""
+
+GUARD_MIN_PROSE_CHARS = 150
+"""... and pages with at least this much prose are never left empty or nearly so: a short
+article (a 170-370 character brief) is still an article."""
 
 GUARD_MIN_KEPT_SHARE = 1 / 7
 """A pass that keeps less than this share of the candidate body is distrusted (trafilatura's
@@ -71,12 +85,16 @@ class CleanOptions:
     Args:
         use_model: classify lines with the shipped learned model (falls back to rules if absent).
         model_threshold: body probability needed to keep a line.
+        html_remove_score: on HTML, lines the model scores at least this stay in or at the
+            edges of the body (the extractor judged them content).
+        html_long_chars: on HTML, lines this long count as doubtful whatever their score.
         min_body_words: rule fallback: words that make a prose line body by itself.
         min_stopword_density: rule fallback: stopword share that makes a line prose.
         short_line_words: lines this short are decided by their neighbours.
         pattern_max_words: longest line a boilerplate pattern may judge.
         template_body_words: recurring lines at least this long are never site_template.
-        guard_min_body_chars: the over-pruning guard applies to bodies this long.
+        guard_min_body_chars: a pass keeping this much is never undone by the guard.
+        guard_min_prose_chars: the over-pruning guard protects pages with this much prose.
         guard_min_kept_share: a pass keeping less than this share is undone.
         language: force an ISO 639-1 code instead of detecting it.
         html_prune: drop nav/aside/footer/related blocks before trafilatura (off: measured
@@ -85,12 +103,15 @@ class CleanOptions:
 
     use_model: bool = True
     model_threshold: float = MODEL_THRESHOLD
+    html_remove_score: float = HTML_REMOVE_SCORE
+    html_long_chars: int = HTML_LONG_CHARS
     min_body_words: int = MIN_BODY_WORDS
     min_stopword_density: float = MIN_STOPWORD_DENSITY
     short_line_words: int = SHORT_LINE_WORDS
     pattern_max_words: int = PATTERN_MAX_WORDS
     template_body_words: int = TEMPLATE_BODY_WORDS
     guard_min_body_chars: int = GUARD_MIN_BODY_CHARS
+    guard_min_prose_chars: int = GUARD_MIN_PROSE_CHARS
     guard_min_kept_share: float = GUARD_MIN_KEPT_SHARE
     language: str | None = None
     html_prune: bool = False

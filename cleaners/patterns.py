@@ -9,14 +9,18 @@ heading): the lines under them inherit the reason until prose resumes.
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from itertools import pairwise
-from re import _constants as _sre
-from re import _parser
+from typing import Any
 
 from schemas import REMOVAL_REASONS
+
+_sre: Any = importlib.import_module("re._constants")
+_parser: Any = importlib.import_module("re._parser")
+"""`re`'s own parser and opcodes (CPython 3.11+, untyped): read the parse tree of a pattern."""
 
 
 def _group(*patterns: str) -> tuple[re.Pattern[str], ...]:
@@ -125,10 +129,153 @@ PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
 }
 """reason -> patterns; a line matching any pattern of a group is removed for that reason."""
 
+LOCALISED: dict[str, tuple[str, ...]] = {
+    # The same chrome in the languages news comes in besides English (de, fr, es, pt, it,
+    # pl, hu, cs, ru), appended to each reason's group so the English patterns keep their
+    # positions (SECTION_HEADERS, PREFILTERS index them). Whole-line forms only, except the
+    # floating copyright / cookie / comment-policy / affiliate phrases, whose words are in
+    # FLOATING_TRIGGERS.
+    "navigation": (
+        r"^(?:startseite|zur startseite|men[üu]|hauptmen[üu]|suche|suchen|anmelden|abmelden"
+        r"|registrieren|mein konto|zum inhalt(?: springen)?|navigation (?:öffnen|schließen)"
+        r"|nach oben|zurück|weiter|vorherige[rs]? artikel|nächste[rs]? artikel"
+        r"|accueil|rechercher|se connecter|connexion|s'inscrire|mon compte|aller au contenu"
+        r"|retour en haut|retour|suivant|précédent|article (?:suivant|précédent)"
+        r"|inicio|portada|buscar|búsqueda|iniciar sesión|registrarse|mi cuenta|volver(?: arriba)?"
+        r"|siguiente|anterior|início|página inicial|pesquisar|entrar|minha conta"
+        r"|voltar(?: ao topo)?"
+        r"|próximo|pagina iniziale|cerca|accedi|registrati|il mio account|torna su|successivo"
+        r"|precedente|strona główna|szukaj|wyszukaj|zaloguj(?: się)?|wyloguj|moje konto"
+        r"|wróć|następny|poprzedni|főoldal|címlap|keresés|bejelentkezés|regisztráció|vissza"
+        r"|következő|előző|úvod|hlavní strana|hledat|vyhledávání|přihlásit(?: se)?|registrace"
+        r"|zpět|další|předchozí|главная|поиск|найти|войти|вход|регистрация|личный кабинет"
+        r"|назад|далее|вперед|вперёд|предыдущая|следующая|наверх)$",
+    ),
+    "recent_stories": (
+        r"^(?:meistgelesen|meistgelesene artikel|am meisten gelesen|neueste artikel"
+        r"|aktuelle nachrichten"
+        r"|top-themen|top-artikel|les plus lus|les plus populaires|à la une"
+        r"|dernières (?:nouvelles|actualités)"
+        r"|lo más (?:leído|visto)|más leídas?|últimas noticias|mais lidas|mais lidos"
+        r"|últimas notícias"
+        r"|i più letti|più letti|ultime notizie|najczęściej czytane|najnowsze|najpopularniejsze"
+        r"|legolvasottabb|legfrissebb|friss hírek|nejčtenější|nejnovější|nejnovější zprávy"
+        r"|самое (?:читаемое|популярное)|популярное|последние новости|новости дня)\s*:?$",
+    ),
+    "related": (
+        r"^(?:lesen sie (?:auch|mehr)|auch interessant|das könnte sie (?:auch )?interessieren"
+        r"|mehr zum thema|mehr dazu|weitere artikel|verwandte artikel|zum thema|weiterlesen"
+        r"|à lire (?:aussi|également)|lire aussi|voir aussi|sur le même (?:sujet|thème)"
+        r"|articles similaires|lire la suite|en savoir plus|lee (?:también|más)|lea (?:también|más)"
+        r"|(?:también )?te puede interesar|noticias relacionadas|artículos relacionados|leer más"
+        r"|más información|leia (?:também|mais)|veja também|saiba mais|notícias relacionadas"
+        r"|leggi (?:anche|di più)|potrebbe interessarti|articoli correlati|per saperne di più"
+        r"|czytaj (?:też|także|również|więcej)|zobacz (?:też|także|również)|polecamy"
+        r"|powiązane artykuły|ez is érdekelheti|olvassa el (?:ezt )?is|kapcsolódó cikkek"
+        r"|tovább olvasom|ajánljuk|čtěte (?:také|též|více)|přečtěte si (?:také|též)"
+        r"|související články|mohlo by vás zajímat|читайте (?:также|тоже)|читать (?:также|далее)"
+        r"|смотрите также|по теме|похожие статьи|новости по теме)\s*:?$",
+        r"^(?:lesen sie (?:auch|mehr)|auch interessant|mehr zum thema|à lire (?:aussi|également)"
+        r"|lire aussi|voir aussi|lee (?:también|más)|lea (?:también|más)|leia (?:também|mais)"
+        r"|veja também|leggi anche|czytaj (?:też|także|również|więcej)|zobacz (?:też|także)"
+        r"|ez is érdekelheti|čtěte (?:také|též)|přečtěte si (?:také|též)|читайте (?:также|тоже)"
+        r"|смотрите также)\s*[:|»›>-].{1,120}$",
+    ),
+    "share": (
+        r"^(?:teilen|artikel teilen|beitrag teilen|auf (?:facebook|twitter|whatsapp|x) teilen"
+        r"|per e-mail (?:teilen|versenden)|drucken|partager(?: cet article| sur \w+)?|imprimer"
+        r"|compartir(?: en \w+| esta noticia)?|imprimir|compartilhar(?: no \w+)?|partilhar"
+        r"|condividi(?: su \w+)?|stampa|udostępnij(?: na \w+)?|drukuj|megosztás|megosztom"
+        r"|nyomtatás|sdílet(?: na \w+)?|tisk|vytisknout|поделиться(?: в \w+)?|распечатать"
+        r"|печать)\s*:?$",
+    ),
+    "subscribe": (
+        r"^(?:jetzt )?(?:abonnieren|abonnez-vous|s'abonner|suscr[íi]bete|suscribirse|assine(?: já)?"
+        r"|assinar|abbonati|iscriviti|zaprenumeruj|subskrybuj|feliratkozás|iratkozzon fel"
+        r"|předplaťte si|přihlaste se k odběru|подпишитесь|подписаться)\b.{0,80}$",
+    ),
+    "comments": (
+        r"^(?:\d+\s*)?(?:kommentare?|leserkommentare|kommentieren|diskussion|commentaires?"
+        r"|réagir|réactions|comentarios?|comentários?|commenti|commento|komentarze?"
+        r"|skomentuj|hozzászólások?|kommentek?|szólj hozzá|komentáře|komentář|diskuse|diskuze"
+        r"|комментарии|комментарий|комментариев|обсуждение)\s*(?:\(\d+\))?:?$",
+        r"^(?:kommentar (?:schreiben|verfassen)|schreiben sie einen kommentar|diskutieren sie mit"
+        r"|(?:laisser|ajouter|écrire) un commentaire|(?:deja|dejar|añadir|escribe) (?:un"
+        r"|tu) comentario"
+        r"|(?:deixe|deixar|adicionar) (?:um|seu|o seu) comentário|(?:lascia|scrivi"
+        r"|aggiungi) un commento"
+        r"|(?:dodaj|napisz) komentarz|(?:írjon|írj) hozzászólást|(?:přidat|napsat) komentář"
+        r"|vstoupit do diskuse|(?:оставить|добавить|написать) комментарий)\b.{0,80}$",
+        r"^(?:die kommentarfunktion|kommentare sind geschlossen|les commentaires sont fermés"
+        r"|los comentarios están cerrados|os comentários estão fechados|i commenti sono chiusi"
+        r"|komentarze są zamknięte|комментарии закрыты)\b.{0,80}$",
+        r"\b(?:kommentarrichtlinien|netiquette|charte de (?:modération|commentaires?)"
+        r"|normas de (?:participación|comentarios)|política de comentários|regole (?:dei"
+        r"|sui) commenti"
+        r"|regulamin (?:komentarzy|forum)|kommentelési szabályzat|pravidla diskuse"
+        r"|правила комментирования)\b",
+    ),
+    "advertising": (
+        r"^[-–—\s]*(?:anzeige|werbung|gesponsert|sponsored|bezahlte partnerschaft|publicité|pub"
+        r"|contenu sponsorisé|publicidad|anuncio|contenido patrocinado|publicidade|patrocinado"
+        r"|pubblicità|contenuto sponsorizzato|reklama|artykuł sponsorowany|hirdetés"
+        r"|szponzorált tartalom|sponzorovaný obsah|реклама|на правах рекламы"
+        r"|партн[её]рский материал)[-–—\s]*:?$",
+        r"\b(?:affiliate[- ]links?|provisionslinks?|partnerlinks?|liens? d'affiliation"
+        r"|enlaces? de afiliados|links? de afiliados|link di affiliazione|linki afiliacyjne"
+        r"|партн[её]рские ссылки)\b",
+    ),
+    "footer": (
+        r"\b(?:alle rechte vorbehalten|tous droits réservés|todos los derechos reservados"
+        r"|todos os direitos reservados|tutti i diritti riservati|wszelkie prawa zastrzeżone"
+        r"|minden jog fenntartva|všechna práva vyhrazena|все права защищены)\b",
+        r"^(?:datenschutz(?:erklärung|hinweise|einstellungen)?|nutzungsbedingungen|agb|kontakt"
+        r"|über uns|mediadaten|barrierefreiheit|mentions légales|politique de confidentialité"
+        r"|gestion des cookies|nous contacter|qui sommes-nous\s*\??|aviso legal"
+        r"|política de (?:privacidad|cookies)|contacto|contáctenos|quiénes somos"
+        r"|política de privacidade|termos de uso|fale conosco|quem somos|note legali|chi siamo"
+        r"|contatti|informativa (?:sulla )?privacy|polityka (?:prywatności|cookies)|regulamin"
+        r"|o nas|impresszum|adatvédelem|adatvédelmi (?:nyilatkozat|tájékoztató)|kapcsolat"
+        r"|ochrana (?:osobních )?údajů|kontakty|o nás|политика конфиденциальности"
+        r"|пользовательское соглашение|контакты|о нас|о проекте)\s*:?$",
+        r"\b(?:verwendet|verwenden|nutzt|nutzen|utilise|utilisons|utiliza|utilizamos|usa|usamos"
+        r"|utilizza|utilizziamo|używa|używamy|használ|sütiket|používá|používáme|использует"
+        r"|используем)\b.{0,40}\b(?:cookies?|sütik?|файлы cookie)\b",
+    ),
+    "metadata": (
+        r"^(?:von|par|por|di|przez|autor|autorka|autoři|szerző|автор|авторы)\s*:?\s+"
+        r"[\w.'’-]+(?:\s+[\w.'’-]+){0,3}$",
+        r"^(?:veröffentlicht|aktualisiert|erstellt|stand|publié|mis à jour|publicado|actualizado"
+        r"|atualizado|pubblicato|aggiornato|opublikowano|aktualizacja|zaktualizowano|publikálva"
+        r"|frissítve|publikováno|aktualizováno|опубликовано|обновлено)"
+        r"(?:\s+(?:am|le|el|em|il|в|dne))?\s*:?\s*\d.{0,50}$",
+    ),
+    "boilerplate": (
+        r"^(?:über (?:den|die) autor(?:in)?|zur person|à propos de l'auteur|sobre (?:el|la"
+        r"|o|a) autor(?:a)?"
+        r"|l'autore|o autorze|o autorce|a szerzőről|o autorovi|o autorce|об авторе)\s*:?$",
+        r"^(?:foto|bild|photo|fotó|фото)\s*:.{0,80}$",
+    ),
+}
+"""Non-English chrome, by reason (see the comment above): the same removal vocabulary."""
+
+PATTERNS = {
+    reason: group + _group(*LOCALISED[reason]) if reason in LOCALISED else group
+    for reason, group in PATTERNS.items()
+}
+
+_ENGLISH = {
+    reason: len(group) - len(LOCALISED.get(reason, ())) for reason, group in PATTERNS.items()
+}
+
 SECTION_HEADERS: dict[str, tuple[re.Pattern[str], ...]] = {
-    "recent_stories": PATTERNS["recent_stories"][:2],
-    "related": PATTERNS["related"][:1] + PATTERNS["related"][2:3],
-    "comments": PATTERNS["comments"][:3],
+    "recent_stories": PATTERNS["recent_stories"][:2]
+    + PATTERNS["recent_stories"][_ENGLISH["recent_stories"] :],
+    "related": PATTERNS["related"][:1]
+    + PATTERNS["related"][2:3]
+    + PATTERNS["related"][_ENGLISH["related"] : _ENGLISH["related"] + 1],
+    "comments": PATTERNS["comments"][:3]
+    + PATTERNS["comments"][_ENGLISH["comments"] : _ENGLISH["comments"] + 1],
 }
 """Headings that open a block of non-body lines of the same reason."""
 
@@ -227,7 +374,15 @@ def _equals(x: str) -> _Starts:
     return lambda c: c == x
 
 
-def _class_test(items: list[tuple[object, object]]) -> _Starts | None:
+def _any_of(tests: list[_Starts]) -> _Starts:
+    return lambda c: any(t(c) for t in tests)
+
+
+def _in_range(lo: int, hi: int) -> _Starts:
+    return lambda c: lo <= ord(c) <= hi
+
+
+def _class_test(items: list[tuple[Any, Any]]) -> _Starts | None:
     """A predicate for one `[...]` class from its parsed items; None if not understood."""
     tests: list[_Starts] = []
     negate = False
@@ -235,10 +390,9 @@ def _class_test(items: list[tuple[object, object]]) -> _Starts | None:
         if op is _sre.NEGATE:
             negate = True
         elif op is _sre.LITERAL:
-            tests.append(_equals(chr(av)))  # type: ignore[arg-type]
+            tests.append(_equals(chr(av)))
         elif op is _sre.RANGE:
-            lo, hi = av  # type: ignore[misc]
-            tests.append(lambda c, lo=lo, hi=hi: lo <= ord(c) <= hi)
+            tests.append(_in_range(*av))
         elif op is _sre.CATEGORY and av in _CATEGORIES:
             tests.append(_CATEGORIES[av])
         else:
@@ -246,7 +400,7 @@ def _class_test(items: list[tuple[object, object]]) -> _Starts | None:
     return lambda c: any(t(c) for t in tests) != negate
 
 
-def _first_test(items: Iterable[tuple[object, object]]) -> tuple[_Starts | None, bool]:
+def _first_test(items: Iterable[tuple[Any, Any]]) -> tuple[_Starts | None, bool]:
     """(predicate on a first character, whether the sequence can match empty) of a parsed
     regex sequence; the predicate is None when any character may start a match.
 
@@ -259,19 +413,19 @@ def _first_test(items: Iterable[tuple[object, object]]) -> tuple[_Starts | None,
         if op is _sre.AT:
             continue  # ^ and $ are zero-width
         if op is _sre.LITERAL:
-            sub = _equals(chr(av)), False  # type: ignore[arg-type]
+            sub = _equals(chr(av)), False
         elif op is _sre.IN:
-            sub = _class_test(av), False  # type: ignore[arg-type]
+            sub = _class_test(av), False
         elif op is _sre.BRANCH:
-            subs = [_first_test(alt) for alt in av[1]]  # type: ignore[index]
-            if any(t is None for t, _ in subs):
+            subs = [_first_test(alt) for alt in av[1]]
+            branch = [t for t, _ in subs if t is not None]
+            if len(branch) < len(subs):
                 return None, False
-            branch = [t for t, _ in subs]
-            sub = (lambda c, b=branch: any(t(c) for t in b)), any(e for _, e in subs)  # type: ignore[misc]
-        elif op is _sre.SUBPATTERN and not av[1] and not av[2]:  # type: ignore[index]
-            sub = _first_test(av[3])  # type: ignore[index]
+            sub = _any_of(branch), any(e for _, e in subs)
+        elif op is _sre.SUBPATTERN and not av[1] and not av[2]:
+            sub = _first_test(av[3])
         elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT):
-            low, _high, inner = av  # type: ignore[misc]
+            low, _high, inner = av
             test, empty = _first_test(inner)
             sub = test, empty or low == 0
         else:
@@ -440,6 +594,57 @@ FLOATING_TRIGGERS = frozenset(
         "blocker",
         "c",
         "follow",
+        # LOCALISED floating phrases
+        "rechte",
+        "droits",
+        "derechos",
+        "direitos",
+        "diritti",
+        "prawa",
+        "jog",
+        "práva",
+        "права",
+        "verwendet",
+        "verwenden",
+        "nutzt",
+        "nutzen",
+        "utilise",
+        "utilisons",
+        "utiliza",
+        "utilizamos",
+        "usa",
+        "usamos",
+        "utilizza",
+        "utilizziamo",
+        "używa",
+        "używamy",
+        "használ",
+        "sütiket",
+        "používá",
+        "používáme",
+        "использует",
+        "используем",
+        "kommentarrichtlinien",
+        "netiquette",
+        "charte",
+        "normas",
+        "política",
+        "regole",
+        "regulamin",
+        "kommentelési",
+        "pravidla",
+        "правила",
+        "affiliate",
+        "provisionslinks",
+        "provisionslink",
+        "partnerlinks",
+        "partnerlink",
+        "affiliation",
+        "afiliados",
+        "affiliazione",
+        "afiliacyjne",
+        "партнерские",
+        "партнёрские",
     ]
 )
 """Every floating (unanchored) pattern needs one of these words, so other lines skip the search.

@@ -22,6 +22,7 @@ from cleaners.language import (
     FALLBACK_LANGUAGE,
     MIN_HIT_SHARE,
     MIN_HITS,
+    TIE_SHARE,
     stoplist_index,
 )
 
@@ -127,7 +128,7 @@ def _hash(codes: np.ndarray, start: int, stop: int) -> np.uint64:
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _slot(h: np.uint64, bits: int) -> int:
+def _slot(h: np.uint64, bits: int) -> np.int64:
     """Fibonacci hashing of `h` to `bits` bits: its well-mixed high bits (~2x faster lookups
     than masking the low ones)."""
     return np.int64((h * np.uint64(11400714819323198485)) >> np.uint64(64 - bits))
@@ -280,8 +281,14 @@ def _detect(
     common_words: int,
     min_hits: float,
     min_hit_share: float,
+    preferred: int,
+    tie_share: float,
 ) -> int:
-    """`language_of_counts` over the first `max_words` words from `codes[start:]`; -1: unsure."""
+    """`language_of_counts` over the first `max_words` words from `codes[start:]`; -1: unsure.
+
+    `preferred` (a language index, -1 for none) wins when its score is within `tie_share`
+    of the best and it has enough hits itself: the page's declared language breaks ties.
+    """
     # The sample's distinct words in order of first occurrence, with counts (a Counter).
     seen_bits = 4
     while (1 << seen_bits) < 2 * max_words:
@@ -350,14 +357,26 @@ def _detect(
     best = english
     if score[english] != best_score:
         best = int(np.argmax(score == best_score))
+    if (
+        preferred >= 0
+        and preferred != best
+        and score[preferred] >= tie_share * best_score
+        and hits[preferred] >= min_hits
+        and hits[preferred] >= min_hit_share * total
+    ):
+        best = preferred
     if hits[best] < min_hits or hits[best] < min_hit_share * total:
         return -1
     return best
 
 
-def detect_sample_language(codes: np.ndarray, start: int, max_words: int) -> str | None:
+def detect_sample_language(
+    codes: np.ndarray, start: int, max_words: int, preferred: str | None = None
+) -> str | None:
     """The language of the first `max_words` words of `codes[start:]` (a lower-cased page),
-    exactly as `cleaners.language.language_of_counts` would name it from their Counter."""
+    exactly as `cleaners.language.language_of_counts` would name it from their Counter
+    (`preferred`, e.g. the page's `<html lang>`, only breaks near-ties)."""
+    languages = stoplist_index().languages
     best = _detect(
         codes,
         start,
@@ -367,8 +386,10 @@ def detect_sample_language(codes: np.ndarray, start: int, max_words: int) -> str
         COMMON_WORDS,
         float(MIN_HITS),
         MIN_HIT_SHARE,
+        languages.index(preferred) if preferred in languages else -1,
+        TIE_SHARE,
     )
-    return stoplist_index().languages[best] if best >= 0 else None
+    return languages[best] if best >= 0 else None
 
 
 @njit(cache=True, nogil=True, inline="always")

@@ -7,6 +7,9 @@ quiet, offline defaults are set here, before any module of ours imports it. Each
 
 import os
 
+USER_LOGGING_LEVEL = os.environ.get("PREFECT_LOGGING_LEVEL")
+"""The user's own choice, which `-v` does not override."""
+
 QUIET_PREFECT_ENV: dict[str, str] = {
     # no usage telemetry from the temporary local server
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
@@ -39,8 +42,8 @@ QUIET_PREFECT_ENV: dict[str, str] = {
 
 def configure_prefect(*, verbose: bool = False) -> None:
     """Apply the quiet offline defaults (call before importing prefect)."""
-    if verbose:
-        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
+    if verbose and not USER_LOGGING_LEVEL:
+        os.environ["PREFECT_LOGGING_LEVEL"] = "INFO"
     for key, value in QUIET_PREFECT_ENV.items():
         os.environ.setdefault(key, value)
 

@@ -16,6 +16,7 @@ import shutil
 import sys
 from collections.abc import Callable, Sequence
 from functools import cache, wraps
+from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -185,42 +186,27 @@ def run(
         ),
     ] = 600.0,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
+    follow_symlinks: Annotated[
+        bool,
+        typer.Option(
+            "--follow-symlinks", help="Follow links that lead out of the input folders."
+        ),
+    ] = False,
 ) -> None:
     """Run the whole pipeline (the bundled seeds when no PATH is given)."""
-    from warehouse import check_writable, run_lock
+    from flows.progress import process_started
+    from flows.signals import stop_on_signals
 
+    started = process_started()
     given = [str(p) for p in paths or []]
     missing = [p for p in given if not os.path.lexists(p)]
     if given and len(missing) == len(given):
         raise InputNotFound(f"no such file or directory: {', '.join(missing)}")
-    # the database is checked, and the run lock taken, before Prefect starts: a file
-    # that is not ours fails at once and untouched, and a busy one waits cheaply
-    db_path = check_writable(db)
-    with run_lock(db_path, timeout=wait, on_wait=say):
-        from flows import configure_prefect
-
-        configure_prefect(verbose=verbose)
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-        from flows.pipeline import run_pipeline
-        from flows.progress import Listener
-
-        for p in missing:
-            say(f"warning: no such file or directory: {p} (recorded in rejects)")
-        with Progress(
-            "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-            TimeElapsedColumn(), console=stderr_console(), transient=True,
-        ) as bar:
-            job = bar.add_task("cleaning", total=None)
-            summary = run_pipeline(
-                given, db=db_path, workers=workers, batch_size=batch_size,
-                max_bytes=int(max_mb * 2**20), dask_address=dask_address,
-                wait=wait,
-                listener=Listener(
-                    progress=lambda done, total: bar.update(job, completed=done, total=total),
-                    on_wait=say,
-                ),
-            )
+    with stop_on_signals(say, command="run"):
+        summary = _run_flow(
+            given, missing, db, workers, dask_address, batch_size, max_mb, wait, verbose, started,
+            follow_symlinks,
+        )
     from rich.table import Table
 
     table = Table(title=f"presswash run {summary.run_id}", show_header=False)
@@ -241,6 +227,52 @@ def run(
     if summary.skipped:
         table.add_row("skipped records", str(summary.skipped))
     stdout_console().print(table)
+
+
+def _run_flow(
+    given: list[str], missing: list[str], db: str | None, workers: int,
+    dask_address: str | None, batch_size: int, max_mb: float, wait: float, verbose: bool,
+    started: float, follow_symlinks: bool,
+) -> Any:
+    """The run itself, with a progress bar; returns its RunSummary."""
+    from flows.server import prefect_api
+    from warehouse import check_writable, run_lock
+
+    # the database is checked, and the run lock taken, before Prefect starts: a file
+    # that is not ours fails at once and untouched, and a busy one waits cheaply
+    db_path = check_writable(db)
+    with run_lock(db_path, timeout=wait, on_wait=say):
+        from flows import configure_prefect
+
+        configure_prefect(verbose=verbose)
+        # Prefect's server starts while the pipeline imports (see flows.server)
+        with prefect_api(meanwhile=lambda: import_module("flows.pipeline")):
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+            from flows.logs import show_run_logs
+            from flows.pipeline import run_pipeline
+            from flows.progress import Listener
+
+            show_run_logs(verbose)
+            for p in missing:
+                say(f"warning: no such file or directory: {p} (recorded in rejects)")
+            console = stderr_console()
+            with Progress(
+                "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                TimeElapsedColumn(), console=console, transient=True,
+                disable=not console.is_terminal,
+            ) as bar:
+                job = bar.add_task("cleaning", total=None)
+                return run_pipeline(
+                    given, db=db_path, workers=workers, batch_size=batch_size,
+                    max_bytes=int(max_mb * 2**20), dask_address=dask_address,
+                    wait=wait, follow_symlinks=follow_symlinks,
+                    listener=Listener(
+                        progress=lambda done, total: bar.update(job, completed=done, total=total),
+                        on_wait=say,
+                        started=started,
+                    ),
+                )
 
 
 @app.command()
@@ -278,7 +310,9 @@ def recluster(
 @app.command()
 @expected_errors
 def clean(
-    file: Annotated[Path, typer.Argument(help="A text dump or HTML page.")],
+    file: Annotated[
+        Path, typer.Argument(help="A text dump or HTML page (also .gz, .zst, ...), or - for stdin.")
+    ],
     format: Annotated[str, typer.Option("--format", help="text, html or auto.")] = "auto",
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the whole Cleaned record.")
@@ -291,19 +325,12 @@ def clean(
     from dataclasses import asdict
 
     from cleaners import clean as clean_document
-    from cleaners.decode import Failure, decode
 
     if format not in ("text", "html", "auto"):
         raise typer.BadParameter("must be text, html or auto", param_hint="--format")
-    if not file.exists():
-        raise InputNotFound(f"no such file: {file}")
-    if file.is_dir():
-        raise InputNotFound(f"{file} is a directory; `clean` takes one file")
-    decoded = decode(file.read_bytes())
-    if isinstance(decoded, Failure):
-        raise PresswashError(f"{file}: {decoded.detail}")
-    text, _encoding = decoded
-    cleaned = clean_document(text, fmt=format)  # type: ignore[arg-type]
+    doc = read_one_page(file)
+    fmt = doc.markup if format == "auto" else format
+    cleaned = clean_document(doc.raw_text, fmt=fmt, url=doc.url)  # type: ignore[arg-type]
     if as_json:
         record = asdict(cleaned)
         record["removed"] = [[r.line_no, r.text, r.reason] for r in cleaned.removed]
@@ -312,6 +339,32 @@ def clean(
         print(render_explanation(cleaned))
     else:
         print(cleaned.text)
+
+
+def read_one_page(file: Path) -> Any:
+    """The one page in `file` (or stdin for `-`), read and decoded exactly as `run` reads
+    it; a container of several pages, or a page `run` would reject, is an error."""
+    from itertools import islice
+
+    from flows.readers import read_file, read_stream
+    from schemas import Reject
+
+    if str(file) == "-":
+        units = list(islice(read_stream(sys.stdin.buffer, "-"), 2))
+    elif not file.exists():
+        raise InputNotFound(f"no such file: {file}")
+    elif file.is_dir():
+        raise InputNotFound(f"{file} is a directory; `clean` takes one file")
+    else:
+        units = list(islice(read_file(file), 2))
+    if len(units) > 1:
+        raise PresswashError(f"{file} holds more than one page; `clean` takes one (use `run`)")
+    if not units:
+        raise PresswashError(f"{file} holds no page")
+    [unit] = units
+    if isinstance(unit, Reject):
+        raise PresswashError(f"{file}: {unit.reason}: {unit.detail}")
+    return unit
 
 
 def render_explanation(cleaned: Any) -> str:
@@ -419,20 +472,35 @@ def serve(
     inbox: Annotated[Path, typer.Argument(help="Folder to watch; new files are processed.")],
     cron: Annotated[str, typer.Option(help="Cron schedule.")] = "*/15 * * * *",
     db: DbOption = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+    settle: Annotated[
+        float,
+        typer.Option(min=0, help="Read only files unchanged for this many seconds."),
+    ] = 30.0,
+    name: Annotated[
+        str | None,
+        typer.Option(help="Deployment name [default: inbox-<folder>-<hash of inbox and db>]"),
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show run logs.")] = False,
+    follow_symlinks: Annotated[
+        bool,
+        typer.Option(
+            "--follow-symlinks", help="Follow links that lead out of the inbox."
+        ),
+    ] = False,
 ) -> None:
     """Scheduled runs over an inbox folder (Prefect serve); only new files are processed."""
     if not inbox.is_dir():
         raise InputNotFound(f"inbox {inbox} is not a directory")
     from flows import configure_prefect
-
-    os.environ.setdefault("PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED", "true")
-    os.environ.setdefault("PREFECT_SERVER_SERVICES_LATE_RUNS_ENABLED", "true")
-    configure_prefect(verbose=verbose)
     from flows.schedule import serve as serve_inbox
+    from flows.signals import serving
 
-    say(f"serving {inbox} on '{cron}' into {db or 'the default warehouse'}; Ctrl+C stops")
-    serve_inbox(inbox, cron=cron, db=db)
+    configure_prefect(verbose=verbose)
+    with serving(say):
+        serve_inbox(
+            inbox, cron=cron, db=db, settle=settle, name=name, out=say, verbose=verbose,
+            follow_symlinks=follow_symlinks,
+        )
 
 
 @app.command()

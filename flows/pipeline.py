@@ -9,9 +9,10 @@ the annotations at run time, and a served flow cannot resolve postponed ones.
 """
 
 
+import os
 import time
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
@@ -19,30 +20,39 @@ from pathlib import Path
 from typing import Any
 
 from prefect import flow
+from prefect.context import FlowRunContext
+from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
+from prefect.utilities.annotations import quote
 
 from flows import tasks
-from flows.progress import Listener, current_listener, listening
-from schemas import Batch, LoadCounts, RawDocument, Reject, RunSummary
-from warehouse import PresswashError, Warehouse, resolve_db, run_lock
+from flows.artifacts import publish_run
+from flows.dask_cluster import dask_threads
+from flows.progress import Listener, current_listener, listening, report_progress
+from flows.readers.limits import MAX_BYTES
+from flows.schedule import split_settled
+from flows.server import api_shared_with_workers
+from flows.signals import Interrupted, interruptible, note_recorded, note_run
+from schemas import Batch, LoadCounts, RunSummary
+from warehouse import PresswashError, resolve_db, run_lock
 from warehouse.db import RUN_WAIT_SECONDS
+from warehouse.held import HeldWarehouse
 from warehouse.load import finish_run, start_run
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 """The bundled sample input, used when `run` gets no paths."""
 
 DEFAULT_BATCH_SIZE = 500
-"""Files per read batch and documents per load: big enough that task overhead (~20 ms)
+"""Files per clean task and per load transaction: big enough that task overhead (~20 ms)
 is noise, small enough that a killed run loses little work."""
 
-MIN_PARALLEL_DOCUMENTS = 50
-"""A batch with fewer new documents is cleaned in the flow's process: a worker process
+MIN_PARALLEL_FILES = 50
+MIN_PARALLEL_BYTES = 16 * 2**20
+"""Fewer files and bytes than these are cleaned in the flow's process: a worker process
 first spends 3-5 s of CPU importing Prefect and the cleaners, more than it would save."""
 
-DEFAULT_MAX_BYTES = 20 * 2**20
-"""Inputs above 20 MB are rejected as `too_large`: no news article is that big."""
-
+DEFAULT_MAX_BYTES = MAX_BYTES
 
 
 def new_run_id() -> str:
@@ -63,35 +73,52 @@ def pipeline(
     batch_size: int = DEFAULT_BATCH_SIZE,
     max_bytes: int = DEFAULT_MAX_BYTES,
     wait: float = RUN_WAIT_SECONDS,
+    settle: float = 0.0,
+    follow_symlinks: bool = False,
 ) -> RunSummary:
     """Run the whole pipeline over `paths` (the bundled seeds when empty) into `db`.
 
     Args:
         paths: files, directories, archives, WARC or JSONL dumps.
         db: the DuckDB file; None means `$PRESSWASH_DB` or `warehouse/presswash.duckdb`.
-        workers: parallel cleaning processes (cleaning is CPU-bound Python).
-        batch_size: files per read task and documents per load transaction.
+        workers: parallel cleaning processes (cleaning is CPU-bound Python); they are
+            used when the flow runs with a process pool or on Dask (`run_pipeline`).
+        batch_size: files per clean task and per load transaction.
         max_bytes: inputs above this are rejected as `too_large`.
         wait: seconds to wait for that other run before giving up (`DatabaseLocked`).
+        settle: read only files unchanged for this many seconds (`serve`); the others
+            wait for the next run and are counted as `waiting`.
+        follow_symlinks: follow links that lead out of the input folders (else they
+            are `outside_input` rejects).
     """
-    started = time.monotonic()
+    listener = current_listener()
+    started = listener.started if listener and listener.started else time.monotonic()
     db_path = str(resolve_db(db))
     inputs = [str(p) for p in paths] or [str(SEEDS)]
     run_id = new_run_id()
-    listener = current_listener()
-    with run_lock(db_path, timeout=wait, on_wait=listener.on_wait if listener else None):
-        params = {"paths": inputs, "workers": workers, "batch_size": batch_size}
-        with Warehouse(db_path) as wh:
-            start_run(wh.con, run_id, str(flow_run.get_id() or ""), params)
-        try:
-            summary = _run(inputs, db_path, run_id, workers, batch_size, max_bytes, listener)
-        except BaseException:
-            with Warehouse(db_path) as wh:
-                finish_run(wh.con, run_id, "failed", {})
-            raise
-        summary = replace(summary, seconds=round(time.monotonic() - started, 2))
-        with Warehouse(db_path) as wh:
-            finish_run(wh.con, run_id, "completed", summary_counts(summary))
+    with (
+        interruptible(),
+        run_lock(db_path, timeout=wait, on_wait=listener.on_wait if listener else None),
+    ):
+        with HeldWarehouse(db_path) as held:
+            params = {"paths": inputs, "workers": workers, "batch_size": batch_size}
+            start_run(held.wh.con, run_id, str(flow_run.get_id() or ""), params)
+            note_run(run_id)
+            try:
+                summary = _run(
+                    inputs, held, run_id, workers, batch_size, max_bytes, listener, settle,
+                    follow_symlinks=follow_symlinks,
+                )
+            except Interrupted:
+                finish_run(held.wh.con, run_id, "interrupted", {})
+                note_recorded()
+                raise
+            except BaseException:
+                finish_run(held.wh.con, run_id, "failed", {})
+                raise
+            summary = replace(summary, seconds=round(time.monotonic() - started, 2))
+            finish_run(held.wh.con, run_id, "completed", summary_counts(summary))
+        publish_run(db_path, summary)
     return summary
 
 
@@ -106,8 +133,9 @@ def run_pipeline(
 ) -> RunSummary:
     """Run `pipeline` with the task runner the options ask for.
 
-    `workers > 1` cleans batches in a process pool (cleaning is CPU-bound Python, so
-    threads would not help); `dask_address` sends tasks to a running Dask cluster.
+    Cleaning runs in `workers` processes of a pool (cleaning is CPU-bound Python, so
+    threads would not help) while the flow's process loads what they return; with
+    `dask_address` it runs on the workers of a running Dask cluster instead.
     """
     runner: TaskRunner[Any]
     if dask_address:
@@ -117,13 +145,22 @@ def run_pipeline(
             raise PresswashError(
                 "--dask-address needs prefect-dask: pip install 'presswash[dask]'"
             ) from None
+        workers = max(workers, dask_threads(dask_address))
         runner = DaskTaskRunner(address=dask_address)
-        workers = max(workers, 2)
-    elif workers > 1:
-        runner = ProcessPoolTaskRunner(max_workers=workers)
     else:
-        runner = ThreadPoolTaskRunner(max_workers=1)
-    with listening(listener):
+        # an interrupted pool leaves its semaphores to multiprocessing's resource tracker,
+        # a child that would warn about them on stderr after our one `interrupted` line;
+        # the tracker reclaims them either way
+        os.environ["PYTHONWARNINGS"] = ",".join(
+            w for w in (os.environ.get("PYTHONWARNINGS"), "ignore:resource_tracker:UserWarning")
+            if w
+        )
+        runner = ProcessPoolTaskRunner(
+            max_workers=max(workers, 1),
+            initializer=tasks.worker_started,
+            initargs=(os.getpid(),),
+        )
+    with listening(listener), api_shared_with_workers():
         return pipeline.with_options(task_runner=runner)(  # type: ignore[arg-type]
             list(paths), db=db, workers=workers, **options
         )
@@ -131,54 +168,122 @@ def run_pipeline(
 
 def _run(
     inputs: list[str],
-    db: str,
+    held: HeldWarehouse,
     run_id: str,
     workers: int,
     batch_size: int,
     max_bytes: int,
     listener: Listener | None,
+    settle: float = 0.0,
+    follow_symlinks: bool = False,
 ) -> RunSummary:
-    files, missing = tasks.discover_inputs(inputs)
-    tally = Tally(files_seen=len(files) + len(missing))
-    tally.add(tasks.load_batch(db, run_id, Batch(rejects=missing)), Batch(rejects=missing))
-    for done, file_batch in enumerate(chunks(files, batch_size), start=1):
-        units, skipped = tasks.read_batch(file_batch, max_bytes)
-        known = tasks.known_ids(db, [u.doc_id for u in units if isinstance(u, RawDocument)])
-        for batch in _clean_parts(units, known, batch_size, workers):
-            tally.add(tasks.load_batch(db, run_id, batch), batch)
+    clock = time.monotonic()
+    files, missing = tasks.discover_inputs(inputs, follow_symlinks)
+    files, waiting = split_settled(files, settle)
+    tally = Tally(files_seen=len(files) + len(missing), waiting=len(waiting))
+    unreadable = Batch(rejects=missing)
+    tally.add(tasks.load_batch(held, run_id, quote(unreadable)), unreadable)
+    work = list(chunks(files, batch_size))
+    parallel = workers if _uses_workers(files) else 0
+    done = 0
+    for batch, skipped, n_files in _cleaned(held, work, max_bytes, parallel):
+        tally.add(tasks.load_batch(held, run_id, quote(batch)), batch)
         tally.skipped += skipped
-        if listener:
-            listener.progress(min(done * batch_size, len(files)), len(files))
-    tasks.apply_site_templates(db, run_id)
-    clusters = tasks.dedup_all(db)
-    return tally.summary(run_id, clusters)
+        done += n_files
+        report_progress(listener, done, len(files))
+    stages = {"ingest": time.monotonic() - clock}
+    clock = time.monotonic()
+    tasks.apply_site_templates(held, run_id)
+    stages["templates"] = time.monotonic() - clock
+    clock = time.monotonic()
+    clusters = tasks.dedup_all(held)
+    stages["dedup"] = time.monotonic() - clock
+    return replace(
+        tally.summary(run_id, clusters),
+        stage_seconds={k: round(v, 2) for k, v in stages.items()},
+    )
 
 
-def _clean_parts(
-    units: list[RawDocument | Reject], known: set[str], batch_size: int, workers: int
-) -> Iterator[Batch]:
-    """Clean one read batch; with `workers` > 1, its new documents in parallel parts.
+def _cleaned(
+    held: HeldWarehouse, work: list[Sequence[Path]], max_bytes: int, parallel: int
+) -> Iterator[tuple[Batch, int, int]]:
+    """Clean each chunk of files, in order: (batch, units skipped, files in the chunk).
 
-    Only documents that need cleaning travel to the worker processes: rejects and
-    documents already in the warehouse are passed through here, and a batch with few
-    new documents is cleaned here without starting the pool at all.
+    With `parallel` workers, up to `parallel + 1` clean tasks are in flight, so every
+    worker has its next chunk queued while the flow loads the one before; a run with
+    fewer chunks than workers splits each chunk between them. Without (0), each chunk
+    is cleaned here, between loads.
     """
-    fresh: list[RawDocument | Reject] = []
-    rest: list[RawDocument | Reject] = []
-    for unit in units:
-        new = isinstance(unit, RawDocument) and unit.doc_id not in known
-        (fresh if new else rest).append(unit)
-    if workers <= 1 or len(fresh) < MIN_PARALLEL_DOCUMENTS:
-        for i in range(0, len(units), batch_size):
-            yield tasks.clean_batch(units[i : i + batch_size], known)
+    if not parallel:
+        for chunk in work:
+            held.idle()
+            known = tasks.known_at(held, quote(chunk))
+            paths = [str(f) for f in chunk]
+            batch, skipped = tasks.clean_files(quote(paths), max_bytes, quote(known))
+            yield batch, skipped, len(chunk)
         return
-    size = -(-len(fresh) // workers)
-    futures = [
-        tasks.clean_batch.submit(fresh[i : i + size], known) for i in range(0, len(fresh), size)
-    ]
-    if rest:
-        yield tasks.clean_batch(rest, known)
-    yield from (future.result() for future in futures)
+    parts = parallel if len(work) < parallel else 1
+    pending: deque[tuple[int, list[PrefectFuture[tuple[Batch, int]]]]] = deque()
+    in_flight = 0
+    queue = iter(work)
+    while True:
+        while in_flight < parallel + 1 and (chunk := next(queue, None)) is not None:
+            known = tasks.known_at(held, quote(chunk))
+            size = -(-len(chunk) // parts)
+            futures = [
+                tasks.clean_files.submit([str(f) for f in chunk[i : i + size]], max_bytes, known)
+                for i in range(0, len(chunk), size)
+            ]
+            pending.append((len(chunk), futures))
+            in_flight += len(futures)
+        if not pending:
+            return
+        n_files, futures = pending.popleft()
+        held.idle()  # between two loads: a reader may have the file
+        results = [f.result() for f in futures]
+        in_flight -= len(futures)
+        yield merge_batches([b for b, _ in results]), sum(s for _, s in results), n_files
+
+
+def merge_batches(batches: Sequence[Batch]) -> Batch:
+    """One batch from the parts of a chunk, in order; a document cleaned in two parts
+    (the same bytes in two files) keeps its first article, as one clean would."""
+    if len(batches) == 1:
+        return batches[0]
+    out = Batch()
+    seen: set[str] = set()
+    for batch in batches:
+        out.documents.extend(batch.documents)
+        out.rejects.extend(batch.rejects)
+        new = {a.doc_id for a in batch.articles} - seen
+        out.articles.extend(a for a in batch.articles if a.doc_id in new)
+        out.removed.extend(r for r in batch.removed if r[0] in new)
+        out.signatures.extend(s for s in batch.signatures if s.doc_id in new)
+        seen |= new
+    return out
+
+
+def _uses_workers(files: Sequence[Path]) -> bool:
+    """Whether to clean on workers: always on Dask (asked for by name); in a process
+    pool only when the inputs are worth starting it; never with threads."""
+    context = FlowRunContext.get()
+    if context is None or isinstance(context.task_runner, ThreadPoolTaskRunner):
+        return False
+    if isinstance(context.task_runner, ProcessPoolTaskRunner):
+        return _worth_workers(files)
+    return True
+
+
+def _worth_workers(files: Sequence[Path]) -> bool:
+    if len(files) >= MIN_PARALLEL_FILES:
+        return True
+    size = 0
+    for path in files:
+        try:
+            size += os.stat(path).st_size
+        except OSError:
+            continue
+    return size >= MIN_PARALLEL_BYTES
 
 
 @dataclass(slots=True)
@@ -191,6 +296,7 @@ class Tally:
     known_documents: int = 0
     articles: int = 0
     skipped: int = 0
+    waiting: int = 0
     rejects: Counter[str] = field(default_factory=Counter)
 
     def add(self, counts: LoadCounts, batch: Batch) -> None:
@@ -213,6 +319,7 @@ class Tally:
             near_clusters=clusters.get("near_clusters", 0),
             story_clusters=clusters.get("story_clusters", 0),
             skipped=self.skipped,
+            waiting=self.waiting,
             rejects_by_reason=dict(sorted(self.rejects.items())),
         )
 

@@ -28,9 +28,12 @@ from warehouse import templates as templates_db
 from warehouse.templates import CheckedPage
 
 
-def discover(paths: Sequence[str | Path]) -> tuple[list[Path], list[Reject]]:
-    """Expand input paths into files; missing or unreadable paths become rejects."""
-    return readers.discover(paths)
+def discover(
+    paths: Sequence[str | Path], *, follow_symlinks: bool = False
+) -> tuple[list[Path], list[Reject]]:
+    """Expand input paths into files; missing or unreadable paths become rejects, and so
+    do links out of the inputs (`outside_input`) unless `follow_symlinks`."""
+    return readers.discover(paths, follow_symlinks=follow_symlinks)
 
 
 def read_files(

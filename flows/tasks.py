@@ -2,62 +2,106 @@
 
 Only the tasks that touch files or the database retry; cleaning is deterministic, so a
 retry would only fail the same way again.
+
+Every task has `cache_policy=NO_CACHE`: Prefect's default policy hashes a task's inputs
+(a whole batch of documents) to make a cache key that nothing here ever reads. A task
+that takes a batch gets it wrapped in `quote()` by the flow, so Prefect does not walk it
+looking for futures either (the two were a fifth of a run's time at 2,000 documents).
+
+`clean_files` is the one task that runs on workers: it takes file *paths* and reads them
+where it runs (shared storage on a Dask cluster), so no document's bytes travel in the
+task graph, only the cleaned batch coming back.
 """
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
+import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from prefect import task
+from prefect.cache_policies import NO_CACHE
 
 from flows import dedup, stages
-from schemas import Batch, LoadCounts, RawDocument, Reject
-from warehouse import Warehouse
+from schemas import Batch, LoadCounts, Reject
+from warehouse.held import HeldWarehouse
 
 IO_RETRIES = 2
 IO_RETRY_DELAY_SECONDS = 1
 
-
-@task(name="discover")
-def discover_inputs(paths: Sequence[str]) -> tuple[list[Path], list[Reject]]:
-    return stages.discover(paths)
+PARENT_CHECK_SECONDS = 1.0
+"""How often a pool worker checks that the flow's process is still there."""
 
 
-@task(name="read", retries=IO_RETRIES, retry_delay_seconds=IO_RETRY_DELAY_SECONDS)
-def read_batch(files: Sequence[Path], max_bytes: int) -> tuple[list[RawDocument | Reject], int]:
-    return stages.read_files(files, max_bytes=max_bytes)
+def worker_started(parent: int) -> None:
+    """Initializer of each worker process of the pool: exit once the flow's process is
+    gone. A run killed with SIGKILL runs no cleanup, and an idle worker would otherwise
+    wait on its queue for good."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="presswash-parent-watch", daemon=True).start()
+    # a terminal's Ctrl-C reaches the whole process group: the flow's process decides
+    # what an interrupt means (roll back, record, one line) and stops the pool itself
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-@task(name="known", retries=IO_RETRIES, retry_delay_seconds=IO_RETRY_DELAY_SECONDS)
-def known_ids(db: str, doc_ids: Sequence[str]) -> set[str]:
-    with Warehouse(db) as wh:
-        return wh.known_documents(doc_ids)
+@task(name="discover", cache_policy=NO_CACHE)
+def discover_inputs(
+    paths: Sequence[str], follow_symlinks: bool = False
+) -> tuple[list[Path], list[Reject]]:
+    return stages.discover(paths, follow_symlinks=follow_symlinks)
 
 
-@task(name="clean")
-def clean_batch(units: Sequence[RawDocument | Reject], known: set[str]) -> Batch:
-    return stages.clean_units(units, known)
+@task(name="known", cache_policy=NO_CACHE, retries=IO_RETRIES,
+      retry_delay_seconds=IO_RETRY_DELAY_SECONDS)
+def known_at(held: HeldWarehouse, files: Sequence[Path]) -> set[str]:
+    """Documents the warehouse already holds from these files: their cleaning is skipped."""
+    return held.wh.known_at_sources([str(f) for f in files])
 
 
-@task(name="load", retries=IO_RETRIES, retry_delay_seconds=IO_RETRY_DELAY_SECONDS)
-def load_batch(db: str, run_id: str, batch: Batch) -> LoadCounts:
-    with Warehouse(db) as wh:
-        return wh.load_batch(run_id, batch)
+@task(name="clean", cache_policy=NO_CACHE)
+def clean_files(files: Sequence[str], max_bytes: int, known: set[str]) -> tuple[Batch, int]:
+    """Read, clean and sign these files where the task runs; returns the loadable batch
+    and how many units the readers skipped by design.
+
+    Documents in `known` are not cleaned, and travel back without their payload: the
+    warehouse has it already and keeps the stored copy.
+    """
+    units, skipped = stages.read_files([Path(f) for f in files], max_bytes=max_bytes)
+    batch = stages.clean_units(units, known)
+    batch.documents = [
+        replace(d, raw_bytes=b"", raw_text="") if d.doc_id in known else d
+        for d in batch.documents
+    ]
+    return batch, skipped
 
 
-@task(name="site-templates", retries=IO_RETRIES, retry_delay_seconds=IO_RETRY_DELAY_SECONDS)
-def apply_site_templates(db: str, run_id: str) -> int:
+@task(name="load", cache_policy=NO_CACHE, retries=IO_RETRIES,
+      retry_delay_seconds=IO_RETRY_DELAY_SECONDS)
+def load_batch(held: HeldWarehouse, run_id: str, batch: Batch) -> LoadCounts:
+    return held.wh.load_batch(run_id, batch)
+
+
+@task(name="site-templates", cache_policy=NO_CACHE, retries=IO_RETRIES,
+      retry_delay_seconds=IO_RETRY_DELAY_SECONDS)
+def apply_site_templates(held: HeldWarehouse, run_id: str) -> int:
     """Finish every pending template check: this run's documents and any a killed run left.
 
     `run_id` names the run doing the work; the checks themselves are not tied to it.
     """
-    with Warehouse(db) as wh:
-        return stages.apply_templates(wh)
+    return stages.apply_templates(held.wh)
 
 
-@task(name="dedup", retries=IO_RETRIES, retry_delay_seconds=IO_RETRY_DELAY_SECONDS)
-def dedup_all(db: str) -> dict[str, int]:
+@task(name="dedup", cache_policy=NO_CACHE, retries=IO_RETRIES,
+      retry_delay_seconds=IO_RETRY_DELAY_SECONDS)
+def dedup_all(held: HeldWarehouse) -> dict[str, int]:
     """Cluster the articles no run has clustered yet (incremental; see `flows.dedup`)."""
-    with Warehouse(db) as wh:
-        return dedup.dedup_new(wh.con)
+    return dedup.dedup_new(held.wh.con)

@@ -23,8 +23,9 @@ NOT_EXPORTED = {"column": "internal"}
 Markup = Literal["html", "text"]
 """What the cleaner sees: an HTML page or a plain-text dump of one."""
 
-ContainerFormat = Literal["html", "text", "warc", "jsonl"]
-"""`documents.format`: where the document came from (a WARC record is still `warc`)."""
+ContainerFormat = Literal["html", "text", "warc", "wet", "jsonl", "parquet"]
+"""`documents.format`: where the document came from (a WARC record is still `warc`, a
+Common Crawl WET conversion record `wet`, a Parquet row `parquet`)."""
 
 REMOVAL_REASONS: tuple[str, ...] = (
     "navigation",
@@ -55,6 +56,7 @@ REJECT_REASONS: tuple[str, ...] = (
     "truncated",
     "unsafe_path",
     "archive_bomb",
+    "outside_input",
     "no_content",
 )
 """The `rejects.reason` vocabulary: each names an expected, per-input failure."""
@@ -74,7 +76,7 @@ class RawDocument:
     markup: Markup
     raw_bytes: bytes
     raw_text: str = field(metadata=DERIVED)
-    """Derived by the `documents` table from `raw_bytes` (see `schemas/sql/003_*`)."""
+    """Derived by the `documents` table from `raw_bytes` (see `schemas/sql/005_*`)."""
     encoding: str
     url: str | None = None
     site: str | None = None
@@ -82,6 +84,9 @@ class RawDocument:
     """As the input supplied it (a JSONL field), never the cleaner's guess."""
     published_at: str | None = None
     """As the input supplied it (JSONL `date`, WARC-Date), unparsed."""
+    language: str | None = None
+    """The input's own language label, if it has one (a WET record's
+    `WARC-Identified-Content-Language`, ISO 639-3); the cleaner detects its own."""
 
 
 @dataclass(slots=True, frozen=True)
@@ -172,6 +177,10 @@ class RunSummary:
     seconds: float = 0.0
     rejects_by_reason: dict[str, int] = field(default_factory=dict)
     status: str = "completed"
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    """Wall seconds of the run's stages (ingest = read, clean and load; templates; dedup)."""
+    waiting: int = 0
+    """Inbox files still changing (not settled), left for the next run."""
 
 
 @dataclass(slots=True, frozen=True)

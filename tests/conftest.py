@@ -42,7 +42,8 @@ def prefect_server() -> Iterator[None]:
     """One temporary Prefect server for the few tests that run real flows."""
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness(server_startup_timeout=120):
+    # a fresh test database is migrated first: minutes on a busy 2-core machine
+    with prefect_test_harness(server_startup_timeout=600):
         yield
 
 

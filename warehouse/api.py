@@ -150,6 +150,12 @@ class Warehouse:
 
         return load.known_documents(self.con, doc_ids)
 
+    def known_at_sources(self, paths: Sequence[str]) -> set[str]:
+        """Which documents were loaded before from these input files (see `warehouse.load`)."""
+        from warehouse import load
+
+        return load.known_at_sources(self.con, paths)
+
     def replace_signatures(self, signatures: Sequence[Signature]) -> None:
         """Store signatures recomputed under a new scheme, replacing stale ones."""
         from warehouse import load

@@ -1,9 +1,9 @@
 """Open, lock and migrate the DuckDB file, and name every way that can fail.
 
-DuckDB allows one writing process per file. presswash opens a connection per batch
-rather than per run, so `presswash sql` can read between batches; runs themselves are
-serialised by an advisory lock file next to the database (see `run_lock`), which the
-kernel releases even when a run is killed.
+DuckDB allows one process per file while it writes. A run holds one connection and lets
+go of it between batches when a reader waits (see `warehouse.held`), so `presswash sql`
+can read during a run; runs themselves are serialised by an advisory lock file next to
+the database (see `run_lock`), which the kernel releases even when a run is killed.
 
 Every expected failure of opening or writing the file is a `PresswashError` with a
 one-line message: the path is checked before DuckDB sees it (DuckDB hangs on a FIFO and
@@ -64,13 +64,13 @@ LOCK_RETRY_SECONDS = 0.2
 OPEN_TIMEOUT_SECONDS = 30.0
 """How long to wait for another process's batch to finish before giving up."""
 
-NO_DOWNLOADS: dict[str, object] = {
+NO_DOWNLOADS: dict[str, str | int | float | list[str]] = {
     "autoinstall_known_extensions": False,
     "autoload_known_extensions": False,
 }
 """Every connection: presswash never installs or loads an extension behind the user's back."""
 
-SANDBOX: dict[str, object] = {
+SANDBOX: dict[str, str | int | float | list[str]] = {
     # no COPY ... TO, EXPORT DATABASE, read_csv/read_text/glob, ATTACH or http(s) reads
     "enable_external_access": False,
     **NO_DOWNLOADS,
@@ -269,19 +269,27 @@ _open_wait: ContextVar[float] = ContextVar("presswash_open_wait", default=OPEN_T
 def _connect(db: Path, read_only: bool, timeout: float) -> duckdb.DuckDBPyConnection:
     config = SANDBOX if read_only else NO_DOWNLOADS
     deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return duckdb.connect(str(db), read_only=read_only, config=dict(config))
-        except duckdb.Error as exc:
-            if _is_lock_error(exc):
-                if time.monotonic() >= deadline:
-                    raise DatabaseLocked(_held_message(db, _holder_of(db, exc), timeout)) from None
-                time.sleep(LOCK_RETRY_SECONDS)
-                continue
-            failure = storage_failure(exc, db)
-            if failure is not None:
-                raise failure from None
-            raise NotADuckDB(f"{db} is not a DuckDB database ({_first_line(exc)})") from None
+    waiting: int | None = None  # a reader's `<db>.readers` flock while it waits
+    try:
+        while True:
+            try:
+                return duckdb.connect(str(db), read_only=read_only, config=dict(config))
+            except duckdb.Error as exc:
+                if _is_lock_error(exc):
+                    if time.monotonic() >= deadline:
+                        holder = _holder_of(db, exc)
+                        raise DatabaseLocked(_held_message(db, holder, timeout)) from None
+                    if read_only and waiting is None:
+                        waiting = _announce_reader(db)
+                    time.sleep(LOCK_RETRY_SECONDS)
+                    continue
+                failure = storage_failure(exc, db)
+                if failure is not None:
+                    raise failure from None
+                raise NotADuckDB(f"{db} is not a DuckDB database ({_first_line(exc)})") from None
+    finally:
+        if waiting is not None:
+            os.close(waiting)
 
 
 def _holder_of(db: Path, exc: Exception) -> tuple[str, int] | None:
@@ -327,6 +335,27 @@ def open_db(
         con.close()
         raise
     return con
+
+
+def readers_path(db: Path) -> Path:
+    """`<db>.readers`: readers waiting for the file hold a shared flock on it, so that a
+    run holding the file open lets go between batches (see `warehouse.held`)."""
+    return db.with_name(db.name + ".readers")
+
+
+def _announce_reader(db: Path) -> int | None:
+    """Take a shared flock on `<db>.readers` (None where that cannot be done, e.g. a
+    read-only folder: the run then still lets go now and then)."""
+    try:
+        fd = os.open(readers_path(db), os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:  # the run is looking right now; the next retry tries again
+        os.close(fd)
+        return None
+    return fd
 
 
 def _first_line(exc: Exception) -> str:

@@ -38,6 +38,29 @@ def known_documents(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> set[s
     return _known_ids(con, ids)
 
 
+def known_at_sources(con: duckdb.DuckDBPyConnection, paths: Sequence[str]) -> set[str]:
+    """Documents already loaded from these input files (a unit of a file is the file's
+    path, or the path then `#`, `!` or `~` and the unit's address; see `flows.readers`).
+
+    Lets a run skip cleaning what it loaded before without reading anything first. A
+    document that reappears at another path is not found here; it is cleaned again and
+    the load keeps the stored copy (`known_documents`), so this only ever saves work.
+    """
+    if not paths:
+        return set()
+    con.register("_paths", pa.table({"path": pa.array(list(paths), pa.string())}))
+    rows = con.execute(
+        """
+        SELECT s.doc_id FROM sources s JOIN _paths p ON s.source_uri = p.path
+        UNION
+        SELECT s.doc_id FROM sources s
+        JOIN _paths p ON regexp_extract(s.source_uri, '^[^#!~]*') = p.path
+        """
+    ).fetchall()
+    con.unregister("_paths")
+    return {r[0] for r in rows}
+
+
 def known_rejects(con: duckdb.DuckDBPyConnection, keys: Sequence[tuple[str, str]]) -> set[
     tuple[str, str]
 ]:
@@ -113,7 +136,7 @@ def _insert_documents(
 ) -> None:
     """Insert new documents with their raw bytes once; keep the text only where needed.
 
-    `documents.raw_text` is generated from `raw_bytes` (see `schemas/sql/003_*`). Where
+    `documents.raw_text` is generated from `raw_bytes` (see `schemas/sql/005_*`). Where
     that derivation does not give back exactly the text the reader decoded (not UTF-8, a
     BOM, a JSONL record DuckDB parses differently), the text is kept in `stored_text`.
     The comparison runs in DuckDB over this batch only, with the table's own expression.

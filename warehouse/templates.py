@@ -3,7 +3,7 @@
 `template_pending` lists documents whose check has not finished (the loader adds each new
 document with it). `template_pages` keeps every checked text page of a site with the hashes
 of its short line keys, so the sample a template is learned from and the pages a template
-change touches are found without reading the site's pages (see `schemas/sql/003_*`).
+change touches are found without reading the site's pages (see `schemas/sql/005_*`).
 """
 
 from __future__ import annotations

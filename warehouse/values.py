@@ -27,7 +27,7 @@ def as_json(value: object) -> object:
     kind = type(value)
     if value is None or kind is str or kind is int or kind is bool:
         return value
-    if kind is float:
+    if isinstance(value, float) and kind is float:
         return value if math.isfinite(value) else str(value)
     if isinstance(value, bytes | bytearray | memoryview):
         return blob_size(value)

@@ -1,65 +1,20 @@
-"""cleaners.decode: format sniffing, charset decoding, the nesting guard. Pure, bytes in."""
+"""cleaners.decode: charset decoding, the markup test, the nesting guard. Pure, bytes in.
+
+The magic-byte sniffer is `flows.readers.sniff` (tests/flows/readers/test_sniff.py)."""
 
 from __future__ import annotations
 
-import gzip
-import io
 import random
-import tarfile
-import zipfile
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cleaners.decode import FORMATS, Failure, check_nesting, declared_charset, decode, sniff_format
+from cleaners.decode import Failure, check_nesting, declared_charset, decode, sniff_markup
 
 RUSSIAN = "Бывший генсек НАТО заявил, что некоторые страны могут направить войска на Украину."
 FRENCH = "L'ancien secrétaire général a déclaré à Vilnius que l'été serait décisif, ça va."
 JAPANESE = "元NATO事務総長は、一部の国がウクライナに部隊を派遣する可能性があると述べた。"
-
-
-def zip_bytes() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("a.txt", "hello")
-    return buffer.getvalue()
-
-
-def tar_bytes() -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as archive:
-        info = tarfile.TarInfo("a.txt")
-        info.size = 5
-        archive.addfile(info, io.BytesIO(b"hello"))
-    return buffer.getvalue()
-
-
-@pytest.mark.parametrize(
-    ("data", "name", "expected"),
-    [
-        (b"", "a.txt", "empty"),
-        (b" \n\t\n", "a.html", "empty"),
-        (b"<!DOCTYPE html><html><body>x</body></html>", "a.txt", "html"),
-        (b"\n  <html lang='en'><p>x</p>", "page", "html"),
-        (b"Some <b>bold</b> claim in a dump", "a.html", "html"),
-        (b"Some <b>bold</b> claim in a dump", "a.txt", "text"),
-        (b"Just a plain text dump.\nSecond line.", "a.html", "text"),
-        (b'{"url": "http://a.com", "html": "<p>x</p>"}\n{"url": 1}\n', "dump", "jsonl"),
-        (b"WARC/1.0\r\nWARC-Type: warcinfo\r\n", "a.txt", "warc"),
-        (gzip.compress(b"hello"), "a.txt", "gzip"),
-        (zip_bytes(), "a.txt", "zip"),
-        (tar_bytes(), "a.txt", "tar"),
-        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "report.txt", "binary"),
-        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "photo.html", "binary"),
-        (b"\x7fELF\x02\x01\x01\x00" + bytes(56), "run.txt", "binary"),
-        (bytes(range(256)) * 4, "noise.txt", "binary"),
-        ("<html><p>x</p></html>".encode("utf-16"), "a.txt", "html"),
-        ("plain words".encode("utf-16-le"), "a.txt", "text"),
-    ],
-)
-def test_sniff_format_by_content(data: bytes, name: str, expected: str) -> None:
-    assert sniff_format(data, name) == expected
 
 
 @pytest.mark.parametrize(
@@ -153,14 +108,51 @@ def test_decode_and_sniff_never_raise(data: bytes, name: str) -> None:
     assert isinstance(result, Failure) or (
         isinstance(result[0], str) and isinstance(result[1], str)
     )
-    assert sniff_format(data, name) in FORMATS
+    assert sniff_markup(data, name) in ("html", "text")
     nesting = check_nesting(data.decode("latin-1"), max_depth=3)
     assert nesting is None or nesting.reason == "parse_error"
 
 
-def test_jsonl_with_a_utf8_bom_is_still_jsonl() -> None:
-    assert sniff_format(b'\xef\xbb\xbf{"url": "u", "text": "t"}\n', "dump") == "jsonl"
-
-
 def test_false_ascii_label_does_not_garble_utf8() -> None:
     assert decode(FRENCH.encode(), declared="us-ascii") == (FRENCH, "utf-8")
+
+
+RUSSIAN_STORY = "\n\n".join(
+    [
+        "Бывший генсек НАТО заявил, что некоторые страны могут направить войска на Украину.",
+        "По его словам, решение может быть принято до саммита в Вильнюсе в июле этого года.",
+        "Эксперты считают, что гарантии безопасности остаются главным вопросом переговоров.",
+        "Представитель министерства отказался от комментариев в среду вечером, сообщили СМИ.",
+    ]
+)
+
+
+def test_clean_decodes_bytes_with_the_one_decoder() -> None:
+    """Divergence on 31f70df: `clean(bytes)` had its own decoder; cp1251 came out empty."""
+    from cleaners import clean
+
+    cleaned = clean(RUSSIAN_STORY.encode("cp1251"))
+    assert cleaned.text == clean(RUSSIAN_STORY).text
+    assert "генсек НАТО" in cleaned.text
+
+
+def test_utf8_then_utf16_is_undecodable() -> None:
+    """Fault on 31f70df: decoded as UTF-8 with a NUL in every other character."""
+    head = ("An article that starts in UTF-8. " * 300).encode()
+    tail = ("And goes on in UTF-16 for the rest of the file. " * 300).encode("utf-16-le")
+    for data in (head + tail, head[:1001] + tail):
+        result = decode(data)
+        assert isinstance(result, Failure) and result.reason == "undecodable", result
+        assert "junk" in result.detail
+
+
+def test_a_short_utf16_tail_in_a_long_page_is_undecodable() -> None:
+    head = ("A long article in UTF-8, paragraph after paragraph. " * 400).encode()
+    tail = ("garbled tail " * 200).encode("utf-16-le")
+    result = decode(head + tail)
+    assert isinstance(result, Failure) and "from character" in result.detail
+
+
+def test_real_text_with_a_stray_control_character_still_decodes() -> None:
+    text = ("Plain words, a form feed\x0c and a bell\x07 once. " * 50).strip()
+    assert decode(text.encode()) == (text, "utf-8")

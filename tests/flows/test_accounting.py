@@ -57,4 +57,5 @@ def test_every_unit_of_a_mixed_corpus_is_accounted_for(
         "parse_error",
         "undecodable",
         "no_content",
+        "outside_input",
     } <= set(summary.rejects_by_reason)

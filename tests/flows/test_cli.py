@@ -585,3 +585,42 @@ def test_reading_commands_import_neither_prefect_nor_numba(
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     assert done.stderr.strip().splitlines()[-1] == "LOADED [] 0", done.stderr
+
+
+def test_clean_reads_gz_and_stdin_as_run_reads_them(tmp_path: Path) -> None:
+    import gzip
+
+    text = SEED0.read_text()
+    expected = runner.invoke(app, ["clean", str(SEED0)]).stdout
+    packed = tmp_path / "seed.txt.gz"
+    packed.write_bytes(gzip.compress(SEED0.read_bytes()))
+    assert runner.invoke(app, ["clean", str(packed)]).stdout == expected
+    piped = runner.invoke(app, ["clean", "-"], input=text)
+    assert (piped.exit_code, piped.stdout) == (0, expected)
+
+
+def test_clean_decides_html_or_text_as_run_does(tmp_path: Path) -> None:
+    """Divergence on 31f70df: a dump quoting `<meta name=...>` was cleaned as HTML."""
+    from flows.readers import read_file
+    from tests.flows.readers.test_sniff import QUOTING_DUMP
+
+    dump = tmp_path / "dump.txt"
+    dump.write_text(QUOTING_DUMP)
+    [doc] = read_file(dump)
+    result = runner.invoke(app, ["clean", str(dump), "--json"])
+    assert doc.markup == "text"
+    assert json.loads(result.stdout)["cleaner"].startswith("presswash-text")
+
+
+def test_clean_of_a_container_or_a_bad_page_is_one_error_line(tmp_path: Path) -> None:
+    many = tmp_path / "d.jsonl"
+    many.write_text('{"url": "u", "text": "one"}\n{"url": "v", "text": "two"}\n')
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    expected = {
+        many: f"error: {many} holds more than one page; `clean` takes one (use `run`)",
+        empty: f"error: {empty}: empty: 0 bytes",
+    }
+    for path, line in expected.items():
+        result = runner.invoke(app, ["clean", str(path)])
+        assert (result.exit_code, result.stderr) == (1, line + "\n")

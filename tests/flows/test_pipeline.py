@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 from schemas import RunSummary
@@ -89,25 +90,63 @@ def test_bad_inputs_are_rejected_with_reasons_and_counted(
         assert wh.count("rejects") == 4  # known rejects are not recorded twice
 
 
-def test_two_workers_give_the_same_tables_as_one(prefect_server: None, tmp_path: Path) -> None:
-    """The process-pool path (60 new pages: above MIN_PARALLEL_DOCUMENTS) changes nothing."""
-    from flows.pipeline import MIN_PARALLEL_DOCUMENTS, run_pipeline
+def tables(db: Path) -> dict[str, list[dict[str, object]]]:
+    """Every table a run writes, without the columns that say when (run ids, times)."""
+    queries = {
+        "documents": "SELECT * EXCLUDE (run_id, ingested_at) FROM documents",
+        "sources": "SELECT source_uri, doc_id FROM sources",
+        "articles": "SELECT * FROM articles",
+        "removed_lines": "SELECT * FROM removed_lines",
+        "signatures": "SELECT * FROM signatures",
+        "rejects": "SELECT source_uri, reason, detail, content_sha256 FROM rejects",
+        "site_templates": "SELECT * FROM site_templates",
+        "clusters": "SELECT * FROM clusters",
+    }
+    with Warehouse(db, read_only=True) as wh:
+        return {name: wh.arrow(f"{sql} ORDER BY ALL").to_pylist() for name, sql in queries.items()}
+
+
+def test_tables_do_not_depend_on_batch_size_or_workers(
+    prefect_server: None, tmp_path: Path
+) -> None:
+    """In the flow's process or in a pool of 1 or 2 workers, 2 or 500 files a batch: the
+    same tables. 65 files (the seeds and 60 real pages) are enough to use the pool."""
+    from flows.pipeline import MIN_PARALLEL_FILES, pipeline, run_pipeline
 
     pages = Path(__file__).resolve().parents[1] / "data" / "extraction"
-    inputs = [pages / "text", pages / "html"]
-    assert len(list(pages.glob("*/*.*"))) >= MIN_PARALLEL_DOCUMENTS
+    inputs = [SEEDS, pages / "text", pages / "html"]
+    assert len(list(pages.glob("*/*.*"))) + 5 >= MIN_PARALLEL_FILES
 
-    def tables(db: Path) -> dict[str, list[dict[str, object]]]:
-        with Warehouse(db, read_only=True) as wh:
-            return {
-                "articles": wh.arrow("SELECT * FROM articles ORDER BY doc_id").to_pylist(),
-                "removed": wh.arrow(
-                    "SELECT doc_id, line_no, reason FROM removed_lines ORDER BY ALL"
-                ).to_pylist(),
-                "clusters": wh.arrow("SELECT * FROM clusters ORDER BY doc_id").to_pylist(),
-            }
+    here = pipeline(inputs, db=tmp_path / "here.duckdb", batch_size=500)
+    one = run_pipeline(inputs, db=tmp_path / "one.duckdb", workers=1, batch_size=500)
+    two = run_pipeline(inputs, db=tmp_path / "two.duckdb", workers=2, batch_size=2)
+    assert here.articles == one.articles == two.articles >= 60
+    assert here.rejects_by_reason == one.rejects_by_reason == two.rejects_by_reason
+    expected = tables(tmp_path / "here.duckdb")
+    assert tables(tmp_path / "one.duckdb") == expected
+    assert tables(tmp_path / "two.duckdb") == expected
 
-    one = run_pipeline(inputs, db=tmp_path / "one.duckdb", workers=1)
-    two = run_pipeline(inputs, db=tmp_path / "two.duckdb", workers=2)
-    assert one.articles == two.articles >= MIN_PARALLEL_DOCUMENTS
-    assert tables(tmp_path / "one.duckdb") == tables(tmp_path / "two.duckdb")
+
+def test_an_unreachable_dask_address_is_one_error_line(tmp_path: Path) -> None:
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as sock:  # a port nobody listens on once this closes
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run(
+        [sys.executable, "-c", "from flows.cli import main; main()", "run", str(SEEDS),
+         "--db", str(tmp_path / "pw.duckdb"), "--dask-address", address],
+        env={**os.environ, "PYTHONPATH": str(root)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"error: cannot reach the Dask scheduler at {address} (Connection refused)\n"
+    )
+    assert not (tmp_path / "pw.duckdb").exists()  # refused before anything was written

@@ -1,12 +1,12 @@
-"""Pipeline stages without Prefect: tasks called through `.fn()`, on tiny inputs."""
+"""Pipeline stages without Prefect (`flows.stages`, `flows.dedup`), on tiny inputs."""
 
 from __future__ import annotations
 
 import hashlib
 from pathlib import Path
 
-from flows import dedup, tasks
-from schemas import RawDocument, Reject
+from flows import dedup, stages
+from schemas import Batch, RawDocument, Reject
 from tests.conftest import SEEDS
 from warehouse import Warehouse
 
@@ -27,11 +27,26 @@ def raw(text: str, uri: str, site: str | None = None) -> RawDocument:
     )
 
 
+def _load(db_path: Path, batch: Batch) -> None:
+    with Warehouse(db_path) as wh:
+        wh.load_batch("r1", batch)
+
+
+def _dedup(db_path: Path) -> dict[str, int]:
+    with Warehouse(db_path) as wh:
+        return dedup.dedup_new(wh.con)
+
+
+def _templates(db_path: Path) -> int:
+    with Warehouse(db_path) as wh:
+        return stages.reclean_sites(wh, wh.sites_of_run("r1"))
+
+
 def test_clean_batch_turns_units_into_one_loadable_batch() -> None:
     docs = [raw(p.read_text(), p.name) for p in SEED_TEXTS[:2]]
     menu = raw("Home\nNews\nSport\n", "menu.txt")
     bad = Reject("x.pdf", "binary", "PDF document", b"%PDF", "abc")
-    batch = tasks.clean_batch.fn([*docs, menu, bad], set())
+    batch = stages.clean_units([*docs, menu, bad], set())
     assert [d.doc_id for d in batch.documents] == [d.doc_id for d in docs]
     assert len(batch.articles) == len(batch.signatures) == 2
     assert sorted(r.reason for r in batch.rejects) == ["binary", "no_content"]
@@ -40,14 +55,14 @@ def test_clean_batch_turns_units_into_one_loadable_batch() -> None:
 
 def test_known_documents_are_recorded_but_not_cleaned_again() -> None:
     doc = raw(SEED_TEXTS[0].read_text(), "a.txt")
-    batch = tasks.clean_batch.fn([doc], {doc.doc_id})
+    batch = stages.clean_units([doc], {doc.doc_id})
     assert batch.documents == [doc] and batch.articles == [] and batch.signatures == []
 
 
 def test_load_and_dedup_tasks_on_a_fresh_warehouse(db_path: Path) -> None:
     docs = [raw(p.read_text(), p.name) for p in SEED_TEXTS]
-    tasks.load_batch.fn(str(db_path), "r1", tasks.clean_batch.fn(docs, set()))
-    counts = tasks.dedup_all.fn(str(db_path))
+    _load(db_path, stages.clean_units(docs, set()))
+    counts = _dedup(db_path)
     assert counts["story_clusters"] == 1 and counts["exact_duplicates"] == 0
     with Warehouse(db_path, read_only=True) as wh:
         assert wh.count("clusters") == 5
@@ -55,7 +70,7 @@ def test_load_and_dedup_tasks_on_a_fresh_warehouse(db_path: Path) -> None:
 
 def test_stale_signatures_are_recomputed_before_clustering(db_path: Path) -> None:
     docs = [raw(p.read_text(), p.name) for p in SEED_TEXTS]
-    tasks.load_batch.fn(str(db_path), "r1", tasks.clean_batch.fn(docs, set()))
+    _load(db_path, stages.clean_units(docs, set()))
     with Warehouse(db_path) as wh:
         wh.con.execute("UPDATE signatures SET scheme = 'minhash-v0', minhash = ''::BLOB")
         dedup.dedup_new(wh.con)
@@ -76,8 +91,8 @@ def test_lines_recurring_across_a_site_are_learned_as_its_template(db_path: Path
                 site="gazette.example",
             )
         )
-    tasks.load_batch.fn(str(db_path), "r1", tasks.clean_batch.fn(pages, set()))
-    assert tasks.apply_site_templates.fn(str(db_path), "r1") == len(pages)
+    _load(db_path, stages.clean_units(pages, set()))
+    assert _templates(db_path) == len(pages)
     with Warehouse(db_path, read_only=True) as wh:
         texts = [a.text for a in wh.articles()]
         reasons = (
@@ -89,13 +104,13 @@ def test_lines_recurring_across_a_site_are_learned_as_its_template(db_path: Path
     assert len(texts) == len(pages) and all(chrome not in t for t in texts)
     assert reasons == ["site_template"] and len(templates) >= 1
     # learning again from the same pages changes nothing and re-cleans nothing
-    assert tasks.apply_site_templates.fn(str(db_path), "r1") == 0
+    assert _templates(db_path) == 0
 
 
 def test_every_copy_of_an_empty_page_gets_its_own_reject() -> None:
     menu = "Home\nNews\nSport\n"
     copies = [raw(menu, f"a{i}.zip!menu.txt") for i in range(3)]
-    batch = tasks.clean_batch.fn(copies, set())
+    batch = stages.clean_units(copies, set())
     assert batch.documents == []
     assert [(r.source_uri, r.reason) for r in batch.rejects] == [
         (f"a{i}.zip!menu.txt", "no_content") for i in range(3)

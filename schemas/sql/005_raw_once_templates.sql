@@ -1,14 +1,15 @@
--- Schema version 3: the raw input stored once, supplied metadata kept, templates exactly once.
+-- Schema version 5: the raw input stored once, supplied metadata kept, templates exactly once.
 --
 --  * documents.raw_text is a VIRTUAL generated column: DuckDB derives it from raw_bytes
 --    (which it stores ZSTD-compressed) whenever the bytes are UTF-8, or, for a JSONL record,
 --    from the record's `html`/`text` field. Only a text SQL cannot derive that way (a cp1252
 --    or Shift-JIS page, a record DuckDB's JSON reader reads differently) is kept, in
 --    `stored_text`; the loader decides by comparing, so `raw_text` is always exactly what
---    the reader decoded. Until v2 every page was stored twice (bytes and text), which was
+--    the reader decoded. Until v4 every page was stored twice (bytes and text), which was
 --    about half of the database.
---  * documents.title / published_at: what the input itself supplied (a JSONL field, a WARC
---    header), as given, so re-cleaning a page for its site template keeps them.
+--  * documents.title / published_at / language: what the input itself supplied (a JSONL
+--    field, a WARC header, a WET record's WARC-Identified-Content-Language), as given, so
+--    re-cleaning a page for its site template keeps them.
 --  * template_pending: documents whose site-template check has not finished. The loader adds
 --    each new document in the same transaction as the document itself, and the template stage
 --    removes it in the same transaction as its result, so a run killed in between leaves the
@@ -22,7 +23,7 @@ CREATE OR REPLACE MACRO raw_text_of(fmt, markup, raw) AS
          ELSE try(decode(raw))
     END;
 
-CREATE TABLE documents_v3 (
+CREATE TABLE documents_v5 (
     doc_id        VARCHAR PRIMARY KEY,      -- sha256 hex of raw_bytes
     source_uri    VARCHAR NOT NULL,         -- where it was first seen
     format        VARCHAR NOT NULL,         -- container: html | text | warc | jsonl | ...
@@ -31,6 +32,7 @@ CREATE TABLE documents_v3 (
     url           VARCHAR,
     title         VARCHAR,                  -- as supplied by the input, else NULL
     published_at  VARCHAR,                  -- as supplied by the input (unparsed), else NULL
+    language      VARCHAR,                  -- the input's own label (WET, ISO 639-3), else NULL
     encoding      VARCHAR,
     raw_bytes     BLOB,
     raw_text      VARCHAR GENERATED ALWAYS AS (
@@ -41,7 +43,7 @@ CREATE TABLE documents_v3 (
     ingested_at   TIMESTAMP NOT NULL
 );
 
-INSERT INTO documents_v3 (
+INSERT INTO documents_v5 (
     doc_id, source_uri, format, markup, site, url, title, published_at, encoding, raw_bytes,
     stored_text, run_id, ingested_at
 )
@@ -63,7 +65,7 @@ SELECT
 FROM documents;
 
 DROP TABLE documents;
-ALTER TABLE documents_v3 RENAME TO documents;
+ALTER TABLE documents_v5 RENAME TO documents;
 
 CREATE TABLE IF NOT EXISTS template_pending (
     doc_id  VARCHAR PRIMARY KEY
@@ -78,4 +80,4 @@ CREATE TABLE IF NOT EXISTS template_pages (
     line_hashes  UBIGINT[] NOT NULL
 );
 
-INSERT INTO schema_version (version) VALUES (3);
+INSERT INTO schema_version (version) VALUES (5);

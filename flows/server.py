@@ -1,0 +1,295 @@
+"""The Prefect API a run reports to, and the lifetime of the local server behind it.
+
+With `PREFECT_API_URL` set, runs report to that server and presswash starts nothing.
+Without it, Prefect would start a temporary server of its own as a plain child process:
+a `presswash run` killed by SIGKILL leaves that server running for good, and a Ctrl-C
+in a terminal reaches it too (it is in the terminal's process group), so the flow's last
+API calls retry against a dead server for a minute. presswash starts the server itself
+instead, as a child that cannot outlive it:
+
+- the kernel kills it when presswash dies, however it dies (`PR_SET_PDEATHSIG`, set
+  in the child before it imports anything, checked against a parent that died first);
+- it runs in a session of its own, so a terminal's Ctrl-C reaches presswash only, and
+  presswash stops the server after the run is recorded;
+- it is spawned before presswash imports its pipeline, so its start-up (mostly
+  importing Prefect's server) overlaps ours on a second core;
+- it listens on a socket presswash bound first (`uvicorn --fd`), so there is no
+  race for a free port.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from warehouse import PresswashError
+
+SERVER_STARTUP_SECONDS = 120.0
+"""Importing Prefect's server takes 3-6 s on an idle 2-core machine and 40 s on a busy
+one, and a first start also migrates Prefect's SQLite database."""
+
+SERVER_STOP_SECONDS = 1.0
+"""How long a stopping server may take to shut down before it is killed: its state is
+in SQLite, which a kill cannot corrupt, and every API call of the run has returned."""
+
+HEALTH_POLL_SECONDS = 0.05
+
+SCHEDULING_SERVICES = ("SCHEDULER", "LATE_RUNS")
+"""What a server needs beyond presswash's quiet defaults to turn a cron into runs."""
+
+
+class ServerDidNotStart(PresswashError):
+    """The local Prefect server did not answer in time, or exited."""
+
+
+class ServerUnreachable(PresswashError):
+    """`PREFECT_API_URL` names a server that does not answer."""
+
+
+@dataclass(slots=True)
+class LocalServer:
+    """A Prefect server child on a loopback port presswash chose."""
+
+    proc: subprocess.Popen[bytes]
+    port: int
+    log: Path
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api"
+
+    @property
+    def ui_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def wait_ready(self, timeout: float = SERVER_STARTUP_SECONDS) -> None:
+        """Block until the server answers its health check (raises ServerDidNotStart)."""
+        deadline = time.monotonic() + timeout
+        while not api_is_healthy(self.api_url, timeout=1.0):
+            if self.proc.poll() is not None:
+                raise ServerDidNotStart(
+                    f"the local Prefect server exited with code {self.proc.returncode}: "
+                    f"{last_line(self.log)}"
+                )
+            if time.monotonic() > deadline:
+                raise ServerDidNotStart(
+                    f"the local Prefect server did not answer within {timeout:.0f}s "
+                    "(set PREFECT_API_URL to use a running one)"
+                )
+            time.sleep(HEALTH_POLL_SECONDS)
+
+    def stop(self) -> None:
+        """SIGTERM, then SIGKILL if it has not exited in time; reaps it either way."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=SERVER_STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.unlink(missing_ok=True)
+
+
+def start_server(*, scheduling: bool = False, ui: bool = False) -> LocalServer:
+    """Spawn a Prefect server child (returns at once; call `wait_ready`).
+
+    Args:
+        scheduling: run the scheduler services, so a served cron produces runs.
+        ui: serve Prefect's web UI too (for `serve`, where someone may look at it).
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    port = int(sock.getsockname()[1])
+    env = server_environment(scheduling=scheduling, ui=ui)
+    fd, log_name = tempfile.mkstemp(prefix="presswash-prefect-server-", suffix=".log")
+    try:
+        proc = subprocess.Popen(
+            [
+                sys.executable, "-m", "flows.server_child", str(os.getpid()),
+                "--fd", str(sock.fileno()),
+                "--factory", "prefect.server.api.server:create_app",
+                "--log-level", "error", "--lifespan", "on",
+            ],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=fd,
+            stderr=fd,
+            pass_fds=(sock.fileno(),),
+            start_new_session=True,
+        )
+    finally:
+        os.close(fd)
+        sock.close()  # the child holds its own copy of the listening socket
+    return LocalServer(proc=proc, port=port, log=Path(log_name))
+
+
+def server_environment(*, scheduling: bool, ui: bool) -> dict[str, str]:
+    """The server child's environment: ours, minus any API URL, plus its role."""
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env["PREFECT_UI_ENABLED"] = "true" if ui else "false"
+    env["PREFECT__SERVER_FINAL"] = "1"
+    if scheduling:
+        env.pop("PREFECT__SERVER_EPHEMERAL", None)
+        for service in SCHEDULING_SERVICES:
+            env[f"PREFECT_SERVER_SERVICES_{service}_ENABLED"] = "true"
+    else:
+        # only the services an ephemeral server needs; a single run schedules nothing
+        env["PREFECT__SERVER_EPHEMERAL"] = "1"
+    return env
+
+
+def api_is_healthy(api_url: str, *, timeout: float) -> bool:
+    """Whether `GET <api>/health` answers 200 (http.client: no import cost)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(api_url)
+    connection = (
+        http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    )
+    conn = connection(parts.hostname or "127.0.0.1", parts.port, timeout=timeout)
+    try:
+        conn.request("GET", parts.path.rstrip("/") + "/health")
+        return conn.getresponse().status == 200
+    except (OSError, http.client.HTTPException):
+        return False
+    finally:
+        conn.close()
+
+
+def last_line(path: Path) -> str:
+    try:
+        lines = path.read_text(errors="replace").strip().splitlines()
+    except OSError:
+        return "no output"
+    return lines[-1] if lines else "no output"
+
+
+def configured_api_url() -> str | None:
+    """The user's `PREFECT_API_URL`, from the environment or Prefect's profile."""
+    if url := os.environ.get("PREFECT_API_URL"):
+        return url
+    if "prefect" not in sys.modules and not any(map(may_set_api_url, prefect_config_files())):
+        return None  # nothing else sets it: spare the import of Prefect's settings
+    from prefect.settings import PREFECT_API_URL
+
+    return PREFECT_API_URL.value() or None
+
+
+def prefect_config_files() -> list[Path]:
+    """Where Prefect reads settings besides the environment: profiles, prefect.toml."""
+    home = Path(os.environ.get("PREFECT_HOME") or Path.home() / ".prefect").expanduser()
+    profiles = os.environ.get("PREFECT_PROFILES_PATH")
+    return [
+        Path(profiles).expanduser() if profiles else home / "profiles.toml",
+        Path("prefect.toml"),
+        Path(".env"),
+        Path("pyproject.toml"),
+    ]
+
+
+def may_set_api_url(path: Path) -> bool:
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return False
+    return "PREFECT_API_URL" in text or "[api]" in text or "[tool.prefect.api]" in text
+
+
+@contextmanager
+def prefect_api(
+    *,
+    scheduling: bool = False,
+    ui: bool = False,
+    meanwhile: Callable[[], object] | None = None,
+) -> Iterator[str]:
+    """Point Prefect at an API for the duration: the user's, else a private server child.
+
+    Yields the API URL once it answers. On exit the private server is stopped (and it
+    dies with us in any case).
+
+    Args:
+        scheduling: the private server runs the scheduler (for `serve`).
+        ui: the private server serves Prefect's UI, and Prefect prints links to it.
+        meanwhile: called while the private server starts (say, importing the
+            pipeline), so the two overlap on two cores.
+    """
+    if user_url := configured_api_url():
+        if not api_is_healthy(user_url, timeout=5.0):
+            raise ServerUnreachable(f"PREFECT_API_URL {user_url} does not answer")
+        if meanwhile:
+            meanwhile()
+        yield user_url
+        return
+    server = start_server(scheduling=scheduling, ui=ui)
+    try:
+        with api_url_set(server.api_url, ui_url=server.ui_url if ui else None):
+            if meanwhile:
+                meanwhile()
+            server.wait_ready()
+            yield server.api_url
+    finally:
+        server.stop()
+
+
+@contextmanager
+def api_url_set(api_url: str, *, ui_url: str | None) -> Iterator[None]:
+    """Set PREFECT_API_URL (and the UI link Prefect prints) for this process.
+
+    Through the environment when Prefect is not imported yet; through Prefect's
+    temporary settings when it is. With no UI, the UI URL points nowhere useful, so
+    Prefect is told there is none and prints no link.
+    """
+    saved = {k: os.environ.get(k) for k in ("PREFECT_API_URL", "PREFECT_UI_URL")}
+    os.environ["PREFECT_API_URL"] = api_url
+    os.environ["PREFECT_UI_URL"] = ui_url or ""
+    try:
+        if "prefect" in sys.modules:
+            from prefect.settings import PREFECT_API_URL, PREFECT_UI_URL, temporary_settings
+
+            with temporary_settings({PREFECT_API_URL: api_url, PREFECT_UI_URL: ui_url or ""}):
+                yield
+        else:
+            yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+
+@contextmanager
+def api_shared_with_workers() -> Iterator[None]:
+    """Put the API URL Prefect uses in the environment while worker processes start.
+
+    Worker processes read their settings from the environment; a URL set only in this
+    process's Prefect settings (a test harness, a caller's `temporary_settings`) would
+    leave each worker to start a temporary server of its own, which outlives it.
+    """
+    if os.environ.get("PREFECT_API_URL") or "prefect" not in sys.modules:
+        yield
+        return
+    from prefect.settings import PREFECT_API_URL
+
+    url = PREFECT_API_URL.value()
+    if not url:
+        yield
+        return
+    os.environ["PREFECT_API_URL"] = url
+    try:
+        yield
+    finally:
+        os.environ.pop("PREFECT_API_URL", None)

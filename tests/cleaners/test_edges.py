@@ -1,0 +1,163 @@
+"""Golden tests for the body's edges: leads, closings, short bodies, on small made-up pages.
+
+Each page is written here so what it must keep is visible: the lead paragraph between the
+headline and the body, a subheading and list items inside, the closing line and sign-off
+after the last paragraph, and a brief of two sentences that must never come out empty.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from cleaners import clean_html, clean_text
+from cleaners.lines import sentence_lines, tabulate
+from cleaners.options import DEFAULT_OPTIONS
+
+LEAD = (
+    "The regional water authority will raise prices by eight percent next year, its board "
+    "decided on Thursday after a long and heated meeting."
+)
+BODY = [
+    "The increase is the first in six years, and the authority said it needed the money to "
+    "replace pipes that were laid more than a century ago in the old town.",
+    "Several council members had asked for a smaller rise spread over three years, but the "
+    "board rejected the proposal by seven votes to four after two hours of debate.",
+    "Households will pay on average about forty euros more a year, according to figures the "
+    "authority published on its website ahead of the meeting.",
+    "Consumer groups criticised the decision and said they would ask the state regulator to "
+    "review whether the authority had explained its costs in enough detail.",
+]
+CLOSING = "Additional reporting by Maria Keller in Hamburg."
+
+
+def _article_html(lang: str = "en") -> str:
+    return f"""<!doctype html><html lang="{lang}"><head><title>Water prices to rise - Daily</title>
+<link rel="canonical" href="https://www.daily.example/2024/water-prices">
+<meta property="og:site_name" content="The Daily"></head><body>
+<nav><a href="/">Home</a> <a href="/news">News</a> <a href="/sport">Sport</a></nav>
+<article><p class="kicker">Utilities</p><h1>Water prices to rise by eight percent</h1>
+<p>{LEAD}</p>
+<p>{BODY[0]}</p><p>{BODY[1]}</p>
+<h2>What changes for households</h2>
+<ul><li>Higher monthly bills from January</li><li>A new discount for pensioners</li></ul>
+<p>{BODY[2]}</p><p>{BODY[3]}</p>
+<p>{CLOSING}</p></article>
+<footer>© 2024 The Daily. All rights reserved. <a href="/privacy">Privacy policy</a></footer>
+</body></html>"""
+
+
+def test_html_keeps_lead_inner_headings_and_closing() -> None:
+    cleaned = clean_html(_article_html())
+    for kept in (LEAD, *BODY, "What changes for households", "A new discount for pensioners"):
+        assert kept in cleaned.text
+    assert CLOSING in cleaned.text
+    assert "All rights reserved" not in cleaned.text
+
+
+def test_html_url_comes_from_the_canonical_link() -> None:
+    cleaned = clean_html(_article_html())
+    assert cleaned.url == "https://www.daily.example/2024/water-prices"
+    assert cleaned.site == "daily.example"
+    given = clean_html(_article_html(), url="https://daily.example/amp/water")
+    assert given.url == "https://daily.example/amp/water"
+
+
+GERMAN = [
+    "Die Stadtwerke erhöhen im kommenden Jahr die Preise für Wasser um acht Prozent, wie der "
+    "Aufsichtsrat am Donnerstag nach einer langen Sitzung beschlossen hat.",
+    "Es ist die erste Erhöhung seit sechs Jahren, und das Unternehmen sagt, dass es das Geld "
+    "für neue Leitungen in der Altstadt braucht, die mehr als hundert Jahre alt sind.",
+    "Mehrere Mitglieder des Rates hatten eine kleinere Erhöhung über drei Jahre verlangt, "
+    "aber der Vorschlag wurde mit sieben zu vier Stimmen abgelehnt.",
+]
+
+
+def test_language_comes_from_the_text_not_the_template() -> None:
+    paragraphs = "".join(f"<p>{p}</p>" for p in GERMAN)
+    page = (
+        '<!doctype html><html lang="en"><head><title>Wasser wird teurer</title></head>'
+        f"<body><article><h1>Wasser wird teurer</h1>{paragraphs}</article></body></html>"
+    )
+    assert clean_html(page).language == "de"
+    assert clean_text("\n\n".join(GERMAN)).language == "de"
+
+
+def test_output_is_nfc() -> None:
+    decomposed = unicodedata.normalize("NFD", "\n\n".join(GERMAN))
+    assert decomposed != unicodedata.normalize("NFC", decomposed)
+    text = clean_text(decomposed).text
+    assert text and unicodedata.is_normalized("NFC", text)
+    paragraphs = "".join(f"<p>{p}</p>" for p in decomposed.split("\n\n"))
+    page = f"<html><head><title>x</title></head><body><article>{paragraphs}</article></body></html>"
+    html_text = clean_html(page).text
+    assert html_text and unicodedata.is_normalized("NFC", html_text)
+
+
+BRIEF = (
+    "Police closed the bridge on Main Street on Tuesday morning after a truck lost part of its "
+    "load. The road reopened at noon, and nobody was hurt, a spokesman said. Traffic was "
+    "diverted through the old town."
+)
+
+
+@pytest.mark.parametrize("chrome", [0, 1])
+def test_a_short_article_never_comes_out_empty(chrome: int) -> None:
+    assert 170 <= len(BRIEF) <= 370
+    menu = ["Home", "News", "Sport", "Weather", "Sign in"] * chrome
+    footer = ["About us", "Contact", "Privacy policy", "© 2024 The Daily"] * chrome
+    dump = "\n\n".join([*menu, "Bridge closed after truck loses load", BRIEF, *footer])
+    assert "Police closed the bridge" in clean_text(dump).text
+    page = (
+        "<html><head><title>Bridge closed</title></head><body>"
+        + "".join(f"<p><a href='/{m}'>{m}</a></p>" for m in menu)
+        + f"<article><h1>Bridge closed after truck loses load</h1><p>{BRIEF}</p></article>"
+        + "".join(f"<p>{f}</p>" for f in footer)
+        + "</body></html>"
+    )
+    assert "Police closed the bridge" in clean_html(page).text
+
+
+def _dump() -> str:
+    return "\n\n".join(
+        [
+            "Home",
+            "News",
+            "Politics",
+            "Business",
+            "Water prices to rise by eight percent",
+            "By Jan Novak",
+            "Published 12 March 2024",
+            LEAD,
+            "Photo: Daily archive",
+            *BODY,
+            CLOSING,
+            "Share on Facebook",
+            "Most read",
+            "Mayor opens new library in the harbour district",
+            "About us",
+            "© 2024 The Daily. All rights reserved.",
+        ]
+    )
+
+
+def test_dump_keeps_its_lead_and_loses_its_chrome() -> None:
+    cleaned = clean_text(_dump())
+    assert LEAD in cleaned.text
+    assert all(p in cleaned.text for p in BODY)
+    for chrome in ("Share on Facebook", "All rights reserved", "About us"):
+        assert chrome not in cleaned.text
+
+
+def test_a_removed_sentence_never_carries_a_navigation_reason() -> None:
+    """Whatever the model decides about a line, a full sentence of prose is not a menu."""
+    dump = _dump()
+    cleaned = clean_text(dump)
+    table = tabulate(dump.split("\n"))
+    sentence = dict(
+        zip(table.index.tolist(), sentence_lines(table.page, DEFAULT_OPTIONS), strict=True)
+    )
+    for removed in cleaned.removed:
+        if removed.reason == "navigation":
+            assert not sentence[removed.line_no - 1], removed

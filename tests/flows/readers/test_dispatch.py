@@ -1,0 +1,110 @@
+"""flows.readers dispatch and accounting: every reader registered, no input makes one raise."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import zipfile
+
+import zstandard
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from flows.readers import READERS, Limits, Tally, read_file, read_stream
+from flows.readers.sniff import FORMATS
+from schemas import RawDocument, Reject
+from tests.flows.readers.helpers import (
+    PAGE,
+    RUSSIAN,
+    assert_accounted,
+    jsonl,
+    parquet_bytes,
+    sample_warc_records,
+    tar_bytes,
+    wet_file,
+    write,
+)
+
+
+def test_every_reader_is_registered() -> None:
+    assert set(READERS) == set(FORMATS) == {
+        "html", "text", "empty", "binary", "warc", "wet", "jsonl", "parquet",
+        "gzip", "bzip2", "xz", "zstd", "zip", "tar",
+    }  # fmt: skip
+
+
+def _valid_samples() -> list[tuple[str, bytes]]:
+    warc = b"".join(sample_warc_records())
+    return [
+        ("a.warc", warc),
+        ("a.warc.gz", b"".join(gzip.compress(r) for r in sample_warc_records())),
+        ("a.jsonl", jsonl({"url": "u", "html": PAGE}, {"url": "v", "text": "t"})),
+        ("a.tar.gz", tar_bytes({"p.html": PAGE.encode(), "w.warc": warc}, mode="w:gz")),
+        ("a.html.gz", gzip.compress(PAGE.encode())),
+        ("a.txt", RUSSIAN.encode("cp1251")),
+        ("a.warc.wet.gz", wet_file([("http://a.com/1", "one\ntwo"), ("http://b.org/", RUSSIAN)])),
+        ("a.parquet", parquet_bytes({"url": ["u", "v", "w"], "text": ["t", None, RUSSIAN]})),
+        ("a.jsonl.zst", zstandard.ZstdCompressor().compress(jsonl({"url": "u", "text": "t"}))),
+        ("a.warc.zst", zstandard.ZstdCompressor().compress(warc)),
+    ]
+
+
+def _zip_sample() -> tuple[str, bytes]:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("p.html", PAGE)
+        archive.writestr("d.jsonl", jsonl({"url": "u", "text": "t"}))
+    return "a.zip", buffer.getvalue()
+
+
+SAMPLES = [*_valid_samples(), _zip_sample()]
+
+
+def _check_never_raises(data: bytes, name: str) -> None:
+    tally = Tally()
+    records = list(read_stream(io.BytesIO(data), name, limits=Limits(max_bytes=4096), tally=tally))
+    assert all(isinstance(r, RawDocument | Reject) for r in records)
+    assert_accounted(records, tally)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.binary(max_size=3000),
+    st.sampled_from(
+        ["a.txt", "a.html", "a.warc", "a.warc.gz", "a.jsonl", "a.zip", "a.tar", "a.wet", "a.zst"]
+    ),
+)
+def test_readers_never_raise_on_arbitrary_bytes(data: bytes, name: str) -> None:
+    _check_never_raises(data, name)
+
+
+@settings(max_examples=800, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(SAMPLES), st.data())
+def test_readers_never_raise_on_damaged_containers(sample: tuple[str, bytes], draw) -> None:
+    name, data = sample
+    cut = draw.draw(st.integers(0, len(data)))
+    flips = draw.draw(
+        st.lists(st.tuples(st.integers(0, len(data) - 1), st.integers(0, 255)), max_size=3)
+    )
+    damaged = bytearray(data[:cut] if draw.draw(st.booleans()) else data)
+    for pos, value in flips:
+        if pos < len(damaged):
+            damaged[pos] = value
+    _check_never_raises(bytes(damaged), name)
+
+
+def test_read_file_on_disk_never_raises_for_odd_files(tmp_path) -> None:
+    for name, data in SAMPLES:
+        for cut in (1, 2, 10, 100, 262, 600):
+            path = write(tmp_path / f"{cut}-{name}", data[:cut])
+            tally = Tally()
+            records = list(read_file(path, tally=tally))
+            assert records, path
+            assert_accounted(records, tally)
+
+
+def test_read_stream_reads_an_open_stream() -> None:
+    stream = io.BytesIO(gzip.compress(jsonl({"url": "http://s.com/1", "text": "streamed"})))
+    [doc] = read_stream(stream, "upload.jsonl.gz")
+    assert isinstance(doc, RawDocument)
+    assert (doc.source_uri, doc.raw_text) == ("upload.jsonl.gz#L1", "streamed")

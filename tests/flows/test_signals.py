@@ -1,0 +1,146 @@
+"""SIGINT, SIGTERM and SIGKILL sent to real `presswash run` processes at several moments.
+
+What every case must show: the process stops promptly with exactly one line on stderr
+and nothing on stdout, the warehouse holds whole batches only, a run that had started
+is recorded as `interrupted`, and no process it started (its Prefect server, its
+workers) outlives it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.flows.procs import (
+    count_documents,
+    marked_env,
+    no_process_left_behind,
+    presswash,
+    run_statuses,
+    server_child_started,
+    wait_for,
+)
+from tests.flows.test_crash import make_corpus
+
+N_FILES = 400
+BATCH = 20
+STOP_SECONDS = 5.0
+"""What the issue asks for: stopped within 5 s of the signal."""
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_corpus(tmp_path_factory.mktemp("signals") / "corpus", N_FILES)
+
+
+def start_run(corpus: Path, db: Path, mark: str, *extra: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        presswash("run", str(corpus), "--db", str(db), "--batch-size", str(BATCH), *extra),
+        env=marked_env(mark),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a terminal's foreground job
+    )
+
+
+def stop_and_collect(
+    proc: subprocess.Popen[str], send: Callable[[], None]
+) -> tuple[int, str, str]:
+    send()
+    try:
+        out, err = proc.communicate(timeout=STOP_SECONDS)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+        pytest.fail(f"still running {STOP_SECONDS}s after the signal; stderr: {err}")
+    return proc.returncode, out, err
+
+
+def loading(db: Path) -> Callable[[], bool]:
+    return lambda: (count_documents(db) or 0) >= BATCH
+
+
+def test_sigint_while_prefect_starts_stops_before_the_run(corpus: Path, tmp_path: Path) -> None:
+    db = tmp_path / "early.duckdb"
+    with no_process_left_behind() as mark:
+        proc = start_run(corpus, db, mark)
+        wait_for(lambda: server_child_started(mark), proc)
+        code, out, err = stop_and_collect(proc, lambda: proc.send_signal(signal.SIGINT))
+    assert code == 128 + signal.SIGINT
+    assert out == ""
+    assert err == "interrupted by SIGINT before the run started; nothing was written\n"
+    assert not db.exists() or count_documents(db) == 0
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_mid_run_records_it_as_interrupted(
+    sig: signal.Signals, corpus: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "mid.duckdb"
+    with no_process_left_behind() as mark:
+        proc = start_run(corpus, db, mark)
+        wait_for(loading(db), proc)
+        code, out, err = stop_and_collect(proc, lambda: proc.send_signal(sig))
+    assert code == 128 + sig
+    assert out == ""
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith(f"interrupted by {sig.name}: run ")
+    assert lines[0].endswith(" stopped and recorded as interrupted")
+    assert run_statuses(db) == ["interrupted"]
+    loaded = count_documents(db)
+    assert loaded is not None and 0 < loaded < N_FILES and loaded % BATCH == 0
+
+
+def test_ctrl_c_in_a_terminal_reaches_the_workers_too(corpus: Path, tmp_path: Path) -> None:
+    """A terminal sends SIGINT to the whole foreground process group, workers included."""
+    db = tmp_path / "group.duckdb"
+    with no_process_left_behind() as mark:
+        proc = start_run(corpus, db, mark, "--workers", "2")
+        wait_for(loading(db), proc)
+        code, out, err = stop_and_collect(proc, lambda: os.killpg(proc.pid, signal.SIGINT))
+    assert code == 128 + signal.SIGINT
+    assert out == ""
+    assert len(err.splitlines()) == 1, err
+    assert err.startswith("interrupted by SIGINT: run ")
+    assert run_statuses(db) == ["interrupted"]
+    loaded = count_documents(db)
+    assert loaded is not None and loaded % BATCH == 0
+
+
+def test_a_second_sigint_stops_at_once_with_still_one_line(corpus: Path, tmp_path: Path) -> None:
+    db = tmp_path / "twice.duckdb"
+    with no_process_left_behind() as mark:
+        proc = start_run(corpus, db, mark)
+        wait_for(loading(db), proc)
+
+        def twice() -> None:
+            proc.send_signal(signal.SIGINT)
+            time.sleep(0.01)
+            proc.send_signal(signal.SIGINT)
+
+        code, out, err = stop_and_collect(proc, twice)
+    assert code == 128 + signal.SIGINT
+    assert out == ""
+    assert len(err.splitlines()) == 1 and err.startswith("interrupted by SIGINT: run "), err
+    loaded = count_documents(db)  # a run cut short before it was recorded stays `running`,
+    assert loaded is not None and loaded % BATCH == 0  # and the next run marks it
+    assert run_statuses(db) in (["interrupted"], ["running"])
+
+
+def test_sigkill_leaves_no_prefect_server_behind(corpus: Path, tmp_path: Path) -> None:
+    db = tmp_path / "killed.duckdb"
+    with no_process_left_behind() as mark:
+        proc = start_run(corpus, db, mark)
+        wait_for(loading(db), proc)
+        assert server_child_started(mark)
+        proc.kill()
+        proc.communicate()
+    assert run_statuses(db) == ["running"]  # nothing ran to record it; the next run will
