@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from flows import stages, tasks
+from flows import stages
 from schemas import RawDocument
 from tests.conftest import SEEDS
 from warehouse import Warehouse
@@ -66,7 +66,13 @@ def jsonl_doc(i: int) -> RawDocument:
 def load(db: Path, run_id: str, docs: list[RawDocument]) -> None:
     with Warehouse(db) as wh:
         known = wh.known_documents([d.doc_id for d in docs])
-    tasks.load_batch.fn(str(db), run_id, tasks.clean_batch.fn(docs, known))
+        wh.load_batch(run_id, stages.clean_units(docs, known))
+
+
+def check_templates(db: Path) -> int:
+    """The template stage as a run does it (every pending check, whoever loaded it)."""
+    with Warehouse(db) as wh:
+        return stages.apply_templates(wh)
 
 
 def state(db: Path) -> tuple[dict[str, str], set[str], int]:
@@ -112,7 +118,7 @@ def test_documents_of_a_killed_run_get_their_template_in_the_next_run(
 def test_supplied_title_and_date_survive_recleaning(db_path: Path) -> None:
     docs = [jsonl_doc(i) for i in range(5)]
     load(db_path, "r1", docs)
-    assert tasks.apply_site_templates.fn(str(db_path), "r1") == len(docs)
+    assert check_templates(db_path) == len(docs)
     with Warehouse(db_path, read_only=True) as wh:
         articles = {a.doc_id: a for a in wh.articles()}
     for doc in docs:
@@ -128,13 +134,13 @@ def test_a_new_page_gets_the_stored_template_and_nothing_else_is_recleaned(
     monkeypatch.setattr(stages, "TEMPLATE_SAMPLE_PAGES", 4)
     docs = sorted((text_doc(i) for i in range(8)), key=lambda d: d.doc_id)
     load(db_path, "r1", docs[:6])
-    assert tasks.apply_site_templates.fn(str(db_path), "r1") == 6
+    assert check_templates(db_path) == 6
     before, template, _ = state(db_path)
     # the sample is the four smallest doc_ids; a page above them leaves the template alone,
     # and only that page is cleaned again (with the stored template)
     newcomer = docs[-1]
     load(db_path, "r2", [newcomer])
-    assert tasks.apply_site_templates.fn(str(db_path), "r2") == 1
+    assert check_templates(db_path) == 1
     after, template_after, pending = state(db_path)
     assert template_after == template and pending == 0
     assert CHROME not in after[newcomer.doc_id]
@@ -143,10 +149,10 @@ def test_a_new_page_gets_the_stored_template_and_nothing_else_is_recleaned(
 
 def test_a_page_without_template_lines_is_checked_but_not_recleaned(db_path: Path) -> None:
     load(db_path, "r1", [text_doc(i) for i in range(5)])
-    tasks.apply_site_templates.fn(str(db_path), "r1")
+    check_templates(db_path)
     plain = text_doc(10, chrome="An entirely different opening line for this page")
     load(db_path, "r2", [plain])
-    assert tasks.apply_site_templates.fn(str(db_path), "r2") == 0
+    assert check_templates(db_path) == 0
     assert state(db_path)[2] == 0
 
 
@@ -154,10 +160,10 @@ def test_the_result_does_not_depend_on_how_pages_arrived(tmp_path: Path) -> None
     docs = [text_doc(i) for i in range(9)]
     one, many = tmp_path / "one.duckdb", tmp_path / "many.duckdb"
     load(one, "r1", docs)
-    tasks.apply_site_templates.fn(str(one), "r1")
+    check_templates(one)
     for k, part in enumerate([docs[7:], docs[2:7], docs[:2]]):  # other order, three runs
         load(many, f"r{k}", part)
-        tasks.apply_site_templates.fn(str(many), f"r{k}")
+        check_templates(many)
     assert state(one) == state(many)
 
 
@@ -169,5 +175,5 @@ def test_pages_marked_checked_by_a_direct_loader_count_in_the_sample(db_path: Pa
         assert wh.count("template_pending") == 0 and wh.count("template_pages") == 5
     load(db_path, "r1", docs[5:])
     # the one new page completes a sample in which the chrome recurs: all six are cleaned
-    assert tasks.apply_site_templates.fn(str(db_path), "r1") == 6
+    assert check_templates(db_path) == 6
     assert state(db_path)[1] and chrome_removals(db_path) == {d.doc_id: 2 for d in docs}
