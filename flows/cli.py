@@ -295,16 +295,16 @@ def import_pipeline() -> None:
     reach, and it runs as usual for the run itself.
     """
     import gc
+    from contextlib import suppress
 
     enabled = gc.isenabled()
     gc.disable()
     try:
         import_module("flows.pipeline")
         for name in ENGINE_MODULES:
-            try:
+            # another Prefect version may not have one: it imports what it needs itself
+            with suppress(ImportError):
                 import_module(name)
-            except ImportError:  # another Prefect version: it imports them when it needs
-                pass
     finally:
         gc.freeze()
         if enabled:
