@@ -207,3 +207,23 @@ def test_upgrading_marks_the_articles_an_older_warehouse_had_not_clustered(
     marked = sorted(r[0] for r in con.execute("SELECT doc_id FROM dedup_pending").fetchall())
     con.close()
     assert marked == sorted(d for d, _, _ in CORPUS[5:8])
+
+
+def test_cluster_counts_are_the_groups_of_two_or_more(one_pass: list[tuple]) -> None:
+    """The one-pass counting rule agrees with grouping every row."""
+    with tempfile.TemporaryDirectory() as tmp, Warehouse(Path(tmp) / "w.duckdb") as wh:
+        _load(wh, "run0", CORPUS)
+        counts = incremental.dedup_new(wh.con)
+        near, story, exact = wh.con.execute(
+            """
+            SELECT
+              (SELECT count(*) FROM (SELECT near_cluster FROM clusters GROUP BY 1
+                                     HAVING count(*) > 1)),
+              (SELECT count(*) FROM (SELECT story_cluster FROM clusters GROUP BY 1
+                                     HAVING count(*) > 1)),
+              (SELECT count(*) - count(DISTINCT exact_group) FROM clusters)
+            """
+        ).fetchall()[0]
+        assert counts == {"near_clusters": near, "story_clusters": story,
+                          "exact_duplicates": exact}
+        assert near >= 5 and story >= 1 and exact >= 1
