@@ -56,7 +56,7 @@ def _base_type(annotation: Any) -> type:
     if origin in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(annotation) if a is not type(None)]
         return _base_type(args[0])
-    return annotation  # type: ignore[no-any-return]
+    return annotation
 
 
 @cache
