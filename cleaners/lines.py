@@ -313,6 +313,11 @@ def revise_labels(labels: Labels, options: CleanOptions = DEFAULT_OPTIONS) -> La
     return labels
 
 
+def _table_row(text: str) -> bool:
+    """A row of a table as extractors and dumps render one ("| a | b |")."""
+    return text.startswith("|") and text.endswith("|")
+
+
 BLOCK_ENDING_REASONS = frozenset(["navigation", "footer", "subscribe", "comments"])
 """A line removed for one of these ends the block a section heading opened: the lines after
 "About Us | Contact Us" are not more of the "Recent Stories" above it."""
@@ -325,17 +330,20 @@ def name_reasons(labels: Labels, options: CleanOptions = DEFAULT_OPTIONS) -> Non
     heading above it ("Recent Stories" -> recent_stories) until a kept line or a line of
     another kind (`BLOCK_ENDING_REASONS`) ends the block; after the body, a footer line
     (copyright, privacy links) opens the page's footer, and what follows is `footer`.
-    Outside any block it is `navigation` before the first body line unless it is a full
-    sentence (a menu is not prose), else `boilerplate`. A sentence that a navigation
-    pattern matched is `boilerplate` too.
+    Outside any block it is `navigation` before the first body line of a dump unless it is
+    a full sentence (a menu is not prose) or a table row, else `boilerplate`. A sentence
+    that a navigation pattern matched is `boilerplate` too.
     """
     keep, page, reason = labels.keep, labels.page, labels.reason
     kept = np.flatnonzero(keep)
     first_body = int(kept[0]) if kept.size else len(keep)
     last_body = int(kept[-1]) if kept.size else -1
     block: str | None = None
-    headers = page.headers
+    headers, texts = page.headers, page.texts
     sentence = sentence_lines(page, options).tolist()
+    # A dump's lines before the body are mostly menus; an extractor's are the headline,
+    # kicker, captions or a table it kept (it drops <nav> itself): those are not menus.
+    menus = labels.kind == "text"
     for j, k in enumerate(keep.tolist()):
         if k:
             block = None
@@ -346,7 +354,7 @@ def name_reasons(labels: Labels, options: CleanOptions = DEFAULT_OPTIONS) -> Non
         elif own in BLOCK_ENDING_REASONS and own != block:
             block = "footer" if own == "footer" and j > last_body else None
         if own is None:
-            menu = j < first_body and not sentence[j]
+            menu = menus and j < first_body and not sentence[j] and not _table_row(texts[j])
             reason[j] = block or ("navigation" if menu else "boilerplate")
         elif own == "navigation" and sentence[j]:
             reason[j] = "boilerplate"
