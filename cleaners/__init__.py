@@ -2,18 +2,26 @@
 
 No file or network I/O at call time and no prefect/duckdb imports; the only package
 data read is the shipped line model and jusText's stoplists, once, lazily.
+
+The names exported here are imported on first use (PEP 562 `__getattr__`): the readers
+need only `cleaners.decode` and `cleaners.metadata`, and a run that finds nothing new
+to clean should not pay for the HTML cleaner (trafilatura, lxml) and the numba-compiled
+line model, most of a second of start-up.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from importlib import import_module
+from typing import TYPE_CHECKING, Any, Literal
 
-from cleaners.decode import Failure, decode, sniff_markup
-from cleaners.html import clean_html
-from cleaners.lines import classify_lines, clean_text, revise_labels
-from cleaners.options import CleanOptions
-from cleaners.templates import find_template_lines, line_key
 from schemas import Cleaned
+
+if TYPE_CHECKING:
+    from cleaners.decode import sniff_markup
+    from cleaners.html import clean_html
+    from cleaners.lines import classify_lines, clean_text, revise_labels
+    from cleaners.options import CleanOptions
+    from cleaners.templates import find_template_lines, line_key
 
 __all__ = [
     "CleanOptions",
@@ -26,6 +34,31 @@ __all__ = [
     "revise_labels",
     "sniff_markup",
 ]
+
+_EXPORTED_FROM = {
+    "CleanOptions": "cleaners.options",
+    "classify_lines": "cleaners.lines",
+    "clean_html": "cleaners.html",
+    "clean_text": "cleaners.lines",
+    "find_template_lines": "cleaners.templates",
+    "line_key": "cleaners.templates",
+    "revise_labels": "cleaners.lines",
+    "sniff_markup": "cleaners.decode",
+}
+"""Where each exported name lives; `from cleaners import clean_text` imports it then."""
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTED_FROM.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTED_FROM})
 
 
 def clean(
@@ -48,6 +81,10 @@ def clean(
         options: thresholds; `CleanOptions()` when None.
         template_lines: keys of the site's chrome lines, removed as `site_template`.
     """
+    from cleaners.decode import Failure, decode, sniff_markup
+    from cleaners.html import clean_html
+    from cleaners.lines import clean_text
+
     if isinstance(data, bytes | bytearray | memoryview):
         decoded = decode(bytes(data))
         if isinstance(decoded, Failure):

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from cleaners.options import HEAD_SCAN_LINES, TITLE_MAX_WORDS
-from cleaners.patterns import normalise_line
 from cleaners.templates import MAX_KEY_CHARS, line_key
 
 _MONTHS = {
@@ -291,6 +290,10 @@ def find_head(
             ("Author's name Marina Lebedeva" under the article).
         exclude: indexes of lines already matched by a boilerplate pattern (never a title).
     """
+    # imported here: the readers import this module for `site_from_url`, and compiling
+    # the boilerplate patterns is a fifth of a second a run with nothing to clean spares
+    from cleaners.patterns import normalise_line
+
     head_end = min(len(lines), body_start + 3)
     # The first lines, and those just before the body: [0, top) and [near, head_end).
     top = min(head_end, HEAD_SCAN_LINES)

@@ -24,8 +24,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import connected_components
 
 from cleaners.dedup.config import DEFAULT_CONFIG, MinHashConfig
 from cleaners.dedup.lsh import lsh_candidates, near_duplicate_score
@@ -82,6 +80,9 @@ def ranks(keys: Sequence[tuple[bool, float, int, str]]) -> np.ndarray:
 
 def components(n: int, pairs: np.ndarray) -> np.ndarray:
     """Union-find over `pairs` (m, 2): the connected-component label of each of n rows."""
+    from scipy.sparse import csr_matrix  # here: importing SciPy is most of a second
+    from scipy.sparse.csgraph import connected_components
+
     if len(pairs) == 0:
         return np.arange(n, dtype=np.int64)
     graph = csr_matrix(
