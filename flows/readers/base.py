@@ -20,6 +20,7 @@ from cleaners.decode import Failure, check_nesting, decode
 from cleaners.metadata import site_from_url
 from flows.readers.limits import MAX_DETAIL_CHARS, Budget, Limits, nesting_refusal
 from schemas import ContainerFormat, Markup, RawDocument, Reject
+from schemas.timestamps import iso_timestamp
 
 __all__ = [
     "Context",
@@ -157,7 +158,8 @@ def document(
     """Decode (unless `text` is given) and check one unit, then build its record.
 
     The site is the one site key, `cleaners.metadata.site_from_url`, unless the input
-    names it.
+    names it; `published_at` (a WARC-Date, a `date` field) is read by the one timestamp
+    parser, `schemas.timestamps.iso_timestamp`: UTC, or None when it is not a date.
     """
     if text is None or encoding is None:
         decoded = decode(data, declared=declared)
@@ -179,7 +181,7 @@ def document(
         url=url,
         site=site or site_from_url(url),
         title=title,
-        published_at=published_at,
+        published_at=iso_timestamp(published_at),
         language=language,
     )
 

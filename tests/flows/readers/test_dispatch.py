@@ -108,3 +108,37 @@ def test_read_stream_reads_an_open_stream() -> None:
     [doc] = read_stream(stream, "upload.jsonl.gz")
     assert isinstance(doc, RawDocument)
     assert (doc.source_uri, doc.raw_text) == ("upload.jsonl.gz#L1", "streamed")
+
+
+def test_one_instant_is_one_published_at_in_every_format(tmp_path) -> None:
+    """WARC-Date, a JSONL `date` with an offset, a Parquet timestamp with a zone and an
+    HTTP-style date all go through the one parser (`schemas.timestamps`): one UTC value."""
+    import datetime as dt
+
+    warc = b"".join(sample_warc_records())  # WARC-Date: 2023-06-08T09:00:00Z
+    inputs = {
+        "a.warc": warc,
+        "a.warc.wet.gz": wet_file([("http://a.com/1", "one\ntwo")]),
+        "a.jsonl": jsonl(
+            {"url": "http://a.com/j", "text": "t", "date": "2023-06-08T11:00:00+02:00"},
+            {"url": "http://a.com/k", "text": "u", "date": "Thu, 08 Jun 2023 09:00:00 GMT"},
+        ),
+        "a.parquet": parquet_bytes({
+            "url": ["http://a.com/p"],
+            "text": ["p"],
+            "date": [dt.datetime(2023, 6, 8, 4, 0, tzinfo=dt.timezone(dt.timedelta(hours=-5)))],
+        }),
+    }
+    seen = set()
+    for name, data in inputs.items():
+        for record in read_file(write(tmp_path / name, data)):
+            assert isinstance(record, RawDocument), record
+            seen.add((name, record.published_at))
+    assert {value for _, value in seen} == {"2023-06-08T09:00:00"}
+    assert {name for name, _ in seen} == set(inputs)
+
+
+def test_a_date_field_that_is_no_date_is_dropped_not_kept_raw(tmp_path) -> None:
+    data = jsonl({"url": "http://a.com/j", "text": "t", "date": "last Tuesday"})
+    [doc] = read_file(write(tmp_path / "d.jsonl", data))
+    assert isinstance(doc, RawDocument) and doc.published_at is None
