@@ -71,7 +71,8 @@ def _check_never_raises(data: bytes, name: str) -> None:
 @given(
     st.binary(max_size=3000),
     st.sampled_from(
-        ["a.txt", "a.html", "a.warc", "a.warc.gz", "a.jsonl", "a.zip", "a.tar", "a.wet", "a.zst"]
+        ["a.txt", "a.html", "a.warc", "a.warc.gz", "a.jsonl", "a.zip", "a.tar", "a.wet", "a.zst",
+         "a.warc.wet.gz", "a.parquet", "a.jsonl.zst"]
     ),
 )
 def test_readers_never_raise_on_arbitrary_bytes(data: bytes, name: str) -> None:
@@ -91,6 +92,46 @@ def test_readers_never_raise_on_damaged_containers(sample: tuple[str, bytes], dr
         if pos < len(damaged):
             damaged[pos] = value
     _check_never_raises(bytes(damaged), name)
+
+
+cells = st.one_of(st.none(), st.text(max_size=40))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.tuples(cells, cells, cells, cells), min_size=1, max_size=8),
+    st.sampled_from(["html", "text"]),
+    st.booleans(),
+)
+def test_parquet_with_any_cells_never_raises_and_every_row_is_one_unit(
+    rows: list[tuple[str | None, ...]], body: str, zstd: bool
+) -> None:
+    """Rows of arbitrary (or missing) url, page, title and date: each row is a document or
+    a reject with its row number; read plain and inside zstd."""
+    names = ("url", body, "title", "date")
+    columns = {name: [row[i] for row in rows] for i, name in enumerate(names)}
+    data = parquet_bytes(columns)
+    name = "rows.parquet"
+    if zstd:
+        data, name = zstandard.ZstdCompressor().compress(data), name + ".zst"
+    tally = Tally()
+    records = list(read_stream(io.BytesIO(data), name, tally=tally))
+    assert_accounted(records, tally)
+    assert len(records) == tally.units == len(rows)
+    assert sorted(r.source_uri.rsplit("#", 1)[-1] for r in records) == sorted(
+        f"row-{i}" for i in range(len(rows))
+    )
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.text(max_size=30), st.text(max_size=200)), min_size=1, max_size=6))
+def test_wet_with_any_records_never_raises_and_every_record_is_one_unit(
+    pages: list[tuple[str, str]],
+) -> None:
+    tally = Tally()
+    records = list(read_stream(io.BytesIO(wet_file(pages)), "CC.warc.wet.gz", tally=tally))
+    assert_accounted(records, tally)
+    assert len(records) == len(pages) and tally.skipped == {"wet:warcinfo": 1}
 
 
 def test_read_file_on_disk_never_raises_for_odd_files(tmp_path) -> None:
