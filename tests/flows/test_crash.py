@@ -24,6 +24,7 @@ import zstandard
 from flows.readers import discover, read_file
 from schemas import RawDocument
 from tests.conftest import SEEDS
+from tests.flows.procs import count_documents
 from warehouse import run_lock
 
 N_FILES = 1200
@@ -162,20 +163,6 @@ def container_documents(db: Path) -> dict[tuple[int, str], int]:
                 key = (int(name[4:9]), kind.strip(".#"))
                 found[key] = found.get(key, 0) + 1
     return found
-
-
-def count_documents(db: Path) -> int | None:
-    """Documents loaded so far, or None while the writer holds the file."""
-    try:
-        con = duckdb.connect(str(db), read_only=True)
-    except duckdb.Error:
-        return None
-    try:
-        return int(con.execute("SELECT count(*) FROM documents").fetchall()[0][0])
-    except duckdb.Error:
-        return None
-    finally:
-        con.close()
 
 
 @pytest.fixture(scope="module")
