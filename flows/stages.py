@@ -7,17 +7,25 @@ a whole batch: per-document overhead would otherwise dominate.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 
 from cleaners import clean
 from cleaners.dedup import signatures
-from cleaners.options import TEMPLATE_MIN_PAGES
-from cleaners.templates import find_template_lines
+from cleaners.templates import (
+    TEMPLATE_SAMPLE_PAGES,
+    find_template_lines,
+    key_hashes,
+    short_line_keys,
+    template_sample,
+)
+from cleaners.wordcount import count_words
 from flows import readers
 from flows.dedup import forget_articles, signature_scheme
 from schemas import Article, Batch, Cleaned, RawDocument, Reject, Signature
 from warehouse import Warehouse, dedup
+from warehouse import templates as templates_db
+from warehouse.templates import CheckedPage
 
 
 def discover(
@@ -40,19 +48,24 @@ def read_files(
     return units, sum(tally.skipped.values())
 
 
+SUPPLIED_FIELDS = ("title", "published_at", "site", "url")
+"""Article fields an input can supply itself (JSONL fields, WARC headers): what the input
+says wins over what the cleaner guessed from the page."""
+
+
 def to_article(doc: RawDocument, cleaned: Cleaned) -> Article:
-    """Merge the cleaner's findings with the hints the reader had (JSONL/WARC fields)."""
+    """The cleaner's findings under the metadata the input supplied (JSONL/WARC fields).
+
+    Every `Article` field the cleaner also reports is taken from it by name, so a new field
+    in both records needs no edit here.
+    """
+    found = {f.name: getattr(cleaned, f.name) for f in fields(Article) if hasattr(cleaned, f.name)}
+    supplied = {name: getattr(doc, name) for name in SUPPLIED_FIELDS}
+    found.update({name: value for name, value in supplied.items() if value})
     return Article(
+        **found,
         doc_id=doc.doc_id,
-        text=cleaned.text,
-        title=cleaned.title or doc.title,
-        author=cleaned.author,
-        published_at=cleaned.published_at or doc.published_at,
-        site=doc.site or cleaned.site,
-        url=doc.url or cleaned.url,
-        language=cleaned.language,
-        n_words=len(cleaned.text.split()),
-        cleaner=cleaned.cleaner,
+        n_words=count_words(cleaned.text),
         removed_lines=len(cleaned.removed),
     )
 
@@ -121,31 +134,91 @@ def clean_units(units: Sequence[RawDocument | Reject], known: set[str]) -> Batch
     return batch
 
 
-def reclean_sites(wh: Warehouse, sites: Sequence[str]) -> int:
-    """Learn each site's template from all its pages and re-clean pages it changes.
+TEMPLATE_CHECK_CHUNK = 1000
+"""Pending pages of one site checked per transaction: bounds memory when a site has many
+(the first run after an upgrade checks every old page), and a killed run loses at most this."""
 
-    The template is learned from every page of the site in the warehouse, so quality
-    grows with the data, and the final articles do not depend on the order in which
-    pages arrived. Returns how many articles were re-cleaned.
+
+def apply_templates(wh: Warehouse) -> int:
+    """Finish every pending site-template check, whichever run left it; returns re-cleaned.
+
+    A site's template is learned from a bounded sample of its text pages (the
+    `TEMPLATE_SAMPLE_PAGES` smallest doc_ids), so it does not depend on arrival order and
+    learning costs the same however big the site is. A pending page is re-cleaned only if
+    it holds a template line, and when the template changes, only the checked pages holding
+    a line that was added or dropped are; both are found from stored line-key hashes.
     """
-    by_site: dict[str, list[dict[str, object]]] = {}
-    for row in wh.site_documents(sites, markup="text").to_pylist():
-        by_site.setdefault(str(row["site_key"]), []).append(row)
+    con = wh.con
+    by_site: dict[str, list[str]] = {}
+    nothing_to_do: list[str] = []
+    for check in templates_db.pending_checks(con):
+        if check.site and check.markup == "text":
+            by_site.setdefault(check.site, []).append(check.doc_id)
+        else:
+            nothing_to_do.append(check.doc_id)
+    if nothing_to_do:
+        templates_db.finish_checks(con, nothing_to_do)
     n = 0
-    for site, rows in by_site.items():
-        if len(rows) < TEMPLATE_MIN_PAGES:
-            continue
-        keys = set(find_template_lines([str(r["raw_text"]) for r in rows]))
-        if keys == wh.site_templates(site):
-            continue
-        kept, _ = clean_documents([_row_to_document(r) for r in rows], frozenset(keys))
-        batch = Batch(articles=[a for _, a, _ in kept])
-        for _doc, article, cleaned in kept:
-            batch.removed.extend((article.doc_id, r) for r in cleaned.removed)
-        batch.signatures = sign_articles(batch.articles)
-        wh.replace_articles(batch, {site: keys}, forget_articles)
-        n += len(batch.articles)
+    for site, ids in by_site.items():
+        for start in range(0, len(ids), TEMPLATE_CHECK_CHUNK):
+            n += _check_site(wh, site, ids[start : start + TEMPLATE_CHECK_CHUNK])
     return n
+
+
+def checked_pages(docs: Sequence[RawDocument]) -> list[CheckedPage]:
+    """The `template_pages` rows of these documents (text pages with a site)."""
+    return [
+        CheckedPage(d.doc_id, d.site, key_hashes(short_line_keys(d.raw_text)))
+        for d in docs
+        if d.site and d.markup == "text"
+    ]
+
+
+def mark_template_checked(wh: Warehouse, docs: Sequence[RawDocument]) -> None:
+    """Record these documents' template checks as done, without re-cleaning any.
+
+    For loaders that write the warehouse state directly (`bench/scale.py`'s filler, which
+    has no chrome): the stage then treats them as pages it has already checked.
+    """
+    templates_db.finish_checks(wh.con, [d.doc_id for d in docs], pages=checked_pages(docs))
+
+
+def _check_site(wh: Warehouse, site: str, pending: Sequence[str]) -> int:
+    con = wh.con
+    rows = {str(r["doc_id"]): r for r in templates_db.raw_documents(con, pending)}
+    page_keys = {doc_id: short_line_keys(str(r["raw_text"])) for doc_id, r in rows.items()}
+    old_sample = templates_db.sample_ids(con, site, TEMPLATE_SAMPLE_PAGES)
+    sample = template_sample([*old_sample, *rows])
+    old_keys = templates_db.site_template(con, site)
+    keys = old_keys
+    if sample != old_sample:
+        missing = [doc_id for doc_id in sample if doc_id not in rows]
+        texts = {**rows, **{str(r["doc_id"]): r for r in templates_db.raw_documents(con, missing)}}
+        keys = set(find_template_lines([str(texts[doc_id]["raw_text"]) for doc_id in sample]))
+    changed = keys ^ old_keys
+    todo = [doc_id for doc_id in rows if page_keys[doc_id] & keys]
+    if changed:
+        hits = templates_db.pages_holding(con, site, key_hashes(changed))
+        for r in templates_db.raw_documents(con, hits):  # a hash may collide: check the keys
+            if short_line_keys(str(r["raw_text"])) & changed:
+                rows[str(r["doc_id"])] = r
+                todo.append(str(r["doc_id"]))
+    todo = list(dict.fromkeys(todo))
+    kept, _ = clean_documents([_row_to_document(rows[doc_id]) for doc_id in todo], frozenset(keys))
+    batch = Batch(articles=[a for _, a, _ in kept])
+    for _doc, article, cleaned in kept:
+        batch.removed.extend((article.doc_id, r) for r in cleaned.removed)
+    batch.signatures = sign_articles(batch.articles)
+    pages = [CheckedPage(doc_id, site, key_hashes(keys)) for doc_id, keys in page_keys.items()]
+    templates_db.finish_checks(
+        con,
+        [str(doc_id) for doc_id in pending],
+        pages=pages,
+        recleaned=batch,
+        template=(site, keys) if changed else None,
+        forget=forget_articles,
+    )
+    return len(batch.articles)
 
 
 def _row_to_document(row: dict[str, object]) -> RawDocument:
@@ -159,4 +232,6 @@ def _row_to_document(row: dict[str, object]) -> RawDocument:
         encoding=str(row["encoding"]),
         url=row["url"],  # type: ignore[arg-type]
         site=row["site"],  # type: ignore[arg-type]
+        title=row["title"],  # type: ignore[arg-type]
+        published_at=row["published_at"],  # type: ignore[arg-type]
     )

@@ -93,8 +93,11 @@ def load_batch(held: HeldWarehouse, run_id: str, batch: Batch) -> LoadCounts:
 @task(name="site-templates", cache_policy=NO_CACHE, retries=IO_RETRIES,
       retry_delay_seconds=IO_RETRY_DELAY_SECONDS)
 def apply_site_templates(held: HeldWarehouse, run_id: str) -> int:
-    wh = held.wh
-    return stages.reclean_sites(wh, wh.sites_of_run(run_id))
+    """Finish every pending template check: this run's documents and any a killed run left.
+
+    `run_id` names the run doing the work; the checks themselves are not tied to it.
+    """
+    return stages.apply_templates(held.wh)
 
 
 @task(name="dedup", cache_policy=NO_CACHE, retries=IO_RETRIES,

@@ -10,6 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+DERIVED = {"column": "derived"}
+"""Field metadata: the table derives this column itself (a generated column), so the loader
+never writes it. `warehouse.records` maps every other field to the column of its name."""
+
+TIMESTAMP = {"column": "timestamp"}
+"""Field metadata: an ISO 8601 string in the record, a TIMESTAMP (naive UTC) in the table."""
+
+NOT_EXPORTED = {"column": "internal"}
+"""Field metadata: stored, but not part of `presswash export` (bookkeeping, not content)."""
+
 Markup = Literal["html", "text"]
 """What the cleaner sees: an HTML page or a plain-text dump of one."""
 
@@ -65,12 +75,15 @@ class RawDocument:
     format: ContainerFormat
     markup: Markup
     raw_bytes: bytes
-    raw_text: str
+    raw_text: str = field(metadata=DERIVED)
+    """Derived by the `documents` table from `raw_bytes` (see `schemas/sql/005_*`)."""
     encoding: str
     url: str | None = None
     site: str | None = None
     title: str | None = None
+    """As the input supplied it (a JSONL field), never the cleaner's guess."""
     published_at: str | None = None
+    """As the input supplied it (JSONL `date`, WARC-Date), unparsed."""
     language: str | None = None
     """The input's own language label, if it has one (a WET record's
     `WARC-Identified-Content-Language`, ISO 639-3); the cleaner detects its own."""
@@ -102,21 +115,21 @@ class Cleaned:
     """Decisions a person may want to know about (e.g. an over-pruning guard firing)."""
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True, frozen=True, kw_only=True)
 class Article:
-    """An accepted, cleaned document: one `articles` row."""
+    """An accepted, cleaned document: one `articles` row, fields in column order."""
 
     doc_id: str
-    text: str
     title: str | None = None
     author: str | None = None
-    published_at: str | None = None
+    published_at: str | None = field(default=None, metadata=TIMESTAMP)
     site: str | None = None
     url: str | None = None
     language: str | None = None
+    text: str
     n_words: int = 0
-    cleaner: str = ""
-    removed_lines: int = 0
+    cleaner: str = field(default="", metadata=NOT_EXPORTED)
+    removed_lines: int = field(default=0, metadata=NOT_EXPORTED)
 
 
 @dataclass(slots=True, frozen=True)

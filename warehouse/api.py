@@ -20,6 +20,7 @@ import duckdb
 from schemas import Article, Batch, ClusterRow, LoadCounts, Signature
 from warehouse.db import PresswashError, open_db, resolve_db, storage_failure
 from warehouse.outfile import open_output
+from warehouse.records import column_names, from_rows, select_list
 from warehouse.values import as_json
 
 if TYPE_CHECKING:
@@ -27,10 +28,11 @@ if TYPE_CHECKING:
 
 ExportFormat = Literal["jsonl", "parquet", "csv", "txt"]
 
-EXPORT_COLUMNS = (
-    "doc_id, title, author, published_at, site, url, language, text, n_words, "
-    "exact_group, near_cluster, story_cluster, is_canonical"
+EXPORT_COLUMNS = ", ".join(
+    [*column_names(Article, exported_only=True),
+     "exact_group", "near_cluster", "story_cluster", "is_canonical"]
 )
+"""Every exported `Article` field (see `schemas.records.NOT_EXPORTED`), then cluster ids."""
 
 
 STREAM_CHUNK_ROWS = 2048
@@ -160,41 +162,12 @@ class Warehouse:
 
         load.replace_signatures(self.con, signatures)
 
-    def site_documents(self, sites: Sequence[str], markup: str = "text") -> pa.Table:
-        """The raw documents of these sites (by the cleaner's or the source's site name).
-
-        One query for all sites: a query per site scans `documents` each time (88 ms
-        each on a 500-document warehouse, 8 s for 93 sites).
-        """
-        return self.arrow(
-            """
-            SELECT coalesce(a.site, d.site) AS site_key, d.doc_id, d.source_uri, d.format,
-                   d.markup, d.raw_text, d.url, d.site, d.encoding
-            FROM documents d LEFT JOIN articles a USING (doc_id)
-            WHERE coalesce(a.site, d.site) IN (SELECT unnest(?::VARCHAR[])) AND d.markup = ?
-            ORDER BY site_key, d.doc_id
-            """,
-            [list(sites), markup],
-        )
-
     def site_templates(self, site: str) -> set[str]:
         """The line keys learned as this site's chrome by earlier runs."""
         rows = self.con.execute(
             "SELECT line_key FROM site_templates WHERE site = ?", [site]
         ).fetchall()
         return {r[0] for r in rows}
-
-    def sites_of_run(self, run_id: str) -> list[str]:
-        """Sites that received new documents in a run: the ones whose template may change."""
-        rows = self.con.execute(
-            """
-            SELECT DISTINCT coalesce(a.site, d.site) FROM documents d
-            LEFT JOIN articles a USING (doc_id)
-            WHERE d.run_id = ? AND coalesce(a.site, d.site) IS NOT NULL ORDER BY 1
-            """,
-            [run_id],
-        ).fetchall()
-        return [r[0] for r in rows]
 
     # -- reading -----------------------------------------------------------------
     def arrow(self, sql: str, params: Sequence[object] = ()) -> pa.Table:
@@ -236,17 +209,12 @@ class Warehouse:
         """Every article (or only each near-duplicate cluster's canonical), oldest first."""
         source = "unique_articles" if unique else "articles"
         cur = self.con.execute(
-            f"SELECT doc_id, text, title, author, strftime(published_at, '%Y-%m-%dT%H:%M:%S'), "
-            f"site, url, language, n_words, cleaner, removed_lines FROM {source} "
-            f"ORDER BY published_at NULLS LAST, doc_id"
+            f"SELECT {select_list(Article, alias='a')} FROM {source} a "
+            f"ORDER BY a.published_at NULLS LAST, a.doc_id"
         )
+        names = column_names(Article)
         while rows := cur.fetchmany(1000):
-            for r in rows:
-                yield Article(
-                    doc_id=r[0], text=r[1], title=r[2], author=r[3], published_at=r[4],
-                    site=r[5], url=r[6], language=r[7], n_words=r[8], cleaner=r[9],
-                    removed_lines=r[10],
-                )
+            yield from from_rows(Article, names, rows)
 
     def export_table(self, *, unique: bool = False) -> pa.Table:
         """The export rows as Arrow: clean text, metadata and cluster ids."""

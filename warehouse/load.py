@@ -13,25 +13,11 @@ from datetime import UTC, datetime
 import duckdb
 import pyarrow as pa
 
-from schemas import Batch, ClusterRow, LoadCounts, Signature
+from schemas import Article, Batch, ClusterRow, LoadCounts, RawDocument, Reject, Signature
 from warehouse.db import transaction
+from warehouse.records import parse_timestamp, to_arrow
 
-
-def parse_timestamp(value: str | None) -> datetime | None:
-    """ISO 8601 (date or datetime, any offset) -> naive UTC; anything else -> None.
-
-    Cleaners report dates as strings; the warehouse stores TIMESTAMP so users can
-    compare and bucket them in SQL.
-    """
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
-    return parsed
+__all__ = ["known_documents", "known_rejects", "load_batch", "parse_timestamp"]
 
 
 def now_utc() -> datetime:
@@ -109,41 +95,15 @@ def _write_batch(con: duckdb.DuckDBPyConnection, run_id: str, batch: Batch) -> L
     docs = {d.doc_id: d for d in batch.documents}  # the same bytes twice in one batch
     known = _known_ids(con, list(docs))
     fresh = [d for d in docs.values() if d.doc_id not in known]
-    _insert(con, "documents", pa.table({
-        "doc_id": [d.doc_id for d in fresh],
-        "source_uri": [d.source_uri for d in fresh],
-        "format": [d.format for d in fresh],
-        "markup": [d.markup for d in fresh],
-        "site": [d.site for d in fresh],
-        "url": [d.url for d in fresh],
-        "encoding": [d.encoding for d in fresh],
-        "raw_bytes": pa.array([d.raw_bytes for d in fresh], pa.binary()),
-        "raw_text": [d.raw_text for d in fresh],
-        "run_id": [run_id] * len(fresh),
-        "ingested_at": pa.array([stamp] * len(fresh), pa.timestamp("us")),
-    }))
+    _insert_documents(con, run_id, stamp, fresh)
     _insert(con, "sources", pa.table({
-        "source_uri": [d.source_uri for d in batch.documents],
-        "doc_id": [d.doc_id for d in batch.documents],
-        "run_id": [run_id] * len(batch.documents),
+        "source_uri": pa.array([d.source_uri for d in batch.documents], pa.string()),
+        "doc_id": pa.array([d.doc_id for d in batch.documents], pa.string()),
+        "run_id": pa.array([run_id] * len(batch.documents), pa.string()),
         "seen_at": pa.array([stamp] * len(batch.documents), pa.timestamp("us")),
     }))
     arts = [a for a in batch.articles if a.doc_id not in known]
-    _insert(con, "articles", pa.table({
-        "doc_id": [a.doc_id for a in arts],
-        "title": pa.array([a.title for a in arts], pa.string()),
-        "author": pa.array([a.author for a in arts], pa.string()),
-        "published_at": pa.array(
-            [parse_timestamp(a.published_at) for a in arts], pa.timestamp("us")
-        ),
-        "site": pa.array([a.site for a in arts], pa.string()),
-        "url": pa.array([a.url for a in arts], pa.string()),
-        "language": pa.array([a.language for a in arts], pa.string()),
-        "text": pa.array([a.text for a in arts], pa.string()),
-        "n_words": pa.array([a.n_words for a in arts], pa.int32()),
-        "cleaner": pa.array([a.cleaner for a in arts], pa.string()),
-        "removed_lines": pa.array([a.removed_lines for a in arts], pa.int32()),
-    }))
+    _insert(con, "articles", to_arrow(arts, Article))
     removed = [(doc, r) for doc, r in batch.removed if doc not in known]
     _insert(con, "removed_lines", pa.table({
         "doc_id": pa.array([doc for doc, _ in removed], pa.string()),
@@ -152,24 +112,14 @@ def _write_batch(con: duckdb.DuckDBPyConnection, run_id: str, batch: Batch) -> L
         "reason": pa.array([r.reason for _, r in removed], pa.string()),
     }))
     sigs = [s for s in batch.signatures if s.doc_id not in known]
-    _insert(con, "signatures", pa.table({
-        "doc_id": pa.array([s.doc_id for s in sigs], pa.string()),
-        "minhash": pa.array([s.minhash for s in sigs], pa.binary()),
-        "n_shingles": pa.array([s.n_shingles for s in sigs], pa.int32()),
-        "scheme": pa.array([s.scheme for s in sigs], pa.string()),
-    }))
+    _insert(con, "signatures", to_arrow(sigs, Signature))
     unique_rejects = {r.source_uri: r for r in batch.rejects}
     seen = known_rejects(con, [(r.source_uri, r.content_sha256) for r in unique_rejects.values()])
     new_rejects = [
         r for r in unique_rejects.values() if (r.source_uri, r.content_sha256) not in seen
     ]
-    _insert(con, "rejects", pa.table({
-        "source_uri": pa.array([r.source_uri for r in new_rejects], pa.string()),
+    _insert(con, "rejects", to_arrow(new_rejects, Reject, extra={
         "run_id": pa.array([run_id] * len(new_rejects), pa.string()),
-        "reason": pa.array([r.reason for r in new_rejects], pa.string()),
-        "detail": pa.array([r.detail for r in new_rejects], pa.string()),
-        "raw_bytes": pa.array([r.raw_bytes for r in new_rejects], pa.binary()),
-        "content_sha256": pa.array([r.content_sha256 for r in new_rejects], pa.string()),
         "rejected_at": pa.array([stamp] * len(new_rejects), pa.timestamp("us")),
     }))
     return LoadCounts(
@@ -179,6 +129,43 @@ def _write_batch(con: duckdb.DuckDBPyConnection, run_id: str, batch: Batch) -> L
         rejects=len(batch.rejects),
         new_rejects=len(new_rejects),
     )
+
+
+def _insert_documents(
+    con: duckdb.DuckDBPyConnection, run_id: str, stamp: datetime, docs: Sequence[RawDocument]
+) -> None:
+    """Insert new documents with their raw bytes once; keep the text only where needed.
+
+    `documents.raw_text` is generated from `raw_bytes` (see `schemas/sql/005_*`). Where
+    that derivation does not give back exactly the text the reader decoded (not UTF-8, a
+    BOM, a JSONL record DuckDB parses differently), the text is kept in `stored_text`.
+    The comparison runs in DuckDB over this batch only, with the table's own expression.
+    """
+    if not docs:
+        return
+    table = to_arrow(docs, RawDocument, extra={
+        "run_id": pa.array([run_id] * len(docs), pa.string()),
+        "ingested_at": pa.array([stamp] * len(docs), pa.timestamp("us")),
+    })
+    cols = ", ".join(table.column_names)
+    con.register("_docs", table.append_column("raw_text", pa.array(
+        [d.raw_text for d in docs], pa.string()
+    )))
+    con.execute(f"INSERT OR IGNORE INTO documents ({cols}) SELECT {cols} FROM _docs")
+    kept = con.sql(
+        "SELECT doc_id, raw_text AS stored_text FROM _docs "
+        "WHERE raw_text IS DISTINCT FROM raw_text_of(format, markup, raw_bytes)"
+    ).to_arrow_table()
+    con.unregister("_docs")
+    if kept.num_rows:
+        con.register("_kept", kept)
+        con.execute(
+            "UPDATE documents SET stored_text = k.stored_text FROM _kept k "
+            "WHERE documents.doc_id = k.doc_id"
+        )
+        con.unregister("_kept")
+    # the template stage checks each new document once, even if this run dies before it
+    _insert(con, "template_pending", pa.table({"doc_id": pa.array([d.doc_id for d in docs])}))
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table) -> None:
@@ -198,14 +185,7 @@ def replace_clusters(con: duckdb.DuckDBPyConnection, rows: Sequence[ClusterRow])
     Clustering is recomputed over every article each run (from stored signatures), so
     the partition never depends on the order in which files arrived.
     """
-    table = pa.table({
-        "doc_id": pa.array([r.doc_id for r in rows], pa.string()),
-        "exact_group": pa.array([r.exact_group for r in rows], pa.string()),
-        "near_cluster": pa.array([r.near_cluster for r in rows], pa.string()),
-        "story_cluster": pa.array([r.story_cluster for r in rows], pa.string()),
-        "is_canonical": pa.array([r.is_canonical for r in rows], pa.bool_()),
-        "similarity": pa.array([float(r.similarity) for r in rows], pa.float64()),
-    })
+    table = to_arrow(rows, ClusterRow)
     with transaction(con):
         con.execute("DELETE FROM clusters")
         _insert(con, "clusters", table)

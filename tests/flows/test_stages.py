@@ -39,7 +39,7 @@ def _dedup(db_path: Path) -> dict[str, int]:
 
 def _templates(db_path: Path) -> int:
     with Warehouse(db_path) as wh:
-        return stages.reclean_sites(wh, wh.sites_of_run("r1"))
+        return stages.apply_templates(wh)
 
 
 def test_clean_batch_turns_units_into_one_loadable_batch() -> None:

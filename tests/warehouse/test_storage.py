@@ -1,0 +1,103 @@
+"""The raw input is stored once: `documents.raw_text` is derived from `raw_bytes` in SQL."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import duckdb
+
+from schemas import Batch, RawDocument
+from warehouse import SCHEMA_VERSION, Warehouse, migrate
+
+PAGE = "Ein Bericht über Zürich.\n\nZweiter Absatz mit „Anführungszeichen“.\n"
+
+
+def document(raw: bytes, text: str, *, fmt: str = "text", encoding: str = "utf-8",
+             markup: str = "text", **meta: str) -> RawDocument:
+    return RawDocument(
+        doc_id=hashlib.sha256(raw).hexdigest(),
+        source_uri=f"in/{hashlib.sha256(raw).hexdigest()[:8]}",
+        format=fmt,  # type: ignore[arg-type]
+        markup=markup,  # type: ignore[arg-type]
+        raw_bytes=raw,
+        raw_text=text,
+        encoding=encoding,
+        **meta,  # type: ignore[arg-type]
+    )
+
+
+def jsonl_record(**obj: str) -> bytes:
+    return json.dumps(obj).encode()
+
+
+UTF8 = document(PAGE.encode(), PAGE)
+CP1251 = document("Привет, мир\n".encode("cp1251"), "Привет, мир\n", encoding="cp1251")
+BOM = document(b"\xef\xbb\xbfwith a byte-order mark\n", "with a byte-order mark\n",
+               encoding="utf-8-sig")
+RECORD = document(
+    jsonl_record(url="https://a.example/x", title="Supplied", date="2024-05-01", html="<p>é</p>"),
+    "<p>é</p>", fmt="jsonl", markup="html", url="https://a.example/x", title="Supplied",
+    published_at="2024-05-01",
+)
+# Python's json keeps the last of two equal keys; a reader that keeps the first differs
+DUPLICATE_KEY = document(b'{"text": "first", "text": "last"}', "last", fmt="jsonl")
+ALL = [UTF8, CP1251, BOM, RECORD, DUPLICATE_KEY]
+
+
+def stored(wh: Warehouse) -> dict[str, tuple[str, str | None]]:
+    rows = wh.arrow("SELECT doc_id, raw_text, stored_text FROM documents").to_pylist()
+    return {r["doc_id"]: (r["raw_text"], r["stored_text"]) for r in rows}
+
+
+def test_raw_text_is_what_the_reader_decoded_and_kept_only_when_sql_cannot_derive_it(
+    fresh_wh: Warehouse,
+) -> None:
+    fresh_wh.load_batch("r1", Batch(documents=ALL))
+    rows = stored(fresh_wh)
+    assert {d: text for d, (text, _) in rows.items()} == {d.doc_id: d.raw_text for d in ALL}
+    kept = {d for d, (_, kept) in rows.items() if kept is not None}
+    assert kept == {CP1251.doc_id, BOM.doc_id, DUPLICATE_KEY.doc_id}
+    supplied = fresh_wh.arrow(
+        "SELECT title, published_at FROM documents WHERE doc_id = ?", [RECORD.doc_id]
+    ).to_pylist()
+    assert supplied == [{"title": "Supplied", "published_at": "2024-05-01"}]
+
+
+def test_a_version_2_warehouse_is_upgraded_in_place(db_path: Path) -> None:
+    db_path.parent.mkdir(parents=True)
+    con = duckdb.connect(str(db_path))
+    assert migrate(con, target=2) == 2
+    for d in ALL:
+        con.execute(
+            "INSERT INTO documents (doc_id, source_uri, format, markup, site, url, encoding, "
+            "raw_bytes, raw_text, run_id, ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'r0', "
+            "now())",
+            [d.doc_id, d.source_uri, d.format, d.markup, d.site, d.url, d.encoding,
+             d.raw_bytes, d.raw_text],
+        )
+    con.close()
+    with Warehouse(db_path) as wh:
+        assert wh.arrow("SELECT max(version) FROM schema_version").column(0)[0].as_py() == (
+            SCHEMA_VERSION
+        )
+        rows = stored(wh)
+        assert {d: text for d, (text, _) in rows.items()} == {d.doc_id: d.raw_text for d in ALL}
+        assert {d for d, (_, kept) in rows.items() if kept is not None} == {
+            CP1251.doc_id, BOM.doc_id, DUPLICATE_KEY.doc_id
+        }
+        # a JSONL record's own title and date are recovered from its stored bytes
+        supplied = wh.arrow(
+            "SELECT doc_id, title, published_at FROM documents WHERE title IS NOT NULL"
+        ).to_pylist()
+        assert supplied == [
+            {"doc_id": RECORD.doc_id, "title": "Supplied", "published_at": "2024-05-01"}
+        ]
+        # documents of an old warehouse still get their site-template check
+        pending = wh.arrow("SELECT doc_id FROM template_pending").column(0).to_pylist()
+        assert sorted(pending) == sorted(d.doc_id for d in ALL)
+        # and the upgraded table takes new documents as a fresh one does
+        extra = document(b"one more page\n", "one more page\n")
+        wh.load_batch("r1", Batch(documents=[extra]))
+        assert stored(wh)[extra.doc_id] == ("one more page\n", None)

@@ -1,0 +1,160 @@
+"""What the site-template stage reads and writes; each query touches new pages, not the site.
+
+`template_pending` lists documents whose check has not finished (the loader adds each new
+document with it). `template_pages` keeps every checked text page of a site with the hashes
+of its short line keys, so the sample a template is learned from and the pages a template
+change touches are found without reading the site's pages (see `schemas/sql/005_*`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import duckdb
+import pyarrow as pa
+
+from schemas import Batch
+from warehouse.db import transaction
+from warehouse.load import _insert, _write_batch
+
+
+@dataclass(slots=True, frozen=True)
+class PendingCheck:
+    """A document waiting for its template check: its article's site and its markup."""
+
+    doc_id: str
+    site: str | None
+    markup: str | None
+
+
+@dataclass(slots=True, frozen=True)
+class CheckedPage:
+    """A page whose check is done: `template_pages` row (hashes of its short line keys)."""
+
+    doc_id: str
+    site: str
+    line_hashes: tuple[int, ...]
+
+
+def pending_checks(con: duckdb.DuckDBPyConnection) -> list[PendingCheck]:
+    """Every document still waiting for its check, whichever run loaded it."""
+    rows = con.execute(
+        """
+        SELECT p.doc_id, a.site, d.markup
+        FROM template_pending p
+        LEFT JOIN articles a USING (doc_id)
+        LEFT JOIN documents d USING (doc_id)
+        ORDER BY a.site NULLS FIRST, p.doc_id
+        """
+    ).fetchall()
+    return [PendingCheck(*r) for r in rows]
+
+
+def sample_ids(con: duckdb.DuckDBPyConnection, site: str, size: int) -> list[str]:
+    """The `size` smallest doc_ids among the site's checked pages."""
+    rows = con.execute(
+        "SELECT doc_id FROM template_pages WHERE site = ? ORDER BY doc_id LIMIT ?", [site, size]
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def pages_holding(
+    con: duckdb.DuckDBPyConnection, site: str, hashes: Sequence[int]
+) -> list[str]:
+    """Checked pages of the site holding a line whose key hash is one of `hashes`."""
+    if not hashes:
+        return []
+    rows = con.execute(
+        "SELECT doc_id FROM template_pages WHERE site = ? "
+        "AND list_has_any(line_hashes, ?::UBIGINT[]) ORDER BY doc_id",
+        [site, list(hashes)],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def raw_documents(
+    con: duckdb.DuckDBPyConnection, doc_ids: Sequence[str]
+) -> list[dict[str, object]]:
+    """These documents as the cleaner needs them (text, markup, supplied metadata)."""
+    if not doc_ids:
+        return []
+    con.register("_want", pa.table({"doc_id": pa.array(list(doc_ids), pa.string())}))
+    table = con.sql(
+        """
+        SELECT d.doc_id, d.source_uri, d.format, d.markup, d.raw_text, d.url, d.site,
+               d.encoding, d.title, d.published_at
+        FROM documents d JOIN _want USING (doc_id) ORDER BY d.doc_id
+        """
+    ).to_arrow_table()
+    con.unregister("_want")
+    return table.to_pylist()  # type: ignore[no-any-return]
+
+
+def site_template(con: duckdb.DuckDBPyConnection, site: str) -> set[str]:
+    """The line keys stored as this site's template."""
+    rows = con.execute("SELECT line_key FROM site_templates WHERE site = ?", [site]).fetchall()
+    return {r[0] for r in rows}
+
+
+def finish_checks(
+    con: duckdb.DuckDBPyConnection,
+    done: Sequence[str],
+    *,
+    pages: Sequence[CheckedPage] = (),
+    recleaned: Batch | None = None,
+    template: tuple[str, set[str]] | None = None,
+    forget: Callable[[duckdb.DuckDBPyConnection, list[str]], None] | None = None,
+) -> None:
+    """Record checks as finished, with everything they changed, in one transaction.
+
+    `done` leaves `template_pending`; `pages` join `template_pages`; `recleaned` articles
+    (with their removed lines and signatures) replace the old ones; `template` replaces
+    one site's stored template. `forget` is told, before the old texts go, which articles'
+    texts change (clustering takes them out and clusters them again). A run killed before
+    this commits leaves the checks pending.
+    """
+    with transaction(con):
+        if recleaned is not None and recleaned.articles:
+            if forget is not None:
+                forget(con, _changed_texts(con, recleaned))
+            ids = pa.table({"doc_id": pa.array([a.doc_id for a in recleaned.articles])})
+            con.register("_ids", ids)
+            for table in ("articles", "removed_lines", "signatures"):
+                con.execute(f"DELETE FROM {table} WHERE doc_id IN (SELECT doc_id FROM _ids)")
+            con.unregister("_ids")
+            _write_batch(con, "", Batch(
+                articles=recleaned.articles,
+                removed=recleaned.removed,
+                signatures=recleaned.signatures,
+            ))
+        if template is not None:
+            site, keys = template
+            con.execute("DELETE FROM site_templates WHERE site = ?", [site])
+            _insert(con, "site_templates", pa.table({
+                "site": pa.array([site] * len(keys), pa.string()),
+                "line_key": pa.array(sorted(keys), pa.string()),
+            }))
+        _insert(con, "template_pages", pa.table({
+            "doc_id": pa.array([p.doc_id for p in pages], pa.string()),
+            "site": pa.array([p.site for p in pages], pa.string()),
+            "line_hashes": pa.array([list(p.line_hashes) for p in pages], pa.list_(pa.uint64())),
+        }))
+        if done:
+            con.register("_done", pa.table({"doc_id": pa.array(list(done), pa.string())}))
+            con.execute("DELETE FROM template_pending WHERE doc_id IN (SELECT doc_id FROM _done)")
+            con.unregister("_done")
+
+
+def _changed_texts(con: duckdb.DuckDBPyConnection, batch: Batch) -> list[str]:
+    """The articles of `batch` whose stored text differs from their new one."""
+    con.register("_new_texts", pa.table({
+        "doc_id": pa.array([a.doc_id for a in batch.articles], pa.string()),
+        "text": pa.array([a.text for a in batch.articles], pa.string()),
+    }))
+    rows = con.execute(
+        "SELECT a.doc_id FROM articles a JOIN _new_texts n USING (doc_id) "
+        "WHERE a.text <> n.text ORDER BY 1"
+    ).fetchall()
+    con.unregister("_new_texts")
+    return [r[0] for r in rows]
