@@ -88,7 +88,7 @@ def raw_documents(
         """
     ).to_arrow_table()
     con.unregister("_want")
-    return table.to_pylist()  # type: ignore[no-any-return]
+    return table.to_pylist()
 
 
 def site_template(con: duckdb.DuckDBPyConnection, site: str) -> set[str]:
