@@ -134,6 +134,7 @@ def _load_filler(wh: Warehouse, start: int, n: int, vocab: np.ndarray, terms: li
     }))
     con.execute("INSERT INTO lsh_bands SELECT * FROM _b")
     con.unregister("_b")
+    dedup_state.mark_clustered(con, ids)
     con.register("_c", pa.table({"doc_id": pa.array(ids, pa.string())}))
     con.execute("INSERT INTO clusters SELECT doc_id, doc_id, doc_id, doc_id, true, 1.0 FROM _c")
     con.unregister("_c")

@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 
 from schemas import ClusterRow
+from warehouse.keys import lookup, lookup_arrow
 
 StoryCounter = Callable[[Sequence[tuple[str | None, str]]], tuple[list[str], list[int]]]
 """(title, text) of story nodes -> their distinct terms and sentence keys, one entry per
@@ -44,20 +45,42 @@ def blobs_to_matrix(blobs: Sequence[bytes], num_perm: int) -> np.ndarray:
 
 def pending(con: duckdb.DuckDBPyConnection, limit: int) -> pa.Table:
     """Up to `limit` articles not clustered yet (new, re-cleaned, or left by a killed
-    run), smallest doc_id first, with what clustering needs of them."""
-    return con.sql(
-        """
-        SELECT a.doc_id, a.text, a.title, a.published_at, d.ingested_at,
-               s.minhash, s.n_shingles, s.scheme
-        FROM articles a
-        JOIN documents d USING (doc_id)
-        LEFT JOIN signatures s USING (doc_id)
-        WHERE a.doc_id NOT IN (SELECT doc_id FROM dedup_docs)
-        ORDER BY a.doc_id
-        LIMIT $limit
-        """,
-        params={"limit": limit},
-    ).to_arrow_table()
+    run), smallest doc_id first, with what clustering needs of them; they leave
+    `dedup_pending` in the caller's transaction.
+
+    A marked article that is clustered already (re-cleaned to the same text) or gone
+    (re-cleaned to nothing) only leaves the marker.
+    """
+    while True:
+        ids = [r[0] for r in con.execute(
+            "SELECT doc_id FROM dedup_pending ORDER BY doc_id LIMIT ?", [limit]
+        ).fetchall()]
+        table = lookup_arrow(con, """
+            SELECT a.doc_id, a.text, a.title, a.published_at, d.ingested_at,
+                   s.minhash, s.n_shingles, s.scheme
+            FROM (SELECT * FROM articles WHERE doc_id IN {keys}) a
+            JOIN (SELECT doc_id, ingested_at FROM documents WHERE doc_id IN {keys}) d
+                USING (doc_id)
+            LEFT JOIN (SELECT * FROM signatures WHERE doc_id IN {keys}) s USING (doc_id)
+            WHERE a.doc_id NOT IN (SELECT doc_id FROM dedup_docs WHERE doc_id IN {keys})
+            ORDER BY a.doc_id
+            """, ids)
+        lookup(con, "DELETE FROM dedup_pending WHERE doc_id IN {keys}", ids)
+        if table.num_rows or not ids:
+            return table
+
+
+def mark_pending(con: duckdb.DuckDBPyConnection, doc_ids: Sequence[str]) -> None:
+    """These articles are (again) to be clustered: the loader calls it with each new text."""
+    if doc_ids:
+        _ids(con, "_mark", doc_ids)
+        con.execute("INSERT OR IGNORE INTO dedup_pending SELECT doc_id FROM _mark")
+        con.unregister("_mark")
+
+
+def mark_clustered(con: duckdb.DuckDBPyConnection, doc_ids: Sequence[str]) -> None:
+    """For loaders that write the clustering state themselves (`bench/scale.py`'s filler)."""
+    lookup(con, "DELETE FROM dedup_pending WHERE doc_id IN {keys}", doc_ids)
 
 
 def forget(
@@ -117,11 +140,8 @@ def add_docs(con: duckdb.DuckDBPyConnection, table: pa.Table) -> dict[str, int]:
         "published_at, text_len, window_day, indexed FROM _new"
     )
     con.unregister("_new")
-    _ids(con, "_added", table.column("doc_id").to_pylist())
-    rows = con.execute(
-        "SELECT doc_id, doc_no FROM dedup_docs JOIN _added USING (doc_id)"
-    ).fetchall()
-    con.unregister("_added")
+    rows = lookup(con, "SELECT doc_id, doc_no FROM dedup_docs WHERE doc_id IN {keys}",
+                  table.column("doc_id").to_pylist())
     return {r[0]: int(r[1]) for r in rows}
 
 
@@ -180,43 +200,37 @@ def region(
     """The closure of `seeds` under near clusters: every member of every near cluster
     that a seed is in (as stored), or that a seed has a stored edge to, or whose
     cluster is dirty; with everything `cleaners.dedup.near_partition` needs."""
+    seeds = sorted(set(seeds))
     _ids(con, "_seeds", seeds)
-    con.execute(
+    linked = {r[0] for r in con.execute(
         """
-        CREATE OR REPLACE TEMP TABLE _region AS
-        WITH linked AS (
-            SELECT doc_id FROM _seeds
-            UNION SELECT b FROM near_edges WHERE a IN (SELECT doc_id FROM _seeds)
-            UNION SELECT a FROM near_edges WHERE b IN (SELECT doc_id FROM _seeds)
-            UNION SELECT d.doc_id FROM dedup_docs d WHERE d.exact_key IN (
-                SELECT exact_key FROM dedup_docs WHERE doc_id IN (SELECT doc_id FROM _seeds))
-        ), touched AS (
-            SELECT near_cluster FROM clusters WHERE doc_id IN (SELECT doc_id FROM linked)
-            UNION SELECT near_cluster FROM dedup_dirty
-        )
-        SELECT doc_id FROM linked
-        UNION SELECT c.doc_id FROM clusters c JOIN dedup_docs USING (doc_id)
-        WHERE c.near_cluster IN (SELECT near_cluster FROM touched)
+        SELECT b FROM near_edges WHERE a IN (SELECT doc_id FROM _seeds)
+        UNION SELECT a FROM near_edges WHERE b IN (SELECT doc_id FROM _seeds)
         """
-    )
+    ).fetchall()}
     con.unregister("_seeds")
-    rows = con.execute(
-        """
+    exact = [r[0] for r in lookup(
+        con, "SELECT DISTINCT exact_key FROM dedup_docs WHERE doc_id IN {keys}", seeds)]
+    linked.update(r[0] for r in lookup(
+        con, "SELECT doc_id FROM dedup_docs WHERE exact_key IN {keys}", exact))
+    linked.update(seeds)
+    touched = {r[0] for r in lookup(
+        con, "SELECT near_cluster FROM clusters WHERE doc_id IN {keys}", sorted(linked))}
+    touched.update(r[0] for r in con.execute("SELECT near_cluster FROM dedup_dirty").fetchall())
+    members = lookup(con, "SELECT doc_id FROM clusters WHERE near_cluster IN {keys}",
+                     sorted(touched))
+    region_ids = sorted(linked | {r[0] for r in members})
+    rows = lookup(con, """
         SELECT d.doc_id, d.exact_key, d.published_at, d.text_len, d.window_day,
                s.minhash, s.n_shingles, c.near_cluster, c.story_cluster, c.is_canonical,
                n.doc_id IS NOT NULL
-        FROM _region r
-        JOIN dedup_docs d USING (doc_id)
-        JOIN signatures s USING (doc_id)
-        LEFT JOIN clusters c USING (doc_id)
-        LEFT JOIN story_nodes n USING (doc_id)
+        FROM (SELECT * FROM dedup_docs WHERE doc_id IN {keys}) d
+        JOIN (SELECT * FROM signatures WHERE doc_id IN {keys}) s USING (doc_id)
+        LEFT JOIN (SELECT * FROM clusters WHERE doc_id IN {keys}) c USING (doc_id)
+        LEFT JOIN (SELECT doc_id FROM story_nodes WHERE doc_id IN {keys}) n USING (doc_id)
         ORDER BY d.doc_id
-        """
-    ).fetchall()
-    edges = con.execute(
-        "SELECT a, b FROM near_edges WHERE a IN (SELECT doc_id FROM _region)"
-    ).fetchall()
-    con.execute("DROP TABLE _region")
+        """, region_ids)
+    edges = lookup(con, "SELECT a, b FROM near_edges WHERE a IN {keys}", region_ids)
     ids = [r[0] for r in rows]
     pos = {d: i for i, d in enumerate(ids)}
     pairs = np.array(
@@ -250,11 +264,8 @@ def signatures_of(
     con: duckdb.DuckDBPyConnection, doc_ids: Sequence[str], num_perm: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Signatures and shingle counts of these documents, in the order given."""
-    _ids(con, "_sig_ids", doc_ids)
-    rows = con.execute(
-        "SELECT doc_id, minhash, n_shingles FROM signatures JOIN _sig_ids USING (doc_id)"
-    ).fetchall()
-    con.unregister("_sig_ids")
+    rows = lookup(con, "SELECT doc_id, minhash, n_shingles FROM signatures WHERE doc_id IN {keys}",
+                  sorted(set(doc_ids)))
     by_id = {r[0]: (r[1], r[2]) for r in rows}
     got = [by_id[d] for d in doc_ids]
     return (
@@ -275,8 +286,8 @@ def write_clusters(con: duckdb.DuckDBPyConnection, rows: Sequence[ClusterRow]) -
         "is_canonical": pa.array([r.is_canonical for r in rows], pa.bool_()),
         "similarity": pa.array([float(r.similarity) for r in rows], pa.float64()),
     })
+    lookup(con, "DELETE FROM clusters WHERE doc_id IN {keys}", table.column("doc_id").to_pylist())
     con.register("_clusters", table)
-    con.execute("DELETE FROM clusters WHERE doc_id IN (SELECT doc_id FROM _clusters)")
     con.execute("INSERT INTO clusters SELECT * FROM _clusters")
     con.unregister("_clusters")
 
@@ -336,11 +347,10 @@ def count_story_text(
 
 def node_texts(con: duckdb.DuckDBPyConnection, doc_ids: Sequence[str]) -> dict[str, tuple]:
     """doc_id -> (title, text, published_at) of these articles."""
-    _ids(con, "_nt", doc_ids)
-    rows = con.execute(
-        "SELECT doc_id, title, text, published_at FROM articles JOIN _nt USING (doc_id)"
-    ).fetchall()
-    con.unregister("_nt")
+    rows = lookup(
+        con, "SELECT doc_id, title, text, published_at FROM articles WHERE doc_id IN {keys}",
+        sorted(set(doc_ids)),
+    )
     return {r[0]: (r[1], r[2], r[3]) for r in rows}
 
 
@@ -445,34 +455,34 @@ def story_region(
     """The closure of `seeds` under story clusters and story edges: every document of
     every story a seed is in or has an edge to, as (doc_id, near_cluster, published_at,
     text_len), and the story edges among them."""
+    seeds = sorted(set(seeds))
     _ids(con, "_sseeds", seeds)
-    con.execute(
+    linked = {r[0] for r in con.execute(
         """
-        CREATE OR REPLACE TEMP TABLE _sregion AS
-        WITH linked AS (
-            SELECT doc_id FROM _sseeds
-            UNION SELECT b FROM story_edges WHERE a IN (SELECT doc_id FROM _sseeds)
-            UNION SELECT a FROM story_edges WHERE b IN (SELECT doc_id FROM _sseeds)
-        ), touched AS (
-            SELECT story_cluster FROM clusters WHERE doc_id IN (SELECT doc_id FROM linked)
-        )
-        SELECT doc_id FROM clusters WHERE story_cluster IN (SELECT story_cluster FROM touched)
-        UNION SELECT doc_id FROM clusters WHERE near_cluster IN (
-            SELECT near_cluster FROM clusters WHERE doc_id IN (SELECT doc_id FROM linked))
+        SELECT b FROM story_edges WHERE a IN (SELECT doc_id FROM _sseeds)
+        UNION SELECT a FROM story_edges WHERE b IN (SELECT doc_id FROM _sseeds)
         """
-    )
+    ).fetchall()}
     con.unregister("_sseeds")
-    rows = con.execute(
-        """
+    linked.update(seeds)
+    of_linked = lookup(
+        con, "SELECT story_cluster, near_cluster FROM clusters WHERE doc_id IN {keys}",
+        sorted(linked),
+    )
+    members = {r[0] for r in lookup(
+        con, "SELECT doc_id FROM clusters WHERE story_cluster IN {keys}",
+        sorted({r[0] for r in of_linked}))}
+    members.update(r[0] for r in lookup(
+        con, "SELECT doc_id FROM clusters WHERE near_cluster IN {keys}",
+        sorted({r[1] for r in of_linked})))
+    ids = sorted(members)
+    rows = lookup(con, """
         SELECT c.doc_id, c.near_cluster, d.published_at, d.text_len
-        FROM _sregion JOIN clusters c USING (doc_id) JOIN dedup_docs d USING (doc_id)
+        FROM (SELECT * FROM clusters WHERE doc_id IN {keys}) c
+        JOIN (SELECT * FROM dedup_docs WHERE doc_id IN {keys}) d USING (doc_id)
         ORDER BY c.doc_id
-        """
-    ).fetchall()
-    edges = con.execute(
-        "SELECT a, b FROM story_edges WHERE a IN (SELECT doc_id FROM _sregion)"
-    ).fetchall()
-    con.execute("DROP TABLE _sregion")
+        """, ids)
+    edges = lookup(con, "SELECT a, b FROM story_edges WHERE a IN {keys}", ids)
     return [(r[0], r[1], r[2], int(r[3])) for r in rows], [(e[0], e[1]) for e in edges]
 
 
@@ -512,6 +522,7 @@ def reset(con: duckdb.DuckDBPyConnection) -> None:
     clusters every article again from the stored signatures."""
     for table in DEDUP_TABLES:
         con.execute(f"DELETE FROM {table}")
+    con.execute("INSERT OR IGNORE INTO dedup_pending SELECT doc_id FROM articles")
 
 
 def store_signatures(con: duckdb.DuckDBPyConnection, table: pa.Table) -> None:

@@ -14,7 +14,9 @@ import duckdb
 import pyarrow as pa
 
 from schemas import Article, Batch, ClusterRow, LoadCounts, RawDocument, Reject, Signature
+from warehouse import dedup as dedup_state
 from warehouse.db import transaction
+from warehouse.keys import lookup
 from warehouse.records import parse_timestamp, to_arrow
 
 __all__ = ["known_documents", "known_rejects", "load_batch", "parse_timestamp"]
@@ -27,10 +29,7 @@ def now_utc() -> datetime:
 def _known_ids(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> set[str]:
     if not ids:
         return set()
-    con.register("_ids", pa.table({"doc_id": pa.array(list(ids), pa.string())}))
-    rows = con.execute("SELECT d.doc_id FROM documents d JOIN _ids USING (doc_id)").fetchall()
-    con.unregister("_ids")
-    return {r[0] for r in rows}
+    return {r[0] for r in lookup(con, "SELECT doc_id FROM documents WHERE doc_id IN {keys}", ids)}
 
 
 def known_documents(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> set[str]:
@@ -104,6 +103,7 @@ def _write_batch(con: duckdb.DuckDBPyConnection, run_id: str, batch: Batch) -> L
     }))
     arts = [a for a in batch.articles if a.doc_id not in known]
     _insert(con, "articles", to_arrow(arts, Article))
+    dedup_state.mark_pending(con, [a.doc_id for a in arts])
     removed = [(doc, r) for doc, r in batch.removed if doc not in known]
     _insert(con, "removed_lines", pa.table({
         "doc_id": pa.array([doc for doc, _ in removed], pa.string()),
