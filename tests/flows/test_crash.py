@@ -78,18 +78,18 @@ def parquet_bytes(texts: list[str], tag: str) -> bytes:
     return buffer.getvalue()
 
 
-def make_corpus(folder: Path, n: int = N_FILES) -> Path:
-    """n files: distinct text dumps, and at each of `CONTAINERS_AT` a WET file, a Parquet
-    file and two zstd files (JSONL and a text dump) in place of dumps."""
+def make_corpus(folder: Path, n: int = N_FILES, containers: tuple[int, ...] = ()) -> Path:
+    """n files: distinct text dumps, and at each of `containers` (slots) a WET file, a
+    Parquet file and two zstd files (JSONL and a text dump) in place of four dumps."""
     folder.mkdir(parents=True)
     paragraphs = body_paragraphs()
     rng = random.Random(20231125)
     i = 0
     for k in range(n):
-        if any(0 < k - slot <= 3 for slot in CONTAINERS_AT):  # the 4 containers take 4 slots
+        if any(0 < k - slot <= 3 for slot in containers):  # the 4 containers take 4 slots
             continue
         name = f"doc_{k:05d}"
-        if k in CONTAINERS_AT:
+        if k in containers:
             texts = [dispatch(n + i + j, rng, paragraphs) for j in range(4 * CONTAINER_UNITS)]
             i += len(texts)
             wet, pq, js = (texts[j * CONTAINER_UNITS : (j + 1) * CONTAINER_UNITS] for j in range(3))
@@ -167,7 +167,7 @@ def container_documents(db: Path) -> dict[tuple[int, str], int]:
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_corpus(tmp_path_factory.mktemp("crash") / "corpus")
+    return make_corpus(tmp_path_factory.mktemp("crash") / "corpus", containers=CONTAINERS_AT)
 
 
 def test_sigkill_mid_run_then_rerun_gives_the_same_tables(corpus: Path, tmp_path: Path) -> None:
