@@ -34,6 +34,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import duckdb
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -219,12 +220,29 @@ def inbox(folder: Path) -> Path:
     return folder
 
 
+def inbox_gzip_bytes(folder: Path) -> int:
+    """The inbox's inputs as gzip files (level 6), the yardstick of the storage target."""
+    return sum(len(gzip.compress(p.read_bytes(), compresslevel=6)) for p in folder.iterdir())
+
+
+def used_bytes(db: Path) -> int:
+    """Bytes of the database's used blocks (the file keeps freed blocks for reuse)."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        used, size = con.execute(
+            "SELECT used_blocks, block_size FROM pragma_database_size()").fetchall()[0]
+    finally:
+        con.close()
+    return int(used) * int(size)
+
+
 def measure(db: Path, new: Path) -> dict[str, object]:
     """One real `presswash run` of the inbox into a copy of `db`."""
     with tempfile.TemporaryDirectory(dir=OUT) as tmp:
         copy = Path(tmp) / "w.duckdb"
         shutil.copy(db, copy)
         before = copy.stat().st_size
+        used_before = used_bytes(copy)
         cmd = ["/usr/bin/time", "-f", "%e %U %S %M", str(Path(sys.executable).parent / "presswash"),
                "run", str(new), "--db", str(copy)]
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -243,6 +261,7 @@ def measure(db: Path, new: Path) -> dict[str, object]:
             "flow": (finished - started).total_seconds(),
             "rss_gb": int(rss_kb) / 2**20, "db_before_mb": before / 2**20,
             "db_after_mb": copy.stat().st_size / 2**20, "articles": articles,
+            "added_bytes": used_bytes(copy) - used_before,
             "stages": json.loads(counts).get("stage_seconds", {}),
         }
 
@@ -284,6 +303,12 @@ def main() -> None:
             f"({runs[0]['db_before_mb'] * 2**20 / n / 1024:.1f} KB/article); stages {stages}",
             flush=True,
         )
+    gz = inbox_gzip_bytes(new)
+    for n in sizes:
+        added = statistics.median(float(r["added_bytes"]) for r in rows[n])  # type: ignore[arg-type]
+        print(f"storage N={n:,}: the run's 100 inputs are {gz / 2**20:.2f} MB gzipped; the "
+              f"warehouse grew by {added / 2**20:.2f} MB of used blocks: {added / gz:.2f}x "
+              f"(target <= 1.5x)")
     base = min(sizes)
     b = statistics.median(float(r["flow"]) for r in rows[base])  # type: ignore[arg-type]
     for n in sizes:

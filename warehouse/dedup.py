@@ -502,15 +502,18 @@ def set_story_clusters(con: duckdb.DuckDBPyConnection, pairs: Sequence[tuple[str
 
 
 def cluster_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Clusters with two or more members at each level, and exact copies beyond the first."""
+    """Clusters with two or more members at each level, and exact copies beyond the first.
+
+    Each cluster's id is the doc_id of one of its members (its leader), so a cluster has a
+    second member exactly when some row names another document's id: one pass over
+    `clusters` hashing only those rows, instead of grouping every row three times.
+    """
     near, story, exact = con.execute(
         """
-        SELECT
-          (SELECT count(*) FROM (SELECT near_cluster FROM clusters GROUP BY 1
-                                 HAVING count(*) > 1)),
-          (SELECT count(*) FROM (SELECT story_cluster FROM clusters GROUP BY 1
-                                 HAVING count(*) > 1)),
-          (SELECT count(*) - count(DISTINCT exact_group) FROM clusters)
+        SELECT count(DISTINCT near_cluster) FILTER (WHERE near_cluster <> doc_id),
+               count(DISTINCT story_cluster) FILTER (WHERE story_cluster <> doc_id),
+               count(*) FILTER (WHERE exact_group <> doc_id)
+        FROM clusters
         """
     ).fetchall()[0]
     return {"near_clusters": int(near), "story_clusters": int(story),

@@ -151,3 +151,79 @@ def test_a_changed_text_is_clustered_again(one_pass: list[tuple]) -> None:
         expected = [(d, new.text if d == target else t, None if d == target else p)
                     for d, t, p in CORPUS]
         assert _tables(wh) == _run_in_parts([expected], 10_000)
+
+
+def test_articles_a_killed_run_left_unclustered_are_clustered_by_the_next(
+    one_pass: list[tuple],
+) -> None:
+    """The loader marks each article pending in its own transaction: a run killed before
+    its dedup stage leaves them marked, and the next run, with nothing new, clusters them."""
+    with tempfile.TemporaryDirectory() as tmp, Warehouse(Path(tmp) / "w.duckdb") as wh:
+        _load(wh, "killed", CORPUS)  # the run dies here
+        assert wh.count("dedup_pending") == len(CORPUS) and wh.count("clusters") == 0
+        incremental.dedup_new(wh.con)  # the next run
+        assert wh.count("dedup_pending") == 0
+        assert _tables(wh) == one_pass
+
+
+def test_a_re_cleaned_article_with_the_same_text_keeps_its_cluster(
+    one_pass: list[tuple],
+) -> None:
+    target = CORPUS[2][0]
+    text = dict((d, t) for d, t, _ in CORPUS)[target]
+    with tempfile.TemporaryDirectory() as tmp, Warehouse(Path(tmp) / "w.duckdb") as wh:
+        _load(wh, "run0", CORPUS)
+        incremental.dedup_new(wh.con)
+        same = Article(doc_id=target, text=text, n_words=30, cleaner="test",
+                       published_at=CORPUS[2][2])
+        from flows.stages import forget_articles
+
+        wh.replace_articles(Batch(articles=[same], signatures=sign_articles([same])), {},
+                            forget_articles)
+        assert wh.count("dedup_pending") == 1
+        incremental.dedup_new(wh.con)
+        assert wh.count("dedup_pending") == 0 and wh.count("dedup_docs") == len(CORPUS)
+        assert _tables(wh) == one_pass
+
+
+def test_upgrading_marks_the_articles_an_older_warehouse_had_not_clustered(
+    tmp_path: Path,
+) -> None:
+    """Schema 7 adds `dedup_pending`: an article of an older warehouse that no run had
+    clustered is marked by the migration; the clustered ones are not."""
+    import duckdb
+
+    from warehouse.db import migrate
+
+    path = tmp_path / "old.duckdb"
+    with Warehouse(path) as wh:
+        _load(wh, "run0", CORPUS[:5])
+        incremental.dedup_new(wh.con)
+        _load(wh, "run1", CORPUS[5:8])  # loaded, never clustered
+    con = duckdb.connect(str(path))
+    con.execute("DROP TABLE dedup_pending")
+    con.execute("DELETE FROM schema_version WHERE version = 7")
+    migrate(con)
+    marked = sorted(r[0] for r in con.execute("SELECT doc_id FROM dedup_pending").fetchall())
+    con.close()
+    assert marked == sorted(d for d, _, _ in CORPUS[5:8])
+
+
+def test_cluster_counts_are_the_groups_of_two_or_more(one_pass: list[tuple]) -> None:
+    """The one-pass counting rule agrees with grouping every row."""
+    with tempfile.TemporaryDirectory() as tmp, Warehouse(Path(tmp) / "w.duckdb") as wh:
+        _load(wh, "run0", CORPUS)
+        counts = incremental.dedup_new(wh.con)
+        near, story, exact = wh.con.execute(
+            """
+            SELECT
+              (SELECT count(*) FROM (SELECT near_cluster FROM clusters GROUP BY 1
+                                     HAVING count(*) > 1)),
+              (SELECT count(*) FROM (SELECT story_cluster FROM clusters GROUP BY 1
+                                     HAVING count(*) > 1)),
+              (SELECT count(*) - count(DISTINCT exact_group) FROM clusters)
+            """
+        ).fetchall()[0]
+        assert counts == {"near_clusters": near, "story_clusters": story,
+                          "exact_duplicates": exact}
+        assert near >= 5 and story >= 1 and exact >= 1
