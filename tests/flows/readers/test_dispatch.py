@@ -123,8 +123,12 @@ def test_parquet_with_any_cells_never_raises_and_every_row_is_one_unit(
     )
 
 
+one_line = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), max_size=30)
+"""A target URI that keeps its header one line (a newline in it would end the header)."""
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(st.text(max_size=30), st.text(max_size=200)), min_size=1, max_size=6))
+@given(st.lists(st.tuples(one_line, st.text(max_size=200)), min_size=1, max_size=6))
 def test_wet_with_any_records_never_raises_and_every_record_is_one_unit(
     pages: list[tuple[str, str]],
 ) -> None:
