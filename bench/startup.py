@@ -15,6 +15,10 @@ the same rounds, interleaved with the commands, as a yardstick: compare ratios.
     python bench/startup.py                  # everything, 5 rounds
     python bench/startup.py --skip-server    # no `prefect server start`
     python bench/startup.py --repeat 3 --skip-run
+    python bench/startup.py --skip-reading   # only the no-op runs
+
+Each table is followed by the load average (1, 5, 15 min) when it was finished: on a
+shared machine that says how much the figures mean.
 """
 
 from __future__ import annotations
@@ -94,6 +98,11 @@ def imports_of(args: Sequence[str], env: dict[str, str]) -> list[str]:
     return sorted(loaded & set(HEAVY))
 
 
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f} ({os.cpu_count()} cores)"
+
+
 def spread(samples: list[float]) -> str:
     return (
         f"{statistics.median(samples):.2f} s ({min(samples):.2f}-{max(samples):.2f})"
@@ -150,6 +159,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--skip-run", action="store_true", help="only the reading commands")
     parser.add_argument("--skip-server", action="store_true", help="no warm-server run")
+    parser.add_argument(
+        "--skip-reading", action="store_true", help="only the no-op runs, not sql/export/..."
+    )
     opts = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="presswash-startup-"))
@@ -160,51 +172,63 @@ def main() -> None:
         env = env_for(home)
         print(f"seeding {db} ...", file=sys.stderr)
         timed([*PRESSWASH, "run", "--db", str(db)], env)  # fills it: later runs are no-ops
-
-        commands: dict[str, list[str]] = {
-            "python -c pass": [sys.executable, "-c", "pass"],
-            "python -c 'import duckdb'": [sys.executable, "-c", "import duckdb"],
-            "presswash --help": [*PRESSWASH, "--help"],
-            "presswash sql": [*PRESSWASH, "sql", "select count(*) from articles", "--db", str(db)],
-            "presswash export": [*PRESSWASH, "export", "--db", str(db)],
-            "presswash clusters": [*PRESSWASH, "clusters", "--db", str(db)],
-        }
-        samples: dict[str, list[float]] = {name: [] for name in commands}
-        for _ in range(opts.repeat):  # interleaved, so a slow spell hits every command
-            for name, args in commands.items():
-                samples[name].append(timed(args, env))
-        heavy_names = ", ".join(HEAVY)
-        print(
-            "| command | wall, median (min-max) | CPU, median (min-max) "
-            f"| imports of {heavy_names} |"
-        )
-        print("|---|---|---|---|")
-        for name, args in commands.items():
-            heavy = imports_of(args, env) if name.startswith("presswash") else []
-            cpu = spread(CPU[tuple(args)])
-            print(f"| `{name}` | {spread(samples[name])} | {cpu} | {', '.join(heavy) or 'none'} |")
-        base = statistics.median(samples["python -c pass"])
-        print(f"\nn={opts.repeat}; ratios to `python -c pass` ({base:.2f} s): " + ", ".join(
-            f"{name.removeprefix('presswash ')} {statistics.median(s) / base:.1f}x"
-            for name, s in samples.items() if name.startswith("presswash")
-        ))
-        if opts.skip_run:
-            return
-        run = [*PRESSWASH, "run", "--db", str(db)]
-        cold = [timed(run, env) for _ in range(opts.repeat)]
-        print(f"\n| no-op `presswash run` on the seeds, n={opts.repeat} | wall | CPU of the run |")
-        print("|---|---|---|")
-        print(f"| cold (temporary Prefect server each run) | {spread(cold)} | "
-              f"{spread(CPU[tuple(run)])} |")
-        if not opts.skip_server:
-            CPU.pop(tuple(run))
-            with prefect_server(home) as url:
-                warm_env = env_for(home, PREFECT_API_URL=url)
-                warm = [timed(run, warm_env) for _ in range(opts.repeat)]
-            print(f"| `PREFECT_API_URL` set to a running `prefect server start` | {spread(warm)} | "
-                  f"{spread(CPU[tuple(run)])} |")
+        print(f"start: {load()}")
+        if not opts.skip_reading:
+            reading(opts, db, env)
+        if not opts.skip_run:
+            runs(opts, db, env, home)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def reading(opts: argparse.Namespace, db: Path, env: dict[str, str]) -> None:
+    """The reading commands, interleaved with the yardsticks."""
+    commands: dict[str, list[str]] = {
+        "python -c pass": [sys.executable, "-c", "pass"],
+        "python -c 'import duckdb'": [sys.executable, "-c", "import duckdb"],
+        "presswash --help": [*PRESSWASH, "--help"],
+        "presswash sql": [*PRESSWASH, "sql", "select count(*) from articles", "--db", str(db)],
+        "presswash export": [*PRESSWASH, "export", "--db", str(db)],
+        "presswash clusters": [*PRESSWASH, "clusters", "--db", str(db)],
+    }
+    samples: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(opts.repeat):  # interleaved, so a slow spell hits every command
+        for name, args in commands.items():
+            samples[name].append(timed(args, env))
+    heavy_names = ", ".join(HEAVY)
+    print(
+        "| command | wall, median (min-max) | CPU, median (min-max) "
+        f"| imports of {heavy_names} |"
+    )
+    print("|---|---|---|---|")
+    for name, args in commands.items():
+        heavy = imports_of(args, env) if name.startswith("presswash") else []
+        cpu = spread(CPU[tuple(args)])
+        print(f"| `{name}` | {spread(samples[name])} | {cpu} | {', '.join(heavy) or 'none'} |")
+    base = statistics.median(samples["python -c pass"])
+    print(f"\nn={opts.repeat}; ratios to `python -c pass` ({base:.2f} s): " + ", ".join(
+        f"{name.removeprefix('presswash ')} {statistics.median(s) / base:.1f}x"
+        for name, s in samples.items() if name.startswith("presswash")
+    ))
+    print(load())
+
+
+def runs(opts: argparse.Namespace, db: Path, env: dict[str, str], home: Path) -> None:
+    """No-op runs: cold, then with PREFECT_API_URL set to a running server."""
+    run = [*PRESSWASH, "run", "--db", str(db)]
+    cold = [timed(run, env) for _ in range(opts.repeat)]
+    print(f"\n| no-op `presswash run` on the seeds, n={opts.repeat} | wall | CPU of the run |")
+    print("|---|---|---|")
+    print(f"| cold (temporary Prefect server each run) | {spread(cold)} | "
+          f"{spread(CPU[tuple(run)])} |")
+    if not opts.skip_server:
+        CPU.pop(tuple(run))
+        with prefect_server(home) as url:
+            warm_env = env_for(home, PREFECT_API_URL=url)
+            warm = [timed(run, warm_env) for _ in range(opts.repeat)]
+        print(f"| `PREFECT_API_URL` set to a running `prefect server start` | {spread(warm)} | "
+              f"{spread(CPU[tuple(run)])} |")
+    print(load())
 
 
 if __name__ == "__main__":

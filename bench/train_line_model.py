@@ -1,7 +1,12 @@
 """Train the line model shipped in cleaners/models/line_model.json, with page-wise CV.
 
 Usage:
-    PYTHONPATH=. .venv/bin/python bench/train_line_model.py [--data DIR] [--folds 5] [--no-write]
+    PYTHONPATH=. .venv/bin/python bench/train_line_model.py [--data DIR ...] [--folds 5]
+        [--no-write]
+
+Trains on both dev sets by default (the article benchmark's dev split and the Readability
+pages, `../shared/bench/{extraction/dev,readability}`), pooled; the model meta records
+which sets it saw, so the quality bench scores those only by cross-validation.
 
 Labels come from aligning each non-blank line of a dev text dump with the page's
 ground-truth article body: a line of 4+ words is body when at least half of its word
@@ -29,7 +34,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.extraction_quality import DEFAULT_DATA, Page, evaluate, load_pages
+from bench.extraction_quality import DEFAULT_DATA, READABILITY_DATA, Page, evaluate, load_pages
 from cleaners.features import FEATURE_NAMES, STACK_FEATURES, features, stack_features
 from cleaners.html import extract
 from cleaners.lines import split_lines, tabulate
@@ -289,37 +294,62 @@ def cross_validate(
     }
 
 
-def cross_validate_sets(
-    sets: Sequence[Path], folds: int = 5, stages: int = STAGES
-) -> dict[str, dict[str, float]]:
-    """5-fold CV by page over the pages of every set pooled (each model cleans only pages it
-    never saw), scored over all pages and per set; the current code, default parameters."""
+def set_name(data: Path) -> str:
+    """A page set's name as the model meta and the bench record it: its path under
+    `shared/bench` ("extraction/dev", "readability"), else the folder name."""
+    parts = Path(data).resolve().parts
+    if "bench" in parts:
+        return "/".join(parts[len(parts) - parts[::-1].index("bench") :])
+    return Path(data).name
+
+
+def pooled_pages(sets: Sequence[Path]) -> tuple[list[Page], list[str]]:
+    """The pages of every set, and the set name of each."""
     pages: list[Page] = []
     origin: list[str] = []
     for data in sets:
         loaded = load_pages(data)
         pages += loaded
-        origin += [str(data)] * len(loaded)
+        origin += [set_name(data)] * len(loaded)
+    return pages, origin
+
+
+def per_set_scores(
+    pages: Sequence[Page], origin: Sequence[str], preds: dict[str, dict[str, str]]
+) -> dict[str, dict[str, float]]:
+    """Held-out predictions scored per set (each set's pages alone)."""
+    result: dict[str, dict[str, float]] = {}
+    for name in dict.fromkeys(origin):
+        chosen = [p for p, o in zip(pages, origin, strict=True) if o == name]
+        trues = [p.truth for p in chosen]
+        st = evaluate([preds[p.id]["text"] for p in chosen], trues)
+        sh = evaluate([preds[p.id]["html"] for p in chosen], trues)
+        result[name] = {
+            "pages": len(chosen),
+            "precision_text": round(st.precision, 4),
+            "recall_text": round(st.recall, 4),
+            "f1_text": round(st.f1, 4),
+            "precision_html": round(sh.precision, 4),
+            "recall_html": round(sh.recall, 4),
+            "f1_html": round(sh.f1, 4),
+        }
+    return result
+
+
+def cross_validate_sets(
+    sets: Sequence[Path], folds: int = 5, stages: int = STAGES
+) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, str]]]:
+    """5-fold CV by page over the pages of every set pooled (each model cleans only pages it
+    never saw), scored over all pages ("all") and per set; the current code, default
+    parameters. Also returns the held-out predictions, by page id."""
+    pages, origin = pooled_pages(sets)
     mats = {kind: [page_matrices(p, kind) for p in pages] for kind in KINDS}
     params = {kind: dict(PARAMS) for kind in KINDS}
     out = Path(tempfile.mkdtemp()) / "cv.json"
     result = {"all": cross_validate(pages, mats, folds, params, out, stages)}
     preds = json.loads(out.read_text())
-    for data in dict.fromkeys(origin):
-        chosen = [p for p, o in zip(pages, origin, strict=True) if o == data]
-        trues = [p.truth for p in chosen]
-        st = evaluate([preds[p.id]["text"] for p in chosen], trues)
-        sh = evaluate([preds[p.id]["html"] for p in chosen], trues)
-        result[data] = {
-            "folds": folds,
-            "precision_text": st.precision,
-            "recall_text": st.recall,
-            "f1_text": st.f1,
-            "precision_html": sh.precision,
-            "recall_html": sh.recall,
-            "f1_html": sh.f1,
-        }
-    return result
+    result.update(per_set_scores(pages, origin, preds))
+    return result, preds
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -328,7 +358,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    ap.add_argument(
+        "--data",
+        type=Path,
+        action="append",
+        default=None,
+        help="a page set to train on (repeatable); default: both dev sets, the article "
+        "benchmark's dev split and the Readability pages",
+    )
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--no-cv", action="store_true")
     ap.add_argument("--no-write", action="store_true")
@@ -347,28 +384,31 @@ def main(argv: Sequence[str] | None = None) -> int:
             max_iter=trees, max_depth=args.max_depth, learning_rate=args.learning_rate
         )
     start = time.perf_counter()
-    pages = load_pages(args.data)
+    sets = args.data or [DEFAULT_DATA, READABILITY_DATA]
+    pages, origin = pooled_pages(sets)
     mats = {kind: [page_matrices(p, kind) for p in pages] for kind in KINDS}
     for kind in KINDS:
         n_lines = sum(len(m[0][1]) for m in mats[kind])
         n_body = int(sum(m[0][1].sum() for m in mats[kind]))
         print(f"{kind}: {len(pages)} pages, {n_lines} lines, {n_body} labelled body")
-    cv = (
-        {}
-        if args.no_cv
-        else cross_validate(pages, mats, args.folds, params, args.cv_out, args.stages)
-    )
+    cv_out = args.cv_out or Path(tempfile.mkdtemp()) / "cv.json"
+    cv = {} if args.no_cv else cross_validate(pages, mats, args.folds, params, cv_out, args.stages)
     if cv:
-        print(
-            f"cross-validated ({cv['folds']}-fold by page): clean_text P {cv['precision_text']:.3f} "  # noqa: E501
-            f"R {cv['recall_text']:.3f} F1 {cv['f1_text']:.3f}; clean_html P {cv['precision_html']:.3f} "  # noqa: E501
-            f"R {cv['recall_html']:.3f} F1 {cv['f1_html']:.3f}"
-        )
+        cv_sets = per_set_scores(pages, origin, json.loads(cv_out.read_text()))
+        for name, scores in {"all": cv, **cv_sets}.items():
+            print(
+                f"cross-validated ({args.folds}-fold by page, {name}): clean_text"
+                f" P {scores['precision_text']:.3f} R {scores['recall_text']:.3f}"
+                f" F1 {scores['f1_text']:.3f}; clean_html P {scores['precision_html']:.3f}"
+                f" R {scores['recall_html']:.3f} F1 {scores['f1_html']:.3f}"
+            )
+        cv = {**cv, "sets": cv_sets}
     for kind in KINDS:
         meta = {
             "kind": kind,
-            "trained_on": f"article-extraction-benchmark dev split ({len(pages)} pages), "
+            "trained_on": f"{' + '.join(dict.fromkeys(origin))} ({len(pages)} pages), "
             + ("text dumps" if kind == "text" else "trafilatura output of the HTML"),
+            "sets": list(dict.fromkeys(origin)),
             "n_pages": len(pages),
             "n_lines": int(sum(len(m[0][1]) for m in mats[kind])),
             "n_trees": params[kind]["max_iter"],

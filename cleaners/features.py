@@ -39,8 +39,8 @@ from cleaners.words import (
     word_table,
 )
 
-_TERMINALS = ".!?…"
-_CLOSERS = "\"'”’»)]"
+_TERMINALS = ".!?…。！？"
+_CLOSERS = "\"'”’»)]」』）】》"
 _QUOTES = "\"“'‘«”’»"
 _SEPARATORS = "|•·»›/"
 _CLOSER_CODES = char_codes(_CLOSERS).copy()

@@ -11,9 +11,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from cleaners.lines import assemble, label_dump, normalise_text, split_lines
+import numpy as np
+
+from cleaners.lines import Labels, assemble, label_dump, normalise_text, split_lines
 from cleaners.metadata import html_metadata, site_from_url
 from cleaners.options import DEFAULT_OPTIONS, MAX_HTML_DEPTH, MAX_INPUT_CHARS, CleanOptions
+from cleaners.teasers import teaser_lines
+from cleaners.templates import line_key
 from schemas import Cleaned
 
 CLEANER_NAME = "presswash-html"
@@ -155,8 +159,19 @@ def flatten_deep_markup(html: str, max_depth: int = MAX_HTML_DEPTH) -> str:
     return "".join(out)
 
 
-def _extract(html: str, url: str | None, prune: bool) -> Any:
-    """trafilatura's bare extraction (imported lazily: it is slow to import)."""
+def parse(html: str) -> Any:
+    """The page as trafilatura parses it (an lxml tree), or None when it is not HTML."""
+    from trafilatura.utils import load_html
+
+    try:
+        return load_html(html)
+    except Exception:  # lxml and trafilatura raise assorted errors on broken markup
+        return None
+
+
+def _extract(html: Any, url: str | None, prune: bool) -> Any:
+    """trafilatura's bare extraction of a page (markup or its parsed tree, which is not
+    modified); trafilatura is imported lazily: it is slow to import."""
     import trafilatura
 
     kwargs: dict[str, Any] = {
@@ -182,16 +197,52 @@ def _extract(html: str, url: str | None, prune: bool) -> Any:
 
 def extract(html: str, url: str | None, options: CleanOptions) -> tuple[list[str], list[str]]:
     """Guard the markup and run trafilatura; return the extracted text's lines and notes."""
+    lines, notes, _ = extract_page(html, url, options)
+    return lines, notes
+
+
+def extract_page(
+    html: str, url: str | None, options: CleanOptions
+) -> tuple[list[str], list[str], frozenset[str]]:
+    """Guard the markup, parse it once, find its teaser cards and run trafilatura on the
+    tree; return the extracted text's lines, notes and the teaser keys
+    (`cleaners.teasers.teaser_lines`)."""
     html = flatten_deep_markup(html[:MAX_INPUT_CHARS])
-    doc = _extract(html, url, options.html_prune)
+    tree = parse(html)
+    teasers = teaser_lines(tree)
+    doc = _extract(tree if tree is not None else html, url, options.html_prune)
     notes: list[str] = []
     if options.html_prune and (doc is None or len(doc.text or "") < options.guard_min_body_chars):
-        unpruned = _extract(html, url, False)
+        unpruned = _extract(tree if tree is not None else html, url, False)
         if unpruned is not None and len(unpruned.text or "") > len(getattr(doc, "text", "") or ""):
             notes.append("guard: pre-pruning left too little text; extracted the unpruned page")
             doc = unpruned
     text = normalise_text((doc.text or "") if doc is not None else "")
-    return split_lines(text), notes
+    return split_lines(text), notes, teasers
+
+
+def name_title_lines(labels: Labels, title: str | None) -> None:
+    """Call a removed line that repeats the page's title `duplicate_title`, not the generic
+    reason it got for sitting before the body (a headline is not a menu): the line is the
+    title, or one holds the other (a `<title>` cut short, a headline with a site suffix)."""
+    key = line_key(title) if title else ""
+    if len(key) < TITLE_MIN_KEY_CHARS:
+        return
+    for j in np.flatnonzero(~labels.keep).tolist():
+        if labels.reason[j] not in GENERIC_REASONS:
+            continue
+        line = line_key(labels.page.texts[j])
+        if len(line) >= TITLE_MIN_KEY_CHARS and (line in key or key in line):
+            labels.reason[j] = "duplicate_title"
+
+
+TITLE_MIN_KEY_CHARS = 12
+"""A title or line shorter than this (as a `line_key`) is too generic to call a repeat."""
+
+
+GENERIC_REASONS = frozenset(["navigation", "boilerplate"])
+"""Reasons given for where a line sits rather than for what it says (see
+`cleaners.lines.name_reasons`): a more specific one may replace them."""
 
 
 def clean_html(
@@ -213,7 +264,7 @@ def clean_html(
     options = options or DEFAULT_OPTIONS
     if not isinstance(html, str):
         html = str(html)
-    lines, notes = extract(html, url, options)
+    lines, notes, teasers = extract_page(html, url, options)
     meta = html_metadata(html)
     url = url or meta.url
     labels, _head, more, language = label_dump(
@@ -222,11 +273,13 @@ def clean_html(
         language=options.language,
         language_hint=meta.language,
         template_lines=template_lines,
+        teaser_lines=teasers,
         url=url,
         find_metadata=False,
         kind="html",
     )
     notes.extend(more)
+    name_title_lines(labels, meta.title)
     body, removed = assemble(labels)
     return Cleaned(
         text=body,

@@ -143,6 +143,7 @@ def classify_lines(
     options: CleanOptions = DEFAULT_OPTIONS,
     *,
     template_lines: frozenset[str] = frozenset(),
+    teaser_lines: frozenset[str] = frozenset(),
     kind: str = "text",
     table: LineTable | None = None,
 ) -> Labels:
@@ -152,6 +153,8 @@ def classify_lines(
         lines: all lines of the dump (blank ones are skipped, indexes kept).
         options: thresholds.
         template_lines: `line_key`s of the site's chrome (see `cleaners.templates`).
+        teaser_lines: `line_key`s of other stories' teaser summaries found in the page's
+            markup (see `cleaners.teasers`), removed as `related`.
         kind: "text" for dump lines, "html" for trafilatura-output lines (picks the model).
         table: `tabulate(lines)` when the caller already has it.
     """
@@ -168,20 +171,31 @@ def classify_lines(
         scores = _rule_scores(page, options)
         threshold = 1.0
     by_model = model is not None
+    # Positive evidence of chrome besides the patterns: the site's template lines and the
+    # page's teaser cards. Decided first, so the extractor's doubtful lines are never kept
+    # for adjoining them (see `trust_extractor`).
+    marked: dict[int, str] = {}
+    if template_lines:
+        for j in np.flatnonzero(page.words < options.template_body_words).tolist():
+            if line_key(page.texts[j]) in template_lines:
+                marked[j] = "site_template"
+    if teaser_lines:
+        for j, text in enumerate(page.texts):
+            if j not in marked and not page.matched[j] and line_key(text) in teaser_lines:
+                marked[j] = "related"
+    evidence = page.matched.copy()
+    evidence[list(marked)] = True
     # A pattern match removes the line whatever the score: on dev, 15 of 4,421
     # pattern-matched lines were body, so the patterns are the stronger signal.
-    keep = (scores >= threshold) & ~page.matched
+    keep = (scores >= threshold) & ~evidence
     if kind == "html" and by_model:
         doubtful = (scores >= options.html_remove_score) | (page.chars >= options.html_long_chars)
-        keep = trust_extractor(keep, doubtful, ~page.matched, page.words == 0)
+        keep = trust_extractor(keep, doubtful, ~evidence, page.words == 0)
     reason = [None if k else r for k, r in zip(keep.tolist(), page.reasons, strict=True)]
     # Model verdicts are final; rules leave undecided (0.5) lines to revision.
     fixed = np.ones(n, dtype=bool) if by_model else scores != 0.5
-    if template_lines:
-        short = np.flatnonzero(page.words < options.template_body_words).tolist()
-        for j in short:
-            if line_key(page.texts[j]) in template_lines:
-                keep[j], reason[j], fixed[j] = False, "site_template", True
+    for j, why in marked.items():
+        reason[j], fixed[j] = why, True
     return Labels(
         table.index,
         page,
@@ -281,9 +295,7 @@ def revise_labels(labels: Labels, options: CleanOptions = DEFAULT_OPTIONS) -> La
 
     A short or medium line is kept when the nearest decided lines on both sides are kept
     (or one side is kept and it has prose-like stopword density). A removed line with no
-    pattern reason inherits the reason of the section heading above it ("Recent Stories"
-    -> recent_stories) if no body line came in between; otherwise it is `navigation`
-    before the first body line and `boilerplate` after it. Revises `labels` in place.
+    pattern reason is named by `name_reasons`. Revises `labels` in place.
     """
     keep, page = labels.keep, labels.page
     decided = np.flatnonzero(labels.fixed)
@@ -297,22 +309,55 @@ def revise_labels(labels: Labels, options: CleanOptions = DEFAULT_OPTIONS) -> La
         _close_teaser_blocks(labels, options)
     elif labels.kind == "text":
         keep_edge_sentences(labels, options)
+    name_reasons(labels, options)
+    return labels
+
+
+def _table_row(text: str) -> bool:
+    """A row of a table as extractors and dumps render one ("| a | b |")."""
+    return text.startswith("|") and text.endswith("|")
+
+
+BLOCK_ENDING_REASONS = frozenset(["navigation", "footer", "subscribe", "comments"])
+"""A line removed for one of these ends the block a section heading opened: the lines after
+"About Us | Contact Us" are not more of the "Recent Stories" above it."""
+
+
+def name_reasons(labels: Labels, options: CleanOptions = DEFAULT_OPTIONS) -> None:
+    """Give every removed line a reason that is true of it. Revises `labels` in place.
+
+    A line with no pattern reason takes the reason of the block it sits in: the section
+    heading above it ("Recent Stories" -> recent_stories) until a kept line or a line of
+    another kind (`BLOCK_ENDING_REASONS`) ends the block; after the body, a footer line
+    (copyright, privacy links) opens the page's footer, and what follows is `footer`.
+    Outside any block it is `navigation` before the first body line of a dump unless it is
+    a full sentence (a menu is not prose) or a table row, else `boilerplate`. A sentence
+    that a navigation pattern matched is `boilerplate` too.
+    """
+    keep, page, reason = labels.keep, labels.page, labels.reason
     kept = np.flatnonzero(keep)
     first_body = int(kept[0]) if kept.size else len(keep)
-    header: str | None = None
-    reason, headers = labels.reason, page.headers
+    last_body = int(kept[-1]) if kept.size else -1
+    block: str | None = None
+    headers, texts = page.headers, page.texts
     sentence = sentence_lines(page, options).tolist()
+    # A dump's lines before the body are mostly menus; an extractor's are the headline,
+    # kicker, captions or a table it kept (it drops <nav> itself): those are not menus.
+    menus = labels.kind == "text"
     for j, k in enumerate(keep.tolist()):
         if k:
-            header = None
+            block = None
             continue
+        own = reason[j]
         if headers[j] is not None:
-            header = headers[j]
-        if reason[j] is None:
-            # A navigation reason must be true of the line: a full sentence is not a menu.
-            menu = j < first_body and not sentence[j]
-            reason[j] = header or ("navigation" if menu else "boilerplate")
-    return labels
+            block = headers[j]
+        elif own in BLOCK_ENDING_REASONS and own != block:
+            block = "footer" if own == "footer" and j > last_body else None
+        if own is None:
+            menu = menus and j < first_body and not sentence[j] and not _table_row(texts[j])
+            reason[j] = block or ("navigation" if menu else "boilerplate")
+        elif own == "navigation" and sentence[j]:
+            reason[j] = "boilerplate"
 
 
 def _guard(labels: Labels, options: CleanOptions) -> tuple[Labels, tuple[str, ...]]:
@@ -364,13 +409,21 @@ def label_dump(
     language: str | None,
     template_lines: frozenset[str],
     url: str | None,
+    teaser_lines: frozenset[str] = frozenset(),
     find_metadata: bool = True,
     kind: str = "text",
     language_hint: str | None = None,
 ) -> tuple[Labels, HeadInfo, tuple[str, ...], str | None]:
     """Classify, revise and guard the lines of one dump; find its head metadata and language."""
     table = tabulate(lines, options, language, language_hint)
-    labels = classify_lines(lines, options, template_lines=template_lines, kind=kind, table=table)
+    labels = classify_lines(
+        lines,
+        options,
+        template_lines=template_lines,
+        teaser_lines=teaser_lines,
+        kind=kind,
+        table=table,
+    )
     body_idx = labels.index[labels.keep & table.page.prose].tolist()
     first_body = body_idx[0] if body_idx else len(lines)
     if find_metadata:

@@ -30,6 +30,19 @@ def _group(*patterns: str) -> tuple[re.Pattern[str], ...]:
     return tuple(re.compile(p, re.IGNORECASE) for p in patterns)
 
 
+_FOOTER_LINK = (
+    r"(?:about(?: us)?|advertising|advertise|sitemap|site map|archives?|authors?|contacts?"
+    r"|contact us|privacy(?: policy)?|terms(?: of (?:use|service))?|cookies?(?: policy)?"
+    r"|careers|jobs|help|faq|rss|imprint|impressum|datenschutz|kontakt|legal|press)"
+)
+"""One footer link, for a line of nothing but footer links."""
+
+_LANGUAGE_NAME = (
+    r"(?:english|español|français|deutsch|русский|українська|português|portuguese|italiano"
+    r"|polski|magyar|čeština|türkçe|nederlands|中文|日本語|한국어|العربية|فارسی|اردو)"
+)
+"""A language named in itself, for an edition switcher."""
+
 _AGO = r"\d+\s*(?:s|sec|secs|seconds?|m|min|mins|minutes?|h|hr|hrs|hours?|d|days?|w|weeks?|mo|months?|y|years?)\s+ago"  # noqa: E501
 
 PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
@@ -44,12 +57,15 @@ PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
         r"^(?:[\w&.'’ -]{1,25})(?:\s*[>»›/|]\s*[\w&.'’ -]{1,25}){2,}$",
         r"^(?:page \d+ of \d+|\d+ of \d+|page \d+)$",
         r"^(?:[\w&'’.-]+ ){0,2}[\w&'’.-]+ [|•·] (?:[\w&'’.-]+ ){0,2}[\w&'’.-]+(?: [|•·] .{1,30})*$",
+        # An edition or language switcher: language names and nothing else, spaced or not.
+        rf"^{_LANGUAGE_NAME}(?:[\s|•·,/]*{_LANGUAGE_NAME})+$",
     ),
     "recent_stories": _group(
         r"^(?:recent|latest|more|top|popular|trending|featured|most (?:read|popular|viewed|shared|commented)"  # noqa: E501
         r"|editor'?s? (?:picks?|choice)|don'?t miss|last materials|in other news|what'?s new|just in"  # noqa: E501
         r"|more (?:top )?(?:stories|news|headlines)|breaking news)"
-        r"(?: (?:stories|news|articles|posts|videos|headlines|now|this week|today))?\s*:?$",
+        r"(?: (?:stories|news|articles|posts|videos|headlines|content|trending|now|this week"
+        r"|today)){0,2}\s*:?$",
         r"^(?:more|latest|other) (?:stories|news|articles) (?:from|on|in|by) .{1,40}$",
         r"^" + _AGO + r"$",
         r"^(?:updated |posted |published )?" + _AGO + r"\b.{0,40}$",
@@ -110,9 +126,12 @@ PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
         r"|editorial (?:policy|standards)|code of (?:conduct|ethics)|media kit|store|shop)\s*:?$",
         r"\b(?:privacy policy|terms of (?:use|service)|cookie policy|we use cookies|uses cookies)\b",  # noqa: E501
         r"^(?:powered by|designed by|developed by|hosted by)\b.{0,60}$",
+        # A row of footer links and nothing else ("Advertising Sitemap Archive About Authors").
+        rf"^{_FOOTER_LINK}(?:[\s|•·,/-]+{_FOOTER_LINK})+$",
     ),
     "metadata": _group(
-        r"^(?:by|written by|posted by|author|authors|reporting by|words by|story by)\b\s*:?\s*\S.{0,80}$",  # noqa: E501
+        r"^(?:by|written by|posted by|author|authors|reporting by|words by|story by|edited by"
+        r"|editor(?!['’]))\b\s*:?\s*\S.{0,80}$",
         r"^(?:published|updated|posted|last updated|modified|date)(?:\s*:.{0,60}|\s+(?:on\s+)?\w*\.?\s*\d.{0,50})$",  # noqa: E501
         r"^(?:\d+\s*min(?:ute)?s? read|reading time\s*:?.{0,20}|\d+\s*min(?:ute)?s?)$",
     ),
@@ -125,6 +144,9 @@ PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
         r"^(?:photo|image|picture|credit|file photo|illustration)\s*:.{0,80}$",
         r"^(?:this (?:article|story|content) (?:was|is) (?:originally|first) (?:published|posted)).{0,120}$",  # noqa: E501
         r"\b(?:your browser does not support|enable javascript|ad ?blocker)\b",
+        # "Found a typo? Select it and press Ctrl+Enter" (a site feature, common on Russian
+        # and Ukrainian sites in every language they publish in).
+        r"^.{0,100}\b(?:ctrl|strg)\s*\+\s*enter\b.{0,60}$",
     ),
 }
 """reason -> patterns; a line matching any pattern of a group is removed for that reason."""

@@ -200,7 +200,6 @@ def _next_word(codes: np.ndarray, j: int, end: int, is_word: np.ndarray) -> tupl
     return j, k
 
 
-@njit(cache=True, nogil=True)
 def count_words(
     codes: np.ndarray,
     lengths: np.ndarray,
@@ -208,9 +207,16 @@ def count_words(
     stoplist: WordTable,
     closers: np.ndarray,
     terminals: np.ndarray,
+    cjk: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Words (`\\w+` runs), stopwords and sentence ends per line of a lower-cased,
     newline-joined page.
+
+    Chinese and Japanese are written without spaces, so there one `\\w+` run is a whole
+    clause: a run holding CJK characters (`cjk_table`, default) counts as one word per
+    `CJK_CHARS_PER_WORD` of them (rounded up; plus one for any other letters in it), and
+    its function characters (`CJK_FUNCTION_CHARS`) as stopwords at the same rate, so a
+    paragraph of Chinese has the length and stopword density of one of English.
 
     A line ends a sentence when, less trailing `closers` (quotes, brackets), its last
     character is one of `terminals` -- or nothing is left, as `str.rstrip` and `in` have it.
@@ -218,7 +224,50 @@ def count_words(
     `lengths` are the lines' lengths. On dev, ~20 ms of
     tokenising long lines plus 16 ms of stopword tests became ~4 ms.
     """
+    return _count_words(
+        codes, lengths, is_word, stoplist, closers, terminals, cjk_table() if cjk is None else cjk
+    )
+
+
+CJK_CHARS_PER_WORD = 2
+"""Characters per word in Chinese and Japanese text (words there average under two)."""
+
+CJK_FUNCTION_CHARS = (
+    "".join(map(chr, range(0x3041, 0x3097)))  # hiragana: Japanese particles and endings
+    + "的了是在和不有我他这个们中为上也就而所以之与及等被把说要会对到"
+    "从但地得着过还都能将其或此让于向她它你很没"
+    "這們個為說會對從過還將讓於與沒"  # the same in traditional characters
+)
+"""Function words as characters: their share stands in for the stoplist's in CJK text."""
+
+_CJK_RANGES = ((0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
+"""Kana and CJK ideographs (Hangul is written with spaces, so it is left out)."""
+
+
+@cache
+def cjk_table() -> np.ndarray:
+    """Per BMP code point: 0 not CJK, 1 a CJK character, 2 a CJK function character."""
+    table = np.zeros(0x10000, dtype=np.uint8)
+    for lo, hi in _CJK_RANGES:
+        table[lo : hi + 1] = 1
+    table[char_codes(CJK_FUNCTION_CHARS)] = 2
+    return table
+
+
+@njit(cache=True, nogil=True)
+def _count_words(
+    codes: np.ndarray,
+    lengths: np.ndarray,
+    is_word: np.ndarray,
+    stoplist: WordTable,
+    closers: np.ndarray,
+    terminals: np.ndarray,
+    cjk: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`count_words`, compiled."""
     n = lengths.shape[0]
+    n_cjk = cjk.shape[0]
+    per_word = CJK_CHARS_PER_WORD
     words = np.zeros(n, dtype=np.int64)
     stops = np.zeros(n, dtype=np.int64)
     ends = np.zeros(n, dtype=np.bool_)
@@ -236,13 +285,26 @@ def count_words(
                 continue
             # Hash the word while finding its end: one read of its characters.
             h = (_FNV_OFFSET ^ np.uint64(codes[j])) * _FNV_PRIME
+            c = codes[j]
+            kind = cjk[c] if c < n_cjk else 0
+            n_chars = 1 if kind else 0
+            n_function = 1 if kind == 2 else 0
             k = j + 1
             while k < end and is_word[codes[k]]:
-                h = (h ^ np.uint64(codes[k])) * _FNV_PRIME
+                c = codes[k]
+                h = (h ^ np.uint64(c)) * _FNV_PRIME
+                if c < n_cjk and cjk[c]:
+                    n_chars += 1
+                    if cjk[c] == 2:
+                        n_function += 1
                 k += 1
-            words[i] += 1
-            if k - j <= stoplist.longest and _find_hashed(codes, j, k, h, stoplist) >= 0:
-                stops[i] += 1
+            if n_chars:
+                words[i] += (n_chars + per_word - 1) // per_word + (1 if n_chars < k - j else 0)
+                stops[i] += (n_function + per_word - 1) // per_word
+            else:
+                words[i] += 1
+                if k - j <= stoplist.longest and _find_hashed(codes, j, k, h, stoplist) >= 0:
+                    stops[i] += 1
             j = k
         pos = end + 1  # past the newline between lines
     return words, stops, ends

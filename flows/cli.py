@@ -250,7 +250,7 @@ def _run_flow(
 
         configure_prefect(verbose=verbose)
         # Prefect's server starts while the pipeline imports (see flows.server)
-        with prefect_api(meanwhile=lambda: import_module("flows.pipeline")):
+        with prefect_api(meanwhile=import_pipeline):
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
             from flows.logs import show_run_logs
@@ -279,6 +279,42 @@ def _run_flow(
                         started=started,
                     ),
                 )
+
+
+ENGINE_MODULES = (
+    "prefect.engine",
+    "prefect.flow_engine",
+    "prefect.task_engine",
+    "prefect.artifacts",
+    "prefect.utilities.visualization",
+    "fastapi.encoders",
+)
+"""What Prefect imports on a flow's first call (`fastapi.encoders` to serialize its
+parameters): imported with the pipeline, while a temporary server is still starting."""
+
+
+def import_pipeline() -> None:
+    """Import the pipeline and Prefect's engine with the garbage collector paused.
+
+    Importing Prefect builds thousands of classes, and the collector keeps scanning them
+    to find no garbage (~10% of the import); once imported they are frozen out of its
+    reach, and it runs as usual for the run itself.
+    """
+    import gc
+    from contextlib import suppress
+
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        import_module("flows.pipeline")
+        for name in ENGINE_MODULES:
+            # another Prefect version may not have one: it imports what it needs itself
+            with suppress(ImportError):
+                import_module(name)
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
 
 
 @app.command()

@@ -104,8 +104,10 @@ def note_run(run_id: str) -> None:
 
 
 def note_recorded() -> None:
-    """Tell the stop line that the run is recorded as interrupted."""
+    """Tell the stop line that the run is recorded as interrupted; the run's cleaning
+    workers are stopped then, as nothing they still return will be loaded."""
     _STATE.recorded = True
+    stop_worker_processes()
 
 
 def say_once(out: Callable[[str], None] | None = None) -> None:
@@ -122,8 +124,26 @@ def _stderr(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
 
+def stop_worker_processes() -> None:
+    """SIGKILL the cleaning workers of a `presswash run` (its multiprocessing children).
+
+    Once a run is stopping they are busy with batches nobody will load; the pool's own
+    shutdown would wait for each to finish its batch (seconds on a busy machine), and a
+    worker left to notice by itself that we are gone holds our stderr open meanwhile.
+    Only for the `run` command: in someone else's program, the processes are theirs.
+    """
+    if _STATE.command != "run":
+        return
+    import multiprocessing
+
+    for child in multiprocessing.active_children():
+        with suppress(OSError, ValueError, AttributeError):
+            child.kill()
+
+
 def exit_now(code: int) -> None:
     """Leave without running atexit hooks or joining worker threads."""
+    stop_worker_processes()
     for stream in (sys.stdout, sys.stderr):
         with suppress(OSError, ValueError):
             stream.flush()

@@ -56,6 +56,12 @@ def test_html_keeps_lead_inner_headings_and_closing() -> None:
     assert "All rights reserved" not in cleaned.text
 
 
+def test_a_removed_html_headline_is_a_duplicate_title_not_navigation() -> None:
+    # The <title> is cut short ("Water prices to rise - Daily"); the headline holds it.
+    reasons = [r.reason for r in clean_html(_article_html()).removed if "Water prices" in r.text]
+    assert reasons == ["duplicate_title"]
+
+
 def test_html_url_comes_from_the_canonical_link() -> None:
     cleaned = clean_html(_article_html())
     assert cleaned.url == "https://www.daily.example/2024/water-prices"

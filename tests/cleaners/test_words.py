@@ -11,6 +11,9 @@ from hypothesis import strategies as st
 from cleaners.features import _CLOSER_CODES, _CLOSERS, _TERMINAL_CODES, _TERMINALS
 from cleaners.language import language_of_counts, stoplist
 from cleaners.words import (
+    _CJK_RANGES,
+    CJK_CHARS_PER_WORD,
+    CJK_FUNCTION_CHARS,
     char_codes,
     count_words,
     detect_sample_language,
@@ -24,20 +27,43 @@ _WORD = re.compile(r"\w+")
 # (combining marks, CJK, an astral emoji, a lone surrogate) and digits.
 _PIECES = [
     "the", "and", "of", "der", "und", "и", "в", "не", "que", "de", "la", "news", "Home",
-    "İstanbul", "straße", "東京", "😀", "\ud800", "e\u0301", "x_y", "٣", "²", "ǅ",
-    ".", "!", "?", "…", '"', "'", "”", "’", "»", ")", "]", ",", " ", "  ", "-",
+    "İstanbul", "straße", "東京", "のは", "的", "這個", "カタカナ", "中文abc",
+    "😀", "\ud800", "e\u0301", "x_y", "٣", "²", "ǅ",
+    ".", "!", "?", "…", "。", "！", "」", '"', "'", "”", "’", "»", ")", "]", ",", " ", "  ", "-",
 ]  # fmt: skip
 
 lines = st.lists(st.sampled_from(_PIECES), max_size=12).map("".join)
 
 
+def _cjk_chars(word: str) -> tuple[int, int]:
+    """(CJK characters, CJK function characters) in a word, as `count_words` defines them."""
+    chars = [c for c in word if any(lo <= ord(c) <= hi for lo, hi in _CJK_RANGES)]
+    return len(chars), sum(c in CJK_FUNCTION_CHARS for c in chars)
+
+
+def _ceil(n: int) -> int:
+    return -(-n // CJK_CHARS_PER_WORD)
+
+
 def _python_counts(
     page: list[str], stopwords: frozenset[str]
 ) -> tuple[list[int], list[int], list[bool]]:
-    words = [_WORD.findall(line) for line in page]
+    words_out, stops_out = [], []
+    for line in page:
+        n_words = n_stops = 0
+        for word in _WORD.findall(line):
+            cjk, function = _cjk_chars(word)
+            if cjk:  # a CJK run: one word per CJK_CHARS_PER_WORD characters
+                n_words += _ceil(cjk) + (cjk < len(word))
+                n_stops += _ceil(function)
+            else:
+                n_words += 1
+                n_stops += word in stopwords
+        words_out.append(n_words)
+        stops_out.append(n_stops)
     return (
-        [len(w) for w in words],
-        [sum(x in stopwords for x in w) for w in words],
+        words_out,
+        stops_out,
         [line.rstrip(_CLOSERS)[-1:] in _TERMINALS for line in page],
     )
 
@@ -85,3 +111,25 @@ def test_language_sample_uses_only_the_most_common_words_of_a_varied_page() -> N
     expected = language_of_counts(Counter(_WORD.findall(low)[:800]))
     assert len(set(_WORD.findall(low)[:800])) > 400
     assert detect_sample_language(char_codes(low), 0, 800) == expected
+
+
+_ZH_SENTENCE = (
+    "不幸的是，对于希望能喝上一杯的太空探险者，那些将他们送上太空的政府机构普遍禁止他们"
+    "染指包括酒在内的含酒精饮料。"
+)
+_JA_SENTENCE = (
+    "肉をくわえたイヌが、橋を渡っていました。ふと下を見ると、川の中にも肉をくわえたイヌがいます。"
+)
+
+
+def test_a_chinese_or_japanese_sentence_counts_like_one_in_a_spaced_language() -> None:
+    # Written without spaces, each is a handful of `\w+` runs; counted by characters it has
+    # the length, function-word share and sentence end of a sentence of prose.
+    from cleaners.lines import sentence_lines, tabulate
+    from cleaners.options import DEFAULT_OPTIONS
+
+    table = tabulate([_ZH_SENTENCE, _JA_SENTENCE, "首页", "更多>>"])
+    page = table.page
+    assert page.words[0] >= 20 and page.words[1] >= 20
+    assert page.words[2] == 1 and page.stop_density[2] == 0.0
+    assert sentence_lines(page, DEFAULT_OPTIONS).tolist() == [True, True, False, False]

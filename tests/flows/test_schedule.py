@@ -26,6 +26,7 @@ from tests.flows.procs import (
     presswash,
     server_child_started,
     wait_for,
+    wait_until_gone,
 )
 
 STOP_SECONDS = 30.0
@@ -219,3 +220,26 @@ def test_serve_stops_on_signals_while_starting(
         code, said = serving.stop(*signals)
     assert code == 128 + signals[0]
     assert said == [f"stopped serving ({signals[0].name})"]
+
+
+def test_serve_starts_again_after_a_kill(tmp_path: Path) -> None:
+    """SIGKILL, which runs no cleanup: its Prefect server goes with it, and a new `serve`
+    of the same inbox and database comes up under the same deployment and runs."""
+    inbox, db = tmp_path / "inbox", tmp_path / "wh.duckdb"
+    shutil.copytree(SEEDS, inbox)
+    with no_process_left_behind() as mark:
+        first = Serving(inbox, db, mark)
+        wait_for(lambda: first.printed("run it now"), first.proc)
+        first.proc.kill()
+        first.proc.wait(timeout=STOP_SECONDS)
+        assert wait_until_gone(mark) == []  # the server child died with it
+
+        second = Serving(inbox, db, mark)
+        wait_for(lambda: second.printed("run it now"), second.proc)
+        assert second.deployment() == first.deployment()
+        run = trigger(second.api(), second.deployment())
+        api = second.api()
+        wait_for(lambda: flow_run_state(api, run) == "COMPLETED", second.proc)
+        assert count_documents(db) == 5
+        code, said = second.stop(signal.SIGTERM)
+    assert (code, said) == (128 + signal.SIGTERM, ["stopped serving (SIGTERM)"])

@@ -1,0 +1,77 @@
+"""How much successive small runs add to a warehouse, against their gzipped inputs.
+
+Copies a warehouse (a `bench/scale.py` filler, by default the 10k one), then loads the
+scale benchmark's 100-document inbox into it in `--runs` parts, one after another, with
+the stages a run performs (read, clean, load, site templates, dedup; no Prefect), and
+prints for each part the used blocks it added against the part's inputs gzipped at
+level 6. The first part pays a new tail block for each table it touches; later parts
+fill them.
+
+    PYTHONPATH=. .venv/bin/python bench/storage_growth.py [--db FILLER.duckdb] [--runs 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+OUT = ROOT / "bench" / "out" / "scale"
+
+
+def used(db: Path) -> tuple[int, int]:
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        blocks, size = con.execute(
+            "SELECT used_blocks, block_size FROM pragma_database_size()").fetchall()[0]
+    finally:
+        con.close()
+    return int(blocks), int(size)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--db", type=Path, default=OUT / "filler-10000.duckdb")
+    ap.add_argument("--runs", type=int, default=4)
+    args = ap.parse_args()
+    inbox = OUT / "inbox"
+    if not args.db.exists() or not inbox.is_dir():
+        print(f"error: run bench/scale.py first ({args.db} or {inbox} missing)", file=sys.stderr)
+        return 1
+
+    from flows import dedup, stages
+    from flows.pipeline import DEFAULT_MAX_BYTES
+    from schemas import RawDocument
+    from warehouse import Warehouse
+
+    with tempfile.TemporaryDirectory(dir=OUT) as tmp:
+        db = Path(tmp) / "w.duckdb"
+        shutil.copy(args.db, db)
+        found, _ = stages.discover([str(inbox)])
+        before, block = used(db)
+        for k in range(args.runs):
+            part = found[k :: args.runs]
+            gz = sum(len(gzip.compress(p.read_bytes(), compresslevel=6)) for p in part)
+            units, _ = stages.read_files(part, max_bytes=DEFAULT_MAX_BYTES)
+            ids = [u.doc_id for u in units if isinstance(u, RawDocument)]
+            with Warehouse(db) as wh:
+                wh.load_batch(f"part{k}", stages.clean_units(units, wh.known_documents(ids)))
+                stages.apply_templates(wh)
+                dedup.dedup_new(wh.con)
+            after, _ = used(db)
+            added = (after - before) * block
+            print(f"run {k + 1}: {len(part)} files, {gz / 2**20:.2f} MB gzipped; "
+                  f"{after - before} blocks added ({added / 2**20:.2f} MB): {added / gz:.2f}x")
+            before = after
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
