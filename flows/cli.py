@@ -143,9 +143,9 @@ def expected_errors(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def positive(value: float) -> float:
+def positive(value: float | None) -> float | None:
     """A size or count that must be more than zero (`--max-mb 0` would reject everything)."""
-    if value <= 0:
+    if value is not None and value <= 0:
         raise typer.BadParameter(f"must be more than 0, not {value:g}")
     return value
 
@@ -175,9 +175,13 @@ def run(
     ] = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Files per batch.")] = 500,
     max_mb: Annotated[
-        float,
-        typer.Option(help="Reject inputs larger than this many MB (too_large).", callback=positive),
-    ] = 20.0,
+        float | None,
+        typer.Option(
+            help="Reject inputs larger than this many MB (too_large); "
+            "default 20, the readers' limit (flows.readers.limits.MAX_BYTES).",
+            callback=positive, show_default=False,
+        ),
+    ] = None,
     wait: Annotated[
         float,
         typer.Option(
@@ -231,7 +235,7 @@ def run(
 
 def _run_flow(
     given: list[str], missing: list[str], db: str | None, workers: int,
-    dask_address: str | None, batch_size: int, max_mb: float, wait: float, verbose: bool,
+    dask_address: str | None, batch_size: int, max_mb: float | None, wait: float, verbose: bool,
     started: float, follow_symlinks: bool,
 ) -> Any:
     """The run itself, with a progress bar; returns its RunSummary."""
@@ -252,6 +256,7 @@ def _run_flow(
             from flows.logs import show_run_logs
             from flows.pipeline import run_pipeline
             from flows.progress import Listener
+            from flows.readers.limits import MAX_BYTES
 
             show_run_logs(verbose)
             for p in missing:
@@ -265,7 +270,8 @@ def _run_flow(
                 job = bar.add_task("cleaning", total=None)
                 return run_pipeline(
                     given, db=db_path, workers=workers, batch_size=batch_size,
-                    max_bytes=int(max_mb * 2**20), dask_address=dask_address,
+                    max_bytes=MAX_BYTES if max_mb is None else int(max_mb * 2**20),
+                    dask_address=dask_address,
                     wait=wait, follow_symlinks=follow_symlinks,
                     listener=Listener(
                         progress=lambda done, total: bar.update(job, completed=done, total=total),

@@ -14,7 +14,7 @@ import time
 import uuid
 from collections import Counter, deque
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,11 +30,12 @@ from flows import tasks
 from flows.artifacts import publish_run
 from flows.dask_cluster import dask_threads
 from flows.progress import Listener, current_listener, listening, report_progress
+from flows.readers.base import Tally
 from flows.readers.limits import MAX_BYTES
 from flows.schedule import split_settled
 from flows.server import api_shared_with_workers
 from flows.signals import Interrupted, interruptible, note_recorded, note_run
-from schemas import Batch, LoadCounts, RunSummary
+from schemas import Batch, RunSummary
 from warehouse import PresswashError, resolve_db, run_lock
 from warehouse.db import RUN_WAIT_SECONDS
 from warehouse.held import HeldWarehouse
@@ -180,15 +181,15 @@ def _run(
     clock = time.monotonic()
     files, missing = tasks.discover_inputs(inputs, follow_symlinks)
     files, waiting = split_settled(files, settle)
-    tally = Tally(files_seen=len(files) + len(missing), waiting=len(waiting))
+    tally = Tally(files=len(files) + len(missing), waiting=len(waiting))
     unreadable = Batch(rejects=missing)
-    tally.add(tasks.load_batch(held, run_id, quote(unreadable)), unreadable)
+    tally.loaded(unreadable, tasks.load_batch(held, run_id, quote(unreadable)))
     work = list(chunks(files, batch_size))
     parallel = workers if _uses_workers(files) else 0
     done = 0
     for batch, skipped, n_files in _cleaned(held, work, max_bytes, parallel):
-        tally.add(tasks.load_batch(held, run_id, quote(batch)), batch)
-        tally.skipped += skipped
+        tally.loaded(batch, tasks.load_batch(held, run_id, quote(batch)))
+        tally.skipped.update(skipped)
         done += n_files
         report_progress(listener, done, len(files))
     stages = {"ingest": time.monotonic() - clock}
@@ -206,8 +207,8 @@ def _run(
 
 def _cleaned(
     held: HeldWarehouse, work: list[Sequence[Path]], max_bytes: int, parallel: int
-) -> Iterator[tuple[Batch, int, int]]:
-    """Clean each chunk of files, in order: (batch, units skipped, files in the chunk).
+) -> Iterator[tuple[Batch, Counter[str], int]]:
+    """Clean each chunk of files, in order: (batch, units skipped by kind, files in it).
 
     With `parallel` workers, up to `parallel + 1` clean tasks are in flight, so every
     worker has its next chunk queued while the flow loads the one before; a run with
@@ -223,7 +224,7 @@ def _cleaned(
             yield batch, skipped, len(chunk)
         return
     parts = parallel if len(work) < parallel else 1
-    pending: deque[tuple[int, list[PrefectFuture[tuple[Batch, int]]]]] = deque()
+    pending: deque[tuple[int, list[PrefectFuture[tuple[Batch, Counter[str]]]]]] = deque()
     in_flight = 0
     queue = iter(work)
     while True:
@@ -242,7 +243,10 @@ def _cleaned(
         held.idle()  # between two loads: a reader may have the file
         results = [f.result() for f in futures]
         in_flight -= len(futures)
-        yield merge_batches([b for b, _ in results]), sum(s for _, s in results), n_files
+        skipped: Counter[str] = Counter()
+        for _, kinds in results:
+            skipped.update(kinds)
+        yield merge_batches([b for b, _ in results]), skipped, n_files
 
 
 def merge_batches(batches: Sequence[Batch]) -> Batch:
@@ -284,44 +288,6 @@ def _worth_workers(files: Sequence[Path]) -> bool:
         except OSError:
             continue
     return size >= MIN_PARALLEL_BYTES
-
-
-@dataclass(slots=True)
-class Tally:
-    """Counts accumulated over a run's batches; they must add up to the inputs seen."""
-
-    files_seen: int = 0
-    documents: int = 0
-    new_documents: int = 0
-    known_documents: int = 0
-    articles: int = 0
-    skipped: int = 0
-    waiting: int = 0
-    rejects: Counter[str] = field(default_factory=Counter)
-
-    def add(self, counts: LoadCounts, batch: Batch) -> None:
-        self.documents += len(batch.documents)
-        self.new_documents += counts.new_documents
-        self.known_documents += len(batch.documents) - counts.new_documents
-        self.articles += counts.articles
-        self.rejects.update(r.reason for r in batch.rejects)
-
-    def summary(self, run_id: str, clusters: dict[str, int]) -> RunSummary:
-        return RunSummary(
-            run_id=run_id,
-            files_seen=self.files_seen,
-            inputs=self.documents + sum(self.rejects.values()),
-            new_documents=self.new_documents,
-            known_documents=self.known_documents,
-            exact_duplicates=clusters.get("exact_duplicates", 0),
-            rejected=sum(self.rejects.values()),
-            articles=self.articles,
-            near_clusters=clusters.get("near_clusters", 0),
-            story_clusters=clusters.get("story_clusters", 0),
-            skipped=self.skipped,
-            waiting=self.waiting,
-            rejects_by_reason=dict(sorted(self.rejects.items())),
-        )
 
 
 def summary_counts(summary: RunSummary) -> dict[str, object]:

@@ -6,6 +6,7 @@ a whole batch: per-document overhead would otherwise dominate.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import fields, replace
 from pathlib import Path
@@ -38,14 +39,14 @@ def discover(
 
 def read_files(
     files: Iterable[Path], *, max_bytes: int
-) -> tuple[list[RawDocument | Reject], int]:
-    """Read and decode every unit in these files; returns the units and how many a
-    reader skipped by design (WARC request/metadata records)."""
+) -> tuple[list[RawDocument | Reject], Counter[str]]:
+    """Read and decode every unit in these files; returns the units and, by kind, those
+    a reader skipped by design (WARC request/metadata records, WET warcinfo)."""
     tally = readers.Tally()
     units: list[RawDocument | Reject] = []
     for path in files:
         units.extend(readers.read_file(path, max_bytes=max_bytes, tally=tally))
-    return units, sum(tally.skipped.values())
+    return units, tally.skipped
 
 
 SUPPLIED_FIELDS = ("title", "published_at", "site", "url")

@@ -19,6 +19,7 @@ import os
 import signal
 import threading
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -68,9 +69,11 @@ def known_at(held: HeldWarehouse, files: Sequence[Path]) -> set[str]:
 
 
 @task(name="clean", cache_policy=NO_CACHE)
-def clean_files(files: Sequence[str], max_bytes: int, known: set[str]) -> tuple[Batch, int]:
+def clean_files(
+    files: Sequence[str], max_bytes: int, known: set[str]
+) -> tuple[Batch, Counter[str]]:
     """Read, clean and sign these files where the task runs; returns the loadable batch
-    and how many units the readers skipped by design.
+    and the units the readers skipped by design, by kind (`warc:request`, ...).
 
     Documents in `known` are not cleaned, and travel back without their payload: the
     warehouse has it already and keeps the stored copy.

@@ -13,9 +13,10 @@ import types
 import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import Field, fields
-from datetime import UTC, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any, TypeVar
+
+from schemas.timestamps import parse_timestamp
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -25,23 +26,6 @@ R = TypeVar("R")
 _ARROW_TYPES = {str: "string", bytes: "binary", int: "int32", float: "float64", bool: "bool_"}
 """Python annotation -> Arrow type (a `pyarrow` factory name, so reading records needs no
 pyarrow); DuckDB casts Arrow to the column's SQL type on insert."""
-
-
-def parse_timestamp(value: str | None) -> datetime | None:
-    """ISO 8601 (date or datetime, any offset) -> naive UTC; anything else -> None.
-
-    Cleaners report dates as strings; the warehouse stores TIMESTAMP so users can
-    compare and bucket them in SQL.
-    """
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
-    return parsed
 
 
 def _kind(f: Field[Any]) -> str:

@@ -19,7 +19,8 @@ from typing import BinaryIO, Protocol
 from cleaners.decode import Failure, check_nesting, decode
 from cleaners.metadata import site_from_url
 from flows.readers.limits import MAX_DETAIL_CHARS, Budget, Limits, nesting_refusal
-from schemas import ContainerFormat, Markup, RawDocument, Reject
+from schemas import Batch, ContainerFormat, LoadCounts, Markup, RawDocument, Reject, RunSummary
+from schemas.timestamps import iso_timestamp
 
 __all__ = [
     "Context",
@@ -63,17 +64,26 @@ class Source:
 
 @dataclass(slots=True)
 class Tally:
-    """Running counts, so a run's summary adds up: units = documents + rejects + skipped.
+    """The one set of running counts, so a run's summary adds up:
+    units = documents + rejects + skipped.
 
-    Pass one to `read_file`; it is updated as records are yielded. `skipped` keys say
-    what was passed over, e.g. `warc:request`, `warc:non-html`, `jsonl:blank`,
-    `tar:symlink`, `wet:warcinfo`.
+    The readers update one as they yield records (`read_file(..., tally=)`): `skipped`
+    keys say what was passed over by design, e.g. `warc:request`, `warc:non-html`,
+    `jsonl:blank`, `tar:symlink`, `wet:warcinfo`. The pipeline keeps one for the whole
+    run: it counts every `loaded` batch's documents and rejects (the readers', the
+    cleaners' `no_content`, discovery's), adds the readers' skipped counts, and turns
+    it into the run's `summary`.
     """
 
     files: int = 0
     documents: int = 0
     rejects: Counter[str] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)
+    new_documents: int = 0
+    """Documents the warehouse did not hold before (the rest were known)."""
+    articles: int = 0
+    waiting: int = 0
+    """Inbox files still changing (`serve`), left for the next run."""
 
     @property
     def units(self) -> int:
@@ -84,6 +94,38 @@ class Tally:
     def rejected(self) -> int:
         """How many rejects were yielded."""
         return sum(self.rejects.values())
+
+    def count(self, record: Record) -> None:
+        """Count one record: a document, or a reject under its reason."""
+        if isinstance(record, Reject):
+            self.rejects[record.reason] += 1
+        else:
+            self.documents += 1
+
+    def loaded(self, batch: Batch, counts: LoadCounts) -> None:
+        """Count a batch the warehouse has just loaded, with what the load changed."""
+        for record in (*batch.documents, *batch.rejects):
+            self.count(record)
+        self.new_documents += counts.new_documents
+        self.articles += counts.articles
+
+    def summary(self, run_id: str, clusters: dict[str, int]) -> RunSummary:
+        """The run's summary from these counts and the dedup stage's cluster counts."""
+        return RunSummary(
+            run_id=run_id,
+            files_seen=self.files,
+            inputs=self.documents + self.rejected,
+            new_documents=self.new_documents,
+            known_documents=self.documents - self.new_documents,
+            exact_duplicates=clusters.get("exact_duplicates", 0),
+            rejected=self.rejected,
+            articles=self.articles,
+            near_clusters=clusters.get("near_clusters", 0),
+            story_clusters=clusters.get("story_clusters", 0),
+            skipped=sum(self.skipped.values()),
+            waiting=self.waiting,
+            rejects_by_reason=dict(sorted(self.rejects.items())),
+        )
 
 
 class Unpacked(Protocol):
@@ -157,7 +199,8 @@ def document(
     """Decode (unless `text` is given) and check one unit, then build its record.
 
     The site is the one site key, `cleaners.metadata.site_from_url`, unless the input
-    names it.
+    names it; `published_at` (a WARC-Date, a `date` field) is read by the one timestamp
+    parser, `schemas.timestamps.iso_timestamp`: UTC, or None when it is not a date.
     """
     if text is None or encoding is None:
         decoded = decode(data, declared=declared)
@@ -179,7 +222,7 @@ def document(
         url=url,
         site=site or site_from_url(url),
         title=title,
-        published_at=published_at,
+        published_at=iso_timestamp(published_at),
         language=language,
     )
 

@@ -137,9 +137,7 @@ def _counted(records: Iterable[Record], tally: Tally) -> Iterator[Record]:
                 record = replace(
                     record, source_uri=f"{record.source_uri}~{used[record.source_uri]}"
                 )
-            tally.rejects[record.reason] += 1
-        else:
-            tally.documents += 1
+        tally.count(record)
         yield record
 
 

@@ -6,6 +6,9 @@ is one DuckDB transaction and the run lock is an flock the kernel releases.
 
 from __future__ import annotations
 
+import gzip
+import io
+import json
 import os
 import random
 import signal
@@ -16,12 +19,21 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import zstandard
 
+from flows.readers import discover, read_file
+from schemas import RawDocument
 from tests.conftest import SEEDS
+from tests.flows.procs import count_documents
 from warehouse import run_lock
 
 N_FILES = 1200
 BATCH = 40
+CONTAINER_UNITS = 6
+"""Documents in each WET, Parquet and zstd container of the corpus."""
+CONTAINERS_AT = (5, 70, 1150)
+"""Where the containers sit in the sorted file list: in the first batches (loaded before
+the kill) and in the last (left for the re-run)."""
 
 
 def body_paragraphs() -> list[str]:
@@ -31,16 +43,81 @@ def body_paragraphs() -> list[str]:
     return paragraphs
 
 
-def make_corpus(folder: Path, n: int = N_FILES) -> Path:
-    """n distinct article-like dumps: seed paragraphs reshuffled, each with its own headline."""
+def dispatch(i: int, rng: random.Random, paragraphs: list[str]) -> str:
+    """An article-like dump: seed paragraphs reshuffled, with its own headline."""
+    chosen = rng.sample(paragraphs, 5)
+    return f"Dispatch number {i} on the summit\n\n" + "\n\n".join(chosen) + f"\n\nFiled {i}.\n"
+
+
+def wet_bytes(texts: list[str], tag: str) -> bytes:
+    """A Common Crawl WET file: warcinfo first, one gzip member per record, CRLF headers."""
+    def record(kind: str, rid: str, block: bytes, uri: str = "") -> bytes:
+        head = [
+            "WARC/1.0", f"WARC-Type: {kind}", "WARC-Date: 2023-06-08T09:00:00Z",
+            f"WARC-Record-ID: <urn:uuid:{tag}-{rid}>",
+            *([f"WARC-Target-URI: {uri}", "WARC-Identified-Content-Language: eng"] if uri else []),
+            "Content-Type: " + ("text/plain" if uri else "application/warc-fields"),
+            f"Content-Length: {len(block)}",
+        ]  # fmt: skip
+        return "\r\n".join(head).encode() + b"\r\n\r\n" + block + b"\r\n\r\n"
+
+    records = [record("warcinfo", "info", b"isPartOf: CC-MAIN-2023-23\r\n")] + [
+        record("conversion", str(k), text.encode(), f"https://wet.example/{tag}/{k}")
+        for k, text in enumerate(texts)
+    ]
+    return b"".join(gzip.compress(r) for r in records)
+
+
+def parquet_bytes(texts: list[str], tag: str) -> bytes:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    urls = [f"https://pq.example/{tag}/{k}" for k in range(len(texts))]
+    buffer = io.BytesIO()
+    pq.write_table(pa.table({"url": urls, "text": texts}), buffer, row_group_size=2)
+    return buffer.getvalue()
+
+
+def make_corpus(folder: Path, n: int = N_FILES, containers: tuple[int, ...] = ()) -> Path:
+    """n files: distinct text dumps, and at each of `containers` (slots) a WET file, a
+    Parquet file and two zstd files (JSONL and a text dump) in place of four dumps."""
     folder.mkdir(parents=True)
     paragraphs = body_paragraphs()
     rng = random.Random(20231125)
-    for i in range(n):
-        chosen = rng.sample(paragraphs, 5)
-        text = f"Dispatch number {i} on the summit\n\n" + "\n\n".join(chosen) + f"\n\nFiled {i}.\n"
-        (folder / f"doc_{i:05d}.txt").write_text(text)
+    i = 0
+    for k in range(n):
+        if any(0 < k - slot <= 3 for slot in containers):  # the 4 containers take 4 slots
+            continue
+        name = f"doc_{k:05d}"
+        if k in containers:
+            texts = [dispatch(n + i + j, rng, paragraphs) for j in range(4 * CONTAINER_UNITS)]
+            i += len(texts)
+            wet, pq, js = (texts[j * CONTAINER_UNITS : (j + 1) * CONTAINER_UNITS] for j in range(3))
+            zstd = zstandard.ZstdCompressor()
+            lines = b"".join(json.dumps({"url": f"https://z.example/{k}/{j}", "text": t}).encode()
+                             + b"\n" for j, t in enumerate(js))  # fmt: skip
+            (folder / f"{name}.a.warc.wet.gz").write_bytes(wet_bytes(wet, name))
+            (folder / f"{name}.b.parquet").write_bytes(parquet_bytes(pq, name))
+            (folder / f"{name}.c.jsonl.zst").write_bytes(zstd.compress(lines))
+            (folder / f"{name}.d.txt.zst").write_bytes(zstd.compress(texts[-1].encode()))
+            continue
+        (folder / f"{name}.txt").write_text(dispatch(k, rng, paragraphs))
     return folder
+
+
+def batch_ends(corpus: Path) -> list[int]:
+    """Documents loaded after each whole batch of `BATCH` files, in the run's file order."""
+    files, _ = discover([corpus])
+    ends, total = [], 0
+    for start in range(0, len(files), BATCH):
+        for path in files[start : start + BATCH]:
+            total += sum(isinstance(r, RawDocument) for r in read_file(path))
+        ends.append(total)
+    return ends
+
+
+N_DOCUMENTS = N_FILES + len(CONTAINERS_AT) * (3 * CONTAINER_UNITS + 1 - 4)
+"""Each container slot holds 3 x `CONTAINER_UNITS` + 1 documents in 4 files."""
 
 
 def presswash(*args: str) -> list[str]:
@@ -57,6 +134,7 @@ def snapshot(db: Path) -> dict[str, object]:
                 "SELECT count(*), sum(hash(doc_id, line_no)) FROM removed_lines"
             ).fetchall(),
             "rejects": sorted(con.execute("SELECT source_uri, reason FROM rejects").fetchall()),
+            "sources": sorted(con.execute("SELECT source_uri, doc_id FROM sources").fetchall()),
             "partition": sorted(
                 con.execute(
                     "SELECT list(doc_id ORDER BY doc_id) FROM clusters GROUP BY near_cluster"
@@ -67,23 +145,29 @@ def snapshot(db: Path) -> dict[str, object]:
         con.close()
 
 
-def count_documents(db: Path) -> int | None:
-    """Documents loaded so far, or None while the writer holds the file."""
+CONTAINER_KINDS = (".a.warc.wet.gz#", ".b.parquet#", ".c.jsonl.zst#", ".d.txt.zst")
+
+
+def container_documents(db: Path) -> dict[tuple[int, str], int]:
+    """(container slot, kind) -> documents stored from it (via `sources`)."""
+    con = duckdb.connect(str(db), read_only=True)
     try:
-        con = duckdb.connect(str(db), read_only=True)
-    except duckdb.Error:
-        return None
-    try:
-        return int(con.execute("SELECT count(*) FROM documents").fetchall()[0][0])
-    except duckdb.Error:
-        return None
+        uris = [r[0] for r in con.execute("SELECT source_uri FROM sources").fetchall()]
     finally:
         con.close()
+    found: dict[tuple[int, str], int] = {}
+    for uri in uris:
+        name = uri.rsplit("/", 1)[-1]
+        for kind in CONTAINER_KINDS:
+            if kind in name or name.endswith(kind):
+                key = (int(name[4:9]), kind.strip(".#"))
+                found[key] = found.get(key, 0) + 1
+    return found
 
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_corpus(tmp_path_factory.mktemp("crash") / "corpus")
+    return make_corpus(tmp_path_factory.mktemp("crash") / "corpus", containers=CONTAINERS_AT)
 
 
 def test_sigkill_mid_run_then_rerun_gives_the_same_tables(corpus: Path, tmp_path: Path) -> None:
@@ -96,6 +180,11 @@ def test_sigkill_mid_run_then_rerun_gives_the_same_tables(corpus: Path, tmp_path
         capture_output=True,
         timeout=600,
     )
+    per_kind = {"a.warc.wet.gz": CONTAINER_UNITS, "b.parquet": CONTAINER_UNITS,
+                "c.jsonl.zst": CONTAINER_UNITS, "d.txt.zst": 1}  # fmt: skip
+    assert container_documents(ref_db) == {
+        (slot, kind): n for slot in CONTAINERS_AT for kind, n in per_kind.items()
+    }
 
     run = subprocess.Popen(
         presswash("run", str(corpus), "--db", str(db), "--batch-size", str(BATCH)),
@@ -113,7 +202,7 @@ def test_sigkill_mid_run_then_rerun_gives_the_same_tables(corpus: Path, tmp_path
             break
         time.sleep(0.05)
     run.wait()
-    assert killed_at is not None and killed_at < N_FILES, "the run ended before it could be killed"
+    assert killed_at is not None and killed_at < N_DOCUMENTS, "the run ended before it was killed"
 
     con = duckdb.connect(str(db), read_only=True)  # opens: the WAL replays or is discarded
     loaded, articles, signed, removed_ok = con.execute(
@@ -126,9 +215,14 @@ def test_sigkill_mid_run_then_rerun_gives_the_same_tables(corpus: Path, tmp_path
     ).fetchall()[0]
     status = con.execute("SELECT status FROM runs").fetchall()
     con.close()
-    assert 0 < loaded < N_FILES and loaded % BATCH == 0  # whole batches only
+    ends = batch_ends(corpus)
+    assert ends[-1] == N_DOCUMENTS
+    assert 0 < loaded < N_DOCUMENTS and loaded in ends  # whole batches only
     assert articles == signed == loaded and removed_ok
     assert status == [("running",)]
+    # the kill fell after the first containers were loaded, before the last ones
+    slots = {slot for slot, _ in container_documents(db)}
+    assert CONTAINERS_AT[0] in slots and CONTAINERS_AT[-1] not in slots
 
     result = subprocess.run(
         presswash("run", str(corpus), "--db", str(db), "--batch-size", str(BATCH)),
@@ -190,8 +284,8 @@ def test_sql_works_while_a_run_is_writing(corpus: Path, tmp_path: Path) -> None:
             timeout=120,
         )
         assert running and query.returncode == 0, query.stderr
-        assert 0 < int(query.stdout) <= N_FILES  # it read between two batches
+        assert 0 < int(query.stdout) <= N_DOCUMENTS  # it read between two batches
     finally:
         first.wait(timeout=600)
     assert first.returncode == 0
-    assert count_documents(db) == N_FILES
+    assert count_documents(db) == N_DOCUMENTS

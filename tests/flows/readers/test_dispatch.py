@@ -71,7 +71,8 @@ def _check_never_raises(data: bytes, name: str) -> None:
 @given(
     st.binary(max_size=3000),
     st.sampled_from(
-        ["a.txt", "a.html", "a.warc", "a.warc.gz", "a.jsonl", "a.zip", "a.tar", "a.wet", "a.zst"]
+        ["a.txt", "a.html", "a.warc", "a.warc.gz", "a.jsonl", "a.zip", "a.tar", "a.wet", "a.zst",
+         "a.warc.wet.gz", "a.parquet", "a.jsonl.zst"]
     ),
 )
 def test_readers_never_raise_on_arbitrary_bytes(data: bytes, name: str) -> None:
@@ -93,6 +94,50 @@ def test_readers_never_raise_on_damaged_containers(sample: tuple[str, bytes], dr
     _check_never_raises(bytes(damaged), name)
 
 
+cells = st.one_of(st.none(), st.text(max_size=40))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.tuples(cells, cells, cells, cells), min_size=1, max_size=8),
+    st.sampled_from(["html", "text"]),
+    st.booleans(),
+)
+def test_parquet_with_any_cells_never_raises_and_every_row_is_one_unit(
+    rows: list[tuple[str | None, ...]], body: str, zstd: bool
+) -> None:
+    """Rows of arbitrary (or missing) url, page, title and date: each row is a document or
+    a reject with its row number; read plain and inside zstd."""
+    names = ("url", body, "title", "date")
+    columns = {name: [row[i] for row in rows] for i, name in enumerate(names)}
+    data = parquet_bytes(columns)
+    name = "rows.parquet"
+    if zstd:
+        data, name = zstandard.ZstdCompressor().compress(data), name + ".zst"
+    tally = Tally()
+    records = list(read_stream(io.BytesIO(data), name, tally=tally))
+    assert_accounted(records, tally)
+    assert len(records) == tally.units == len(rows)
+    assert sorted(r.source_uri.rsplit("#", 1)[-1] for r in records) == sorted(
+        f"row-{i}" for i in range(len(rows))
+    )
+
+
+one_line = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), max_size=30)
+"""A target URI that keeps its header one line (a newline in it would end the header)."""
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(one_line, st.text(max_size=200)), min_size=1, max_size=6))
+def test_wet_with_any_records_never_raises_and_every_record_is_one_unit(
+    pages: list[tuple[str, str]],
+) -> None:
+    tally = Tally()
+    records = list(read_stream(io.BytesIO(wet_file(pages)), "CC.warc.wet.gz", tally=tally))
+    assert_accounted(records, tally)
+    assert len(records) == len(pages) and tally.skipped == {"wet:warcinfo": 1}
+
+
 def test_read_file_on_disk_never_raises_for_odd_files(tmp_path) -> None:
     for name, data in SAMPLES:
         for cut in (1, 2, 10, 100, 262, 600):
@@ -108,3 +153,37 @@ def test_read_stream_reads_an_open_stream() -> None:
     [doc] = read_stream(stream, "upload.jsonl.gz")
     assert isinstance(doc, RawDocument)
     assert (doc.source_uri, doc.raw_text) == ("upload.jsonl.gz#L1", "streamed")
+
+
+def test_one_instant_is_one_published_at_in_every_format(tmp_path) -> None:
+    """WARC-Date, a JSONL `date` with an offset, a Parquet timestamp with a zone and an
+    HTTP-style date all go through the one parser (`schemas.timestamps`): one UTC value."""
+    import datetime as dt
+
+    warc = b"".join(sample_warc_records())  # WARC-Date: 2023-06-08T09:00:00Z
+    inputs = {
+        "a.warc": warc,
+        "a.warc.wet.gz": wet_file([("http://a.com/1", "one\ntwo")]),
+        "a.jsonl": jsonl(
+            {"url": "http://a.com/j", "text": "t", "date": "2023-06-08T11:00:00+02:00"},
+            {"url": "http://a.com/k", "text": "u", "date": "Thu, 08 Jun 2023 09:00:00 GMT"},
+        ),
+        "a.parquet": parquet_bytes({
+            "url": ["http://a.com/p"],
+            "text": ["p"],
+            "date": [dt.datetime(2023, 6, 8, 4, 0, tzinfo=dt.timezone(dt.timedelta(hours=-5)))],
+        }),
+    }
+    seen = set()
+    for name, data in inputs.items():
+        for record in read_file(write(tmp_path / name, data)):
+            assert isinstance(record, RawDocument), record
+            seen.add((name, record.published_at))
+    assert {value for _, value in seen} == {"2023-06-08T09:00:00"}
+    assert {name for name, _ in seen} == set(inputs)
+
+
+def test_a_date_field_that_is_no_date_is_dropped_not_kept_raw(tmp_path) -> None:
+    data = jsonl({"url": "http://a.com/j", "text": "t", "date": "last Tuesday"})
+    [doc] = read_file(write(tmp_path / "d.jsonl", data))
+    assert isinstance(doc, RawDocument) and doc.published_at is None

@@ -36,7 +36,7 @@ def test_warc_responses_become_documents_and_the_rest_is_counted(tmp_path, packe
     assert ru.source_uri == f"{tmp_path}/{name}#urn:uuid:2"
     assert (ru.format, ru.markup, ru.encoding) == ("warc", "html", "cp1251")
     assert RUSSIAN in ru.raw_text
-    assert (ru.url, ru.site, ru.published_at) == ("http://a.com/x", "a.com", "2023-06-08T09:00:00Z")
+    assert (ru.url, ru.site, ru.published_at) == ("http://a.com/x", "a.com", "2023-06-08T09:00:00")
     assert page.raw_text == PAGE  # Content-Encoding: gzip undone
     assert page.doc_id == hashlib.sha256(PAGE.encode()).hexdigest()
     assert zs.site == "c.net"

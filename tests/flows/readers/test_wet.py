@@ -34,7 +34,7 @@ def test_conversion_records_are_text_documents_and_warcinfo_is_counted(tmp_path)
     assert (one.url, one.site, one.published_at, one.language) == (
         "https://www.example.com/a",
         "example.com",
-        "2023-06-08T09:00:00Z",
+        "2023-06-08T09:00:00",  # WARC-Date through the one timestamp parser: UTC, no `Z`
         "eng",
     )
     assert one.raw_text == STORY
