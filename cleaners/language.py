@@ -65,7 +65,8 @@ COMMON_WORDS = 200
 SAMPLE_CHARS = 20 * SAMPLE_WORDS
 """Characters tokenised to find those words (bounds the work on huge pages)."""
 
-_WORD = re.compile(r"\w+")
+WORD = re.compile(r"\w+")
+"""A word, as every cleaner tokenises (a run of Unicode word characters); defined once."""
 
 
 def _stoplist_dir() -> Path | None:
@@ -142,7 +143,7 @@ def detect_language(text: str, preferred: str | None = None) -> str | None:
         preferred: a declared language (`<html lang>`): it only breaks near-ties
             (see `TIE_SHARE`), the text decides.
     """
-    words = _WORD.findall(_sample(text).lower())[:SAMPLE_WORDS]
+    words = WORD.findall(_sample(text).lower())[:SAMPLE_WORDS]
     return language_of_counts(Counter(words), preferred)
 
 

@@ -16,6 +16,7 @@ from functools import cache
 from itertools import pairwise
 from typing import Any
 
+from cleaners.language import WORD
 from schemas import REMOVAL_REASONS
 
 _sre: Any = importlib.import_module("re._constants")
@@ -305,7 +306,6 @@ _unknown = set(PATTERNS) - set(REMOVAL_REASONS)
 if _unknown:  # the vocabulary is fixed by schemas; a typo here must fail at import
     raise ValueError(f"pattern reasons not in REMOVAL_REASONS: {sorted(_unknown)}")
 
-_WORD = re.compile(r"\w+")
 
 HEADER_MAX_WORDS = 6
 """A section heading is short; a longer line matching a heading pattern is a teaser or prose."""
@@ -688,7 +688,7 @@ def match_lowered(text: str, triggered: bool | None = None) -> tuple[str | None,
         m = _FLOATING.search(text)
     elif m is None:
         if triggered is None:
-            triggered = not FLOATING_TRIGGERS.isdisjoint(_WORD.findall(text))
+            triggered = not FLOATING_TRIGGERS.isdisjoint(WORD.findall(text))
         if triggered:
             m = _FLOATING.search(text)
     if m is None or m.lastgroup is None:

@@ -9,7 +9,6 @@ Python's `re` finds them; stopwords compared code point by code point, not by ha
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from functools import cache
 from typing import NamedTuple
@@ -23,10 +22,9 @@ from cleaners.language import (
     MIN_HIT_SHARE,
     MIN_HITS,
     TIE_SHARE,
+    WORD,
     stoplist_index,
 )
-
-_WORD = re.compile(r"\w+")
 
 
 def char_codes(text: str) -> np.ndarray:
@@ -43,7 +41,7 @@ def word_table() -> np.ndarray:
     """
     everything = "".join(map(chr, range(0x110000)))
     table = np.zeros(0x110000, dtype=np.bool_)
-    for m in _WORD.finditer(everything):
+    for m in WORD.finditer(everything):
         table[m.start() : m.end()] = True
     return table
 

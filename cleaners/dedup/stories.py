@@ -36,7 +36,7 @@ from scipy.sparse.csgraph import connected_components
 from sklearn.feature_extraction.text import CountVectorizer
 
 from cleaners.dedup.lsh import shared_key_pairs
-from cleaners.dedup.minhash import shingle_hashes
+from cleaners.dedup.minhash import WORD_RE, shingle_hashes
 from cleaners.dedup.normalize import normalize_words
 from schemas import Article
 
@@ -112,7 +112,6 @@ _ENTITY_RE = re.compile(
 )
 _QUOTED_RE = re.compile(r'"([^"\n]{20,})"')
 _TERM_RE = re.compile(r"\b[^\W\d_]{2,}\b")
-_WORD_RE = re.compile(r"[0-9a-z\u0080-\U0010ffff]+")
 _NOT_ENTITY = frozenset(
     """a an the and or but if in on at to of for by with from as is are was were be he she
     it they we you i his her its their our this that these those there here when where
@@ -193,7 +192,7 @@ def entities(text: str) -> frozenset[str]:
     """
     out: set[str] = set()
     for m in _ENTITY_RE.finditer(text):
-        words = [w for w in _WORD_RE.findall(m.group(0).lower()) if w not in _NOT_ENTITY]
+        words = [w for w in WORD_RE.findall(m.group(0).lower()) if w not in _NOT_ENTITY]
         if not words:
             continue
         out.update(w for w in words if len(w) > 1)
