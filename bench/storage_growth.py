@@ -19,21 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-OUT = ROOT / "bench" / "out" / "scale"
-
-
-def used(db: Path) -> tuple[int, int]:
-    import duckdb
-
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        blocks, size = con.execute(
-            "SELECT used_blocks, block_size FROM pragma_database_size()").fetchall()[0]
-    finally:
-        con.close()
-    return int(blocks), int(size)
+from scale import OUT, used_bytes  # the scale benchmark's warehouses and block count
 
 
 def main() -> int:
@@ -55,7 +41,7 @@ def main() -> int:
         db = Path(tmp) / "w.duckdb"
         shutil.copy(args.db, db)
         found, _ = stages.discover([str(inbox)])
-        before, block = used(db)
+        before = used_bytes(db)
         for k in range(args.runs):
             part = found[k :: args.runs]
             gz = sum(len(gzip.compress(p.read_bytes(), compresslevel=6)) for p in part)
@@ -65,10 +51,10 @@ def main() -> int:
                 wh.load_batch(f"part{k}", stages.clean_units(units, wh.known_documents(ids)))
                 stages.apply_templates(wh)
                 dedup.dedup_new(wh.con)
-            after, _ = used(db)
-            added = (after - before) * block
+            after = used_bytes(db)
+            added = after - before
             print(f"run {k + 1}: {len(part)} files, {gz / 2**20:.2f} MB gzipped; "
-                  f"{after - before} blocks added ({added / 2**20:.2f} MB): {added / gz:.2f}x")
+                  f"{added / 2**20:.2f} MB of blocks added: {added / gz:.2f}x")
             before = after
     return 0
 
