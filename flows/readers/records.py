@@ -20,6 +20,7 @@ from typing import IO, Any, BinaryIO
 from flows.readers.base import Context, Record, Source, reject
 from flows.readers.limits import CHUNK_BYTES
 from flows.readers.streams import Plain
+from schemas import Reject
 
 __all__ = ["Handler", "Unit", "incomplete", "read_records", "skip_record"]
 
@@ -249,6 +250,20 @@ def skip_record(unit: Unit, kind: str, ctx: Context) -> Iterator[Record]:
         yield reject(unit.where, "truncated", detail, None)
     else:
         ctx.tally.skipped[kind] += 1
+
+
+def record_body(unit: Unit, ctx: Context, what: str) -> bytes | Reject:
+    """A record's block, read whole, or the reject for one over the size limit or cut
+    short; `what` names the block in the detail ("payload", "text")."""
+    rec, where = unit.rec, unit.where
+    if rec.content_length > ctx.limits.max_bytes:
+        detail = f"{what} of {rec.content_length} bytes > limit {ctx.limits.max_bytes}"
+        return reject(where, "too_large", detail, None)
+    body: bytes = rec.reader.read()
+    if len(body) < rec.content_length:
+        detail = f"{what} cut at {len(body)} of {rec.content_length} bytes"
+        return reject(where, "truncated", detail, body, ctx)
+    return body
 
 
 def incomplete(rec: Any) -> str | None:

@@ -13,8 +13,9 @@ from typing import Any, BinaryIO
 
 from cleaners.decode import Failure
 from flows.readers.base import Context, Record, Source, document, reject
-from flows.readers.records import Unit, incomplete, read_records, skip_record
+from flows.readers.records import Unit, incomplete, read_records, record_body, skip_record
 from flows.readers.sniff import binary_kind, sniff_format
+from schemas import Reject
 
 __all__ = ["read_warc"]
 
@@ -37,14 +38,9 @@ def _warc_record(unit: Unit, ctx: Context) -> Iterator[Record]:
     if kind is not None:
         yield from skip_record(unit, kind, ctx)
         return
-    if rec.content_length > ctx.limits.max_bytes:
-        detail = f"payload of {rec.content_length} bytes > limit {ctx.limits.max_bytes}"
-        yield reject(where, "too_large", detail, None)
-        return
-    body = rec.reader.read()
-    if len(body) < rec.content_length:
-        detail = f"payload cut at {len(body)} of {rec.content_length} bytes"
-        yield reject(where, "truncated", detail, body, ctx)
+    body = record_body(unit, ctx, "payload")
+    if isinstance(body, Reject):
+        yield body
         return
     if rec.is_http and rec.http_headers.status_code is None:
         yield reject(where, "parse_error", "response without an HTTP status line", body, ctx)

@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from typing import BinaryIO
 
 from flows.readers.base import Context, Record, Source, document, reject
-from flows.readers.records import Unit, incomplete, read_records, skip_record
+from flows.readers.records import Unit, incomplete, read_records, record_body, skip_record
+from schemas import Reject
 
 __all__ = ["read_wet"]
 
@@ -38,14 +39,9 @@ def _wet_record(unit: Unit, ctx: Context) -> Iterator[Record]:
     if rec.record_type != WarcRecordType.conversion:
         yield from skip_record(unit, f"wet:{rec.record_type}", ctx)
         return
-    if rec.content_length > ctx.limits.max_bytes:
-        detail = f"text of {rec.content_length} bytes > limit {ctx.limits.max_bytes}"
-        yield reject(where, "too_large", detail, None)
-        return
-    body = rec.reader.read()
-    if len(body) < rec.content_length:
-        detail = f"text cut at {len(body)} of {rec.content_length} bytes"
-        yield reject(where, "truncated", detail, body, ctx)
+    body = record_body(unit, ctx, "text")
+    if isinstance(body, Reject):
+        yield body
         return
     if not body.strip():
         yield reject(where, "empty", "conversion record with no text", body, ctx)
