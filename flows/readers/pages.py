@@ -4,7 +4,7 @@ binary one."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
 from flows.readers.base import Context, Record, Source, document, reject, truncation_detail
@@ -45,23 +45,28 @@ def _read_rejected(
     return data, None, False
 
 
-def read_empty(stream: BinaryIO, source: Source, ctx: Context) -> Iterator[Record]:
-    """Reject an empty or whitespace-only unit."""
+def _reject_whole(
+    stream: BinaryIO, source: Source, ctx: Context, reason: str, describe: Callable[[bytes], str]
+) -> Iterator[Record]:
+    """Read the unit, then reject it for `reason` (unless the stream was cut or damaged:
+    then that is what is reported)."""
     data, cut, damaged = _read_rejected(stream, source, ctx)
     if cut is not None:
         yield cut
     if damaged or cut is not None:
         return
-    detail = f"{len(data)} bytes of whitespace" if data else "0 bytes"
-    yield reject(source, "empty", detail, data, ctx)
+    yield reject(source, reason, describe(data), data, ctx)
+
+
+def read_empty(stream: BinaryIO, source: Source, ctx: Context) -> Iterator[Record]:
+    """Reject an empty or whitespace-only unit."""
+    yield from _reject_whole(stream, source, ctx, "empty",
+                             lambda data: f"{len(data)} bytes of whitespace" if data else "0 bytes")
 
 
 def read_binary(stream: BinaryIO, source: Source, ctx: Context) -> Iterator[Record]:
     """Reject a non-text unit (PDF, PNG, ELF, ...) whatever its name says."""
-    data, cut, damaged = _read_rejected(stream, source, ctx)
-    if cut is not None:
-        yield cut
-    if damaged or cut is not None:
-        return
-    kind = binary_kind(data) or "unknown binary"
-    yield reject(source, "binary", f"{kind} content in {source.name or 'input'}", data, ctx)
+    yield from _reject_whole(
+        stream, source, ctx, "binary",
+        lambda data: f"{binary_kind(data) or 'unknown binary'} content in {source.name or 'input'}",
+    )
