@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from cleaners.options import HEAD_SCAN_LINES, TITLE_MAX_WORDS
 from cleaners.templates import MAX_KEY_CHARS, line_key
+from schemas.timestamps import iso_timestamp
 
 _MONTHS = {
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8,
@@ -463,7 +464,11 @@ _LD_AUTHOR = re.compile(
 )
 _LINK_TAG = re.compile(r"<link\b[^>]*>", re.IGNORECASE)
 _TIME_TAG = re.compile(r"<time\b[^>]*\bdatetime\s*=\s*[\"']([^\"']{8,40})[\"']", re.IGNORECASE)
-_ISO = re.compile(r"((?:19|20)\d\d-[01]\d-[0-3]\d)(?:[T ]([0-2]\d:[0-5]\d)(?::[0-5]\d)?)?")
+_ISO = re.compile(
+    r"\d{4}-[01]\d-[0-3]\d"
+    r"(?:[T ][0-2]\d:[0-5]\d(?::[0-5]\d(?:[.,]\d+)?)?(?:Z|[+-]\d\d(?::?\d\d)?)?)?"
+)
+"""An ISO 8601 date or timestamp (with its offset) inside a longer metadata value."""
 _TAGS = re.compile(r"<[^>]+>")
 _BY_PREFIX = re.compile(r"^by\s+", re.IGNORECASE)
 
@@ -483,10 +488,13 @@ META_KEYS: dict[str, tuple[str, ...]] = {
 
 
 def _iso_date(value: str) -> str | None:
-    m = _ISO.search(value)
-    if m:
-        return f"{m[1]}T{m[2]}:00" if m[2] else m[1]
-    return parse_date(value)[0]
+    """A page's own date as the one timestamp parser reads it (`schemas.timestamps`: UTC,
+    `YYYY-MM-DDTHH:MM:SS` or a bare date): the whole value, else the first ISO timestamp
+    in it; else the first date in it written as prose (`June 8, 2023`)."""
+    found = iso_timestamp(value)
+    if found is None and (m := _ISO.search(value)):
+        found = iso_timestamp(m[0])
+    return found or parse_date(value)[0]
 
 
 @dataclass(slots=True, frozen=True)

@@ -173,7 +173,9 @@ def run(
         str | None,
         typer.Option(help=r"Run tasks on this Dask scheduler (needs presswash\[dask]).")
     ] = None,
-    batch_size: Annotated[int, typer.Option(min=1, help="Files per batch.")] = 500,
+    batch_size: Annotated[
+        int, typer.Option(min=1, help="Units per batch (a file, or a row of a Parquet file).")
+    ] = 500,
     max_mb: Annotated[
         float | None,
         typer.Option(

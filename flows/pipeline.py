@@ -32,6 +32,7 @@ from flows.dask_cluster import dask_threads
 from flows.progress import Listener, current_listener, listening, report_progress
 from flows.readers.base import Tally
 from flows.readers.limits import MAX_BYTES
+from flows.readers.spans import Span, divide, plan_batches
 from flows.schedule import split_settled
 from flows.server import api_shared_with_workers
 from flows.signals import Interrupted, interruptible, note_recorded, note_run
@@ -45,8 +46,10 @@ SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 """The bundled sample input, used when `run` gets no paths."""
 
 DEFAULT_BATCH_SIZE = 500
-"""Files per clean task and per load transaction: big enough that task overhead (~20 ms)
-is noise, small enough that a killed run loses little work."""
+"""Units per clean task and per load transaction (a file, or a row of a big Parquet
+file, which is cut into pieces: `flows.readers.spans`): big enough that task overhead
+(~20 ms) is noise, small enough that a killed run loses little work and a batch's
+memory stays small (also at most `spans.BATCH_BYTES` of input)."""
 
 MIN_PARALLEL_FILES = 50
 MIN_PARALLEL_BYTES = 16 * 2**20
@@ -84,7 +87,9 @@ def pipeline(
         db: the DuckDB file; None means `$PRESSWASH_DB` or `warehouse/presswash.duckdb`.
         workers: parallel cleaning processes (cleaning is CPU-bound Python); they are
             used when the flow runs with a process pool or on Dask (`run_pipeline`).
-        batch_size: files per clean task and per load transaction.
+        batch_size: units per clean task and per load transaction: a file, or a row of
+            a Parquet file, which is cut into pieces of rows (one batch can end inside
+            a file; see `flows.readers.spans`).
         max_bytes: inputs above this are rejected as `too_large`.
         wait: seconds to wait for that other run before giving up (`DatabaseLocked`).
         settle: read only files unchanged for this many seconds (`serve`); the others
@@ -184,7 +189,7 @@ def _run(
     tally = Tally(files=len(files) + len(missing), waiting=len(waiting))
     unreadable = Batch(rejects=missing)
     tally.loaded(unreadable, tasks.load_batch(held, run_id, quote(unreadable)))
-    work = list(chunks(files, batch_size))
+    work = plan_batches(files, batch_size)
     parallel = workers if _uses_workers(files) else 0
     done = 0
     for batch, skipped, n_files in _cleaned(held, work, max_bytes, parallel):
@@ -206,22 +211,22 @@ def _run(
 
 
 def _cleaned(
-    held: HeldWarehouse, work: list[Sequence[Path]], max_bytes: int, parallel: int
+    held: HeldWarehouse, work: list[list[Span]], max_bytes: int, parallel: int
 ) -> Iterator[tuple[Batch, Counter[str], int]]:
-    """Clean each chunk of files, in order: (batch, units skipped by kind, files in it).
+    """Clean each batch of pieces, in order: (batch, units skipped by kind, files it
+    finished).
 
     With `parallel` workers, up to `parallel + 1` clean tasks are in flight, so every
-    worker has its next chunk queued while the flow loads the one before; a run with
-    fewer chunks than workers splits each chunk between them. Without (0), each chunk
+    worker has its next batch queued while the flow loads the one before; a run with
+    fewer batches than workers splits each batch between them. Without (0), each batch
     is cleaned here, between loads.
     """
     if not parallel:
         for chunk in work:
             held.idle()
             known = tasks.known_at(held, quote(chunk))
-            paths = [str(f) for f in chunk]
-            batch, skipped = tasks.clean_files(quote(paths), max_bytes, quote(known))
-            yield batch, skipped, len(chunk)
+            batch, skipped = tasks.clean_files(quote(chunk), max_bytes, quote(known))
+            yield batch, skipped, _files_ended(chunk)
         return
     parts = parallel if len(work) < parallel else 1
     pending: deque[tuple[int, list[PrefectFuture[tuple[Batch, Counter[str]]]]]] = deque()
@@ -230,12 +235,10 @@ def _cleaned(
     while True:
         while in_flight < parallel + 1 and (chunk := next(queue, None)) is not None:
             known = tasks.known_at(held, quote(chunk))
-            size = -(-len(chunk) // parts)
             futures = [
-                tasks.clean_files.submit([str(f) for f in chunk[i : i + size]], max_bytes, known)
-                for i in range(0, len(chunk), size)
+                tasks.clean_files.submit(part, max_bytes, known) for part in divide(chunk, parts)
             ]
-            pending.append((len(chunk), futures))
+            pending.append((_files_ended(chunk), futures))
             in_flight += len(futures)
         if not pending:
             return
@@ -247,6 +250,11 @@ def _cleaned(
         for _, kinds in results:
             skipped.update(kinds)
         yield merge_batches([b for b, _ in results]), skipped, n_files
+
+
+def _files_ended(chunk: Sequence[Span]) -> int:
+    """Files a batch finishes (a file cut in pieces is done with its last piece)."""
+    return sum(span.ends_file for span in chunk)
 
 
 def merge_batches(batches: Sequence[Batch]) -> Batch:

@@ -23,6 +23,7 @@ from cleaners.templates import (
 from cleaners.wordcount import count_words
 from flows import readers
 from flows.dedup import forget_articles, signature_scheme
+from flows.readers.spans import Span
 from schemas import Article, Batch, Cleaned, RawDocument, Reject, Signature
 from warehouse import Warehouse, dedup
 from warehouse import templates as templates_db
@@ -38,14 +39,18 @@ def discover(
 
 
 def read_files(
-    files: Iterable[Path], *, max_bytes: int
+    files: Iterable[Path | Span], *, max_bytes: int
 ) -> tuple[list[RawDocument | Reject], Counter[str]]:
-    """Read and decode every unit in these files; returns the units and, by kind, those
-    a reader skipped by design (WARC request/metadata records, WET warcinfo)."""
+    """Read and decode every unit in these files or pieces of files; returns the units
+    and, by kind, those a reader skipped by design (WARC request/metadata records, WET
+    warcinfo)."""
     tally = readers.Tally()
     units: list[RawDocument | Reject] = []
-    for path in files:
-        units.extend(readers.read_file(path, max_bytes=max_bytes, tally=tally))
+    for piece in files:
+        span = piece if isinstance(piece, Span) else Span(str(piece))
+        units.extend(readers.read_file(
+            Path(span.path), max_bytes=max_bytes, tally=tally, first=span.first, stop=span.stop
+        ))
     return units, tally.skipped
 
 

@@ -8,9 +8,10 @@ Every task has `cache_policy=NO_CACHE`: Prefect's default policy hashes a task's
 that takes a batch gets it wrapped in `quote()` by the flow, so Prefect does not walk it
 looking for futures either (the two were a fifth of a run's time at 2,000 documents).
 
-`clean_files` is the one task that runs on workers: it takes file *paths* and reads them
-where it runs (shared storage on a Dask cluster), so no document's bytes travel in the
-task graph, only the cleaned batch coming back.
+`clean_files` is the one task that runs on workers: it takes file *paths* (whole files,
+or a Parquet file's rows by range: `flows.readers.spans.Span`) and reads them where it
+runs (shared storage on a Dask cluster), so no document's bytes travel in the task
+graph, only the cleaned batch coming back.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from flows import dedup, stages
+from flows.readers.spans import Span
 from schemas import Batch, LoadCounts, Reject
 from warehouse.held import HeldWarehouse
 
@@ -63,22 +65,22 @@ def discover_inputs(
 
 @task(name="known", cache_policy=NO_CACHE, retries=IO_RETRIES,
       retry_delay_seconds=IO_RETRY_DELAY_SECONDS)
-def known_at(held: HeldWarehouse, files: Sequence[Path]) -> set[str]:
-    """Documents the warehouse already holds from these files: their cleaning is skipped."""
-    return held.wh.known_at_sources([str(f) for f in files])
+def known_at(held: HeldWarehouse, spans: Sequence[Span]) -> set[str]:
+    """Documents the warehouse already holds from these pieces: their cleaning is skipped."""
+    return held.wh.known_at_sources([uri for span in spans for uri in span.sources()])
 
 
 @task(name="clean", cache_policy=NO_CACHE)
 def clean_files(
-    files: Sequence[str], max_bytes: int, known: set[str]
+    spans: Sequence[Span], max_bytes: int, known: set[str]
 ) -> tuple[Batch, Counter[str]]:
-    """Read, clean and sign these files where the task runs; returns the loadable batch
-    and the units the readers skipped by design, by kind (`warc:request`, ...).
+    """Read, clean and sign these files or pieces where the task runs; returns the
+    loadable batch and the units the readers skipped by design, by kind (`warc:request`).
 
     Documents in `known` are not cleaned, and travel back without their payload: the
     warehouse has it already and keeps the stored copy.
     """
-    units, skipped = stages.read_files([Path(f) for f in files], max_bytes=max_bytes)
+    units, skipped = stages.read_files(spans, max_bytes=max_bytes)
     batch = stages.clean_units(units, known)
     batch.documents = [
         replace(d, raw_bytes=b"", raw_text="") if d.doc_id in known else d

@@ -39,6 +39,7 @@ from cleaners.dedup.lsh import shared_key_pairs
 from cleaners.dedup.minhash import WORD_RE, shingle_hashes
 from cleaners.dedup.normalize import normalize_words
 from schemas import Article
+from schemas.timestamps import parse_timestamp
 
 QUOTE_WORDS = 8
 """A shared verbatim span this long is a quotation or a copied sentence, not a stock
@@ -162,9 +163,10 @@ class StoryFeatures:
 
 
 def parse_time(value: str | date | None) -> float:
-    """Seconds since the epoch for an ISO date/datetime (or a date/datetime object).
+    """Seconds since the epoch for a date or timestamp (or a date/datetime object).
 
-    NaN when missing or unreadable. Naive values are taken as UTC; a bare date is its
+    A string is read by the one timestamp parser, `schemas.timestamps.parse_timestamp`
+    (NaN where it finds no date). Naive values are taken as UTC; a bare date is its
     midnight. Objects are accepted because DuckDB hands TIMESTAMP columns back as
     `datetime`.
     """
@@ -175,10 +177,10 @@ def parse_time(value: str | date | None) -> float:
     elif isinstance(value, date):
         dt = datetime(value.year, value.month, value.day)
     else:
-        try:
-            dt = datetime.fromisoformat(str(value).strip())
-        except ValueError:
+        parsed = parse_timestamp(str(value))
+        if parsed is None:
             return math.nan
+        dt = parsed
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
     return dt.timestamp()

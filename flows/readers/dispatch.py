@@ -70,6 +70,8 @@ def read_file(
     max_bytes: int = MAX_BYTES,
     limits: Limits | None = None,
     tally: Tally | None = None,
+    first: int = 0,
+    stop: int | None = None,
 ) -> Iterator[Record]:
     """Read one file into its units. Never raises for a bad or vanished file.
 
@@ -81,12 +83,17 @@ def read_file(
         max_bytes: the per-unit size limit (ignored when `limits` is given).
         limits: all safety limits; defaults to `Limits(max_bytes=max_bytes)`.
         tally: updated with files, documents, rejects by reason, and skipped units.
+        first: read only a piece of the file, from this unit on (`spans.Span`): a
+            Parquet file's rows; a file of any other format is read whole by the
+            piece at 0 and not at all by the others.
+        stop: the unit that piece stops before; None: to the end.
     """
     tally = tally if tally is not None else Tally()
     limits = limits or Limits(max_bytes=max_bytes)
-    tally.files += 1
+    if first == 0:
+        tally.files += 1
     ctx = Context(limits, tally, Budget(limits.max_unpacked_bytes), read_any)
-    yield from _counted(_read_path(path, ctx), tally)
+    yield from _counted(_read_path(path, ctx, first, stop), tally)
 
 
 def read_stream(
@@ -141,31 +148,45 @@ def _counted(records: Iterable[Record], tally: Tally) -> Iterator[Record]:
         yield record
 
 
-def _read_path(path: Path, ctx: Context) -> Iterator[Record]:
-    """Open a file, refuse it early if too large, else read it by its sniffed format."""
+def _read_path(
+    path: Path, ctx: Context, first: int = 0, stop: int | None = None
+) -> Iterator[Record]:
+    """Open a file, refuse it early if too large, else read it by its sniffed format
+    (only units [first, stop) of a Parquet file; see `read_file`)."""
     source = Source.of_path(path)
+    source_of_failure = source  # a later piece that cannot read the file says so for its rows
+    if first:
+        rows = parquet.row_fragment(first, stop - 1) if stop else f"row-{first}-end"
+        source_of_failure = source.fragment(rows)
     try:
         handle = open_regular(path)
     except FileNotFoundError:
-        yield Reject(source.uri, "not_found", "vanished after discovery")
+        yield Reject(source_of_failure.uri, "not_found", "vanished after discovery")
         return
     except OSError as exc:
-        yield Reject(source.uri, "unreadable", os_detail(exc))
+        yield Reject(source_of_failure.uri, "unreadable", os_detail(exc))
         return
     with handle:
         try:
             size = os.fstat(handle.fileno()).st_size
             head = handle.read(SNIFF_BYTES)
             fmt = sniff_format(head, path.name)
+            if (first or stop is not None) and fmt == "parquet":
+                handle.seek(0)
+                pieces = parquet.read_parquet(handle, source, ctx, first, stop)
+                yield from _annotated(pieces, source)
+                return
+            if first:  # no longer Parquet: the first piece reads it whole
+                return
             if fmt not in CONTAINERS and size > ctx.limits.max_bytes:
                 yield _too_large_file(handle, source, size, ctx.limits.max_bytes)
                 return
             handle.seek(0)
             yield from _annotated(_read_as(fmt, handle, source, ctx), source)
         except Refused as exc:  # a container below did not claim it: report it here
-            yield Reject(source.uri, exc.reason, exc.detail)
+            yield Reject(source_of_failure.uri, exc.reason, exc.detail)
         except OSError as exc:  # EIO and friends, while reading a file on disk
-            yield Reject(source.uri, "unreadable", f"read error: {os_detail(exc)}")
+            yield Reject(source_of_failure.uri, "unreadable", f"read error: {os_detail(exc)}")
 
 
 def open_regular(path: Path) -> BinaryIO:

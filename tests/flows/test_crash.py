@@ -22,18 +22,23 @@ import pytest
 import zstandard
 
 from flows.readers import discover, read_file
+from flows.readers.spans import SPLIT_MIN_BYTES, plan_batches
 from schemas import RawDocument
 from tests.conftest import SEEDS
 from tests.flows.procs import count_documents
-from warehouse import run_lock
+from warehouse import PresswashError, run_lock
+from warehouse.db import open_db
 
-N_FILES = 1200
 BATCH = 40
 CONTAINER_UNITS = 6
 """Documents in each WET, Parquet and zstd container of the corpus."""
-CONTAINERS_AT = (5, 70, 1150)
+BIG_ROWS = 3 * BATCH
+"""Rows of the big Parquet file: cut into pieces of `BATCH` rows, each a batch, so the
+run is killed once its first piece is loaded: in the middle of the file."""
+N_FILES = 1200 - BIG_ROWS
+CONTAINERS_AT = (5, 70, N_FILES - 50)
 """Where the containers sit in the sorted file list: in the first batches (loaded before
-the kill) and in the last (left for the re-run)."""
+the kill) and in the last (left for the re-run); the big Parquet file is at the second."""
 
 
 def body_paragraphs() -> list[str]:
@@ -74,13 +79,16 @@ def parquet_bytes(texts: list[str], tag: str) -> bytes:
 
     urls = [f"https://pq.example/{tag}/{k}" for k in range(len(texts))]
     buffer = io.BytesIO()
-    pq.write_table(pa.table({"url": urls, "text": texts}), buffer, row_group_size=2)
+    pq.write_table(
+        pa.table({"url": urls, "text": texts}), buffer, row_group_size=2, compression="none"
+    )
     return buffer.getvalue()
 
 
 def make_corpus(folder: Path, n: int = N_FILES, containers: tuple[int, ...] = ()) -> Path:
     """n files: distinct text dumps, and at each of `containers` (slots) a WET file, a
-    Parquet file and two zstd files (JSONL and a text dump) in place of four dumps."""
+    Parquet file and two zstd files (JSONL and a text dump) in place of four dumps; the
+    Parquet file at the second slot holds `BIG_ROWS` rows."""
     folder.mkdir(parents=True)
     paragraphs = body_paragraphs()
     rng = random.Random(20231125)
@@ -93,11 +101,16 @@ def make_corpus(folder: Path, n: int = N_FILES, containers: tuple[int, ...] = ()
             texts = [dispatch(n + i + j, rng, paragraphs) for j in range(4 * CONTAINER_UNITS)]
             i += len(texts)
             wet, pq, js = (texts[j * CONTAINER_UNITS : (j + 1) * CONTAINER_UNITS] for j in range(3))
+            if k in containers[1:2]:
+                pq = [dispatch(n + i + j, rng, paragraphs) for j in range(BIG_ROWS)]
+                i += len(pq)
             zstd = zstandard.ZstdCompressor()
             lines = b"".join(json.dumps({"url": f"https://z.example/{k}/{j}", "text": t}).encode()
                              + b"\n" for j, t in enumerate(js))  # fmt: skip
             (folder / f"{name}.a.warc.wet.gz").write_bytes(wet_bytes(wet, name))
             (folder / f"{name}.b.parquet").write_bytes(parquet_bytes(pq, name))
+            if len(pq) == BIG_ROWS:  # big enough to be cut
+                assert (folder / f"{name}.b.parquet").stat().st_size >= SPLIT_MIN_BYTES
             (folder / f"{name}.c.jsonl.zst").write_bytes(zstd.compress(lines))
             (folder / f"{name}.d.txt.zst").write_bytes(zstd.compress(texts[-1].encode()))
             continue
@@ -106,18 +119,23 @@ def make_corpus(folder: Path, n: int = N_FILES, containers: tuple[int, ...] = ()
 
 
 def batch_ends(corpus: Path) -> list[int]:
-    """Documents loaded after each whole batch of `BATCH` files, in the run's file order."""
+    """Documents loaded after each whole batch of `BATCH` units (files, Parquet rows),
+    in the run's order."""
     files, _ = discover([corpus])
     ends, total = [], 0
-    for start in range(0, len(files), BATCH):
-        for path in files[start : start + BATCH]:
-            total += sum(isinstance(r, RawDocument) for r in read_file(path))
+    for batch in plan_batches(files, BATCH):
+        for span in batch:
+            pieces = read_file(Path(span.path), first=span.first, stop=span.stop)
+            total += sum(isinstance(r, RawDocument) for r in pieces)
         ends.append(total)
     return ends
 
 
-N_DOCUMENTS = N_FILES + len(CONTAINERS_AT) * (3 * CONTAINER_UNITS + 1 - 4)
-"""Each container slot holds 3 x `CONTAINER_UNITS` + 1 documents in 4 files."""
+N_DOCUMENTS = (
+    N_FILES + len(CONTAINERS_AT) * (3 * CONTAINER_UNITS + 1 - 4) + BIG_ROWS - CONTAINER_UNITS
+)
+"""Each container slot holds 3 x `CONTAINER_UNITS` + 1 documents in 4 files, the
+second one `BIG_ROWS - CONTAINER_UNITS` more."""
 
 
 def presswash(*args: str) -> list[str]:
@@ -146,6 +164,23 @@ def snapshot(db: Path) -> dict[str, object]:
 
 
 CONTAINER_KINDS = (".a.warc.wet.gz#", ".b.parquet#", ".c.jsonl.zst#", ".d.txt.zst")
+
+
+def big_rows_loaded(db: Path) -> int | None:
+    """Rows of the big Parquet file loaded so far (None: the file is not ready). Opened
+    as presswash's readers do, so a run lets go of the file after its current batch."""
+    try:
+        con = open_db(db, read_only=True, timeout=5)
+    except PresswashError:
+        return None
+    try:
+        like = f"%doc_{CONTAINERS_AT[1]:05d}.b.parquet#row-%"
+        query = "SELECT count(*) FROM sources WHERE source_uri LIKE ?"
+        return int(con.execute(query, [like]).fetchall()[0][0])
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
 
 
 def container_documents(db: Path) -> dict[tuple[int, str], int]:
@@ -183,7 +218,9 @@ def test_sigkill_mid_run_then_rerun_gives_the_same_tables(corpus: Path, tmp_path
     per_kind = {"a.warc.wet.gz": CONTAINER_UNITS, "b.parquet": CONTAINER_UNITS,
                 "c.jsonl.zst": CONTAINER_UNITS, "d.txt.zst": 1}  # fmt: skip
     assert container_documents(ref_db) == {
-        (slot, kind): n for slot in CONTAINERS_AT for kind, n in per_kind.items()
+        (slot, kind): BIG_ROWS if (slot, kind) == (CONTAINERS_AT[1], "b.parquet") else n
+        for slot in CONTAINERS_AT
+        for kind, n in per_kind.items()
     }
 
     run = subprocess.Popen(
@@ -195,14 +232,14 @@ def test_sigkill_mid_run_then_rerun_gives_the_same_tables(corpus: Path, tmp_path
     killed_at = None
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and run.poll() is None:
-        n = count_documents(db) if db.exists() else None
-        if n and n >= 3 * BATCH:
+        n = big_rows_loaded(db) if db.exists() else None
+        if n:  # the big Parquet file's first piece is in
             run.send_signal(signal.SIGKILL)
             killed_at = n
             break
         time.sleep(0.05)
     run.wait()
-    assert killed_at is not None and killed_at < N_DOCUMENTS, "the run ended before it was killed"
+    assert killed_at is not None, "the run ended before it was killed"
 
     con = duckdb.connect(str(db), read_only=True)  # opens: the WAL replays or is discarded
     loaded, articles, signed, removed_ok = con.execute(
@@ -220,9 +257,11 @@ def test_sigkill_mid_run_then_rerun_gives_the_same_tables(corpus: Path, tmp_path
     assert 0 < loaded < N_DOCUMENTS and loaded in ends  # whole batches only
     assert articles == signed == loaded and removed_ok
     assert status == [("running",)]
-    # the kill fell after the first containers were loaded, before the last ones
+    # the kill fell after the first containers were loaded, before the last ones, and
+    # in the middle of the big Parquet file
     slots = {slot for slot, _ in container_documents(db)}
     assert CONTAINERS_AT[0] in slots and CONTAINERS_AT[-1] not in slots
+    assert 0 < (big_rows_loaded(db) or 0) < BIG_ROWS
 
     result = subprocess.run(
         presswash("run", str(corpus), "--db", str(db), "--batch-size", str(BATCH)),

@@ -106,15 +106,35 @@ def tables(db: Path) -> dict[str, list[dict[str, object]]]:
         return {name: wh.arrow(f"{sql} ORDER BY ALL").to_pylist() for name, sql in queries.items()}
 
 
+def parquet_of_pages(texts: list[Path], folder: Path) -> Path:
+    """A Parquet file with a row per text page, under its own URL; row groups of 7."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder.mkdir()
+    path = folder / "pages.parquet"
+    urls = [f"https://rows.example/{k}/{p.stem}" for k, p in enumerate(texts)]
+    table = pa.table({"url": urls, "text": [p.read_text() for p in texts]})
+    pq.write_table(table, path, row_group_size=7, compression="none")
+    return path
+
+
 def test_tables_do_not_depend_on_batch_size_or_workers(
     prefect_server: None, tmp_path: Path
 ) -> None:
-    """In the flow's process or in a pool of 1 or 2 workers, 2 or 500 files a batch: the
-    same tables. 65 files (the seeds and 60 real pages) are enough to use the pool."""
+    """In the flow's process or in a pool of 1 or 2 workers, 2 or 500 units a batch: the
+    same tables. 65 files (the seeds and 60 real pages) are enough to use the pool; a
+    Parquet file of the text pages (twice) is whole at 500 and in pieces of 2 rows,
+    cut inside its row groups, at 2."""
     from flows.pipeline import MIN_PARALLEL_FILES, pipeline, run_pipeline
+    from flows.readers.spans import file_spans
 
     pages = Path(__file__).resolve().parents[1] / "data" / "extraction"
-    inputs = [SEEDS, pages / "text", pages / "html"]
+    rows = parquet_of_pages(sorted((pages / "text").glob("*.txt")) * 2, tmp_path / "rows")
+    pieces = file_spans(rows, 2)
+    assert len(pieces) > 30 and any(s.first % 7 for s in pieces)
+    assert len(file_spans(rows, 500)) == 1
+    inputs = [SEEDS, pages / "text", pages / "html", rows]
     assert len(list(pages.glob("*/*.*"))) + 5 >= MIN_PARALLEL_FILES
 
     here = pipeline(inputs, db=tmp_path / "here.duckdb", batch_size=500)

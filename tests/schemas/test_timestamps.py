@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import format_datetime
 
@@ -74,3 +75,39 @@ def test_iso_and_rfc2822_spellings_agree_and_are_utc(moment: datetime) -> None:
 def test_never_raises_and_its_output_is_a_fixed_point(value: str) -> None:
     iso = iso_timestamp(value)
     assert iso is None or iso_timestamp(iso) == iso
+
+
+SPELLINGS = [
+    "2023-06-08T09:00:00Z", "2023-06-08T11:00:00+02:00", "2023-06-08T04:00:00-0500",
+    "2023-06-08 09:00", "2023-06-08T09:00:00.000+00:00", "Thu, 08 Jun 2023 09:00:00 GMT",
+    "20230608T090000Z", "2023-06-08", "2023-06-08T23:30:00-05:00", "0001-01-01", "yesterday",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("value", SPELLINGS)
+def test_page_dates_and_story_times_are_read_by_the_one_parser(value: str) -> None:
+    """`cleaners.metadata` (a page's own date) and the story clusterer's time window read
+    a date as `schemas.timestamps` does: one instant, one value."""
+    from cleaners.dedup.stories import parse_time
+    from cleaners.metadata import _iso_date
+
+    parsed = parse_timestamp(value)
+    if parsed is None:
+        assert math.isnan(parse_time(value))
+    else:
+        assert parse_time(value) == parsed.replace(tzinfo=UTC).timestamp()
+        assert _iso_date(value) == iso_timestamp(value)
+
+
+@given(aware)
+def test_page_dates_and_story_times_agree_with_the_parser_on_any_offset(moment: datetime) -> None:
+    from cleaners.dedup.stories import parse_time
+    from cleaners.metadata import _iso_date, html_metadata
+
+    moment = moment.replace(microsecond=0)
+    iso = moment.isoformat()
+    utc = moment.astimezone(UTC)
+    assert parse_time(iso) == utc.timestamp() == parse_time(utc.replace(tzinfo=None))
+    assert _iso_date(iso) == _iso_date(f"Updated {iso} (local)") == iso_timestamp(iso)
+    page = f'<html><head><meta property="article:published_time" content="{iso}"></head></html>'
+    assert html_metadata(page).published_at == iso_timestamp(iso)
