@@ -67,7 +67,12 @@ def test_floating_patterns_pass_the_trigger_gate(line: str, reason: str) -> None
 
 @pytest.mark.parametrize(
     "line",
-    ["POST /oauth HTTP/1.1", "GET /storage/me/drinks/test HTTP/1.1", "12/05/2024", "news/world/europe"],
+    [
+        "POST /oauth HTTP/1.1",
+        "GET /storage/me/drinks/test HTTP/1.1",
+        "12/05/2024",
+        "news/world/europe",
+    ],
 )
 def test_unspaced_slashes_are_not_a_breadcrumb(line: str) -> None:
     # An HTTP request line in a spec, a date or a path: "/" without spaces is not a separator.
