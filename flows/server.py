@@ -249,9 +249,28 @@ def prefect_api(
             if meanwhile:
                 meanwhile()
             server.wait_ready()
-            yield server.api_url
+            if scheduling:
+                yield server.api_url
+            else:
+                with no_heartbeats():
+                    yield server.api_url
     finally:
         server.stop()
+
+
+@contextmanager
+def no_heartbeats() -> Iterator[None]:
+    """Flow runs in this process send no heartbeats (for a one-run private server).
+
+    Heartbeats let a server notice a flow run that died; a one-run server dies with
+    its run and runs no service that reads them. Sending them costs every run up to a
+    second at its end: Prefect joins the heartbeat thread, which sleeps in 1 s steps.
+    A user's own server (`PREFECT_API_URL`) keeps Prefect's default.
+    """
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        yield
 
 
 @contextmanager
