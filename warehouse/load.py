@@ -104,13 +104,15 @@ def _write_batch(con: duckdb.DuckDBPyConnection, run_id: str, batch: Batch) -> L
     arts = [a for a in batch.articles if a.doc_id not in known]
     _insert(con, "articles", to_arrow(arts, Article))
     dedup_state.mark_pending(con, [a.doc_id for a in arts])
-    removed = [(doc, r) for doc, r in batch.removed if doc not in known]
+    # `removed_lines` has no index to ignore a repeat (schema v8): one row per (doc, line)
+    removed = list({(doc, r.line_no): (doc, r) for doc, r in batch.removed
+                    if doc not in known}.values())
     _insert(con, "removed_lines", pa.table({
         "doc_id": pa.array([doc for doc, _ in removed], pa.string()),
         "line_no": pa.array([r.line_no for _, r in removed], pa.int32()),
         "text": pa.array([r.text for _, r in removed], pa.string()),
         "reason": pa.array([r.reason for _, r in removed], pa.string()),
-    }))
+    }), keyed=False)
     sigs = [s for s in batch.signatures if s.doc_id not in known]
     _insert(con, "signatures", to_arrow(sigs, Signature))
     unique_rejects = {r.source_uri: r for r in batch.rejects}
@@ -168,14 +170,17 @@ def _insert_documents(
     _insert(con, "template_pending", pa.table({"doc_id": pa.array([d.doc_id for d in docs])}))
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table) -> None:
+def _insert(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table, *,
+            keyed: bool = True) -> None:
+    """Insert the rows; a keyed table ignores rows whose key it holds already."""
     if data.num_rows == 0:
         return
     # no try/finally: after a failed statement the transaction accepts nothing but a
     # ROLLBACK, and a later register() of the same name replaces this view anyway
     con.register("_batch", data)
     cols = ", ".join(data.column_names)
-    con.execute(f"INSERT OR IGNORE INTO {table} ({cols}) SELECT {cols} FROM _batch")
+    verb = "INSERT OR IGNORE" if keyed else "INSERT"
+    con.execute(f"{verb} INTO {table} ({cols}) SELECT {cols} FROM _batch")
     con.unregister("_batch")
 
 

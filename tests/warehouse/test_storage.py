@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from schemas import Batch, RawDocument
+from schemas import Article, Batch, RawDocument, Removed
 from warehouse import SCHEMA_VERSION, Warehouse, migrate
 
 PAGE = "Ein Bericht über Zürich.\n\nZweiter Absatz mit „Anführungszeichen“.\n"
@@ -101,3 +101,30 @@ def test_a_version_2_warehouse_is_upgraded_in_place(db_path: Path) -> None:
         extra = document(b"one more page\n", "one more page\n")
         wh.load_batch("r1", Batch(documents=[extra]))
         assert stored(wh)[extra.doc_id] == ("one more page\n", None)
+
+
+def test_removed_lines_are_kept_once_per_line_without_an_index(db_path: Path) -> None:
+    """v8 drops the (doc_id, line_no) index: a v7 warehouse keeps its rows, and the loader
+    still writes each line once, whatever the batch repeats."""
+    db_path.parent.mkdir(parents=True)
+    con = duckdb.connect(str(db_path))
+    assert migrate(con, target=7) == 7
+    con.execute("INSERT INTO removed_lines VALUES ('old', 1, 'Home | News', 'navigation')")
+    con.close()
+    line = Removed(line_no=3, text="Share this", reason="share")
+    article = Article(doc_id=UTF8.doc_id, text=PAGE, n_words=9)
+    repeated = Batch(documents=[UTF8], articles=[article],
+                     removed=[(UTF8.doc_id, line), (UTF8.doc_id, line)])
+    with Warehouse(db_path) as wh:
+        indexed = wh.arrow(
+            "SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'removed_lines' "
+            "AND constraint_type = 'PRIMARY KEY'"
+        ).column(0)[0].as_py()
+        assert indexed == 0
+        wh.load_batch("r1", repeated)
+        wh.load_batch("r2", repeated)  # known document: nothing is written again
+        rows = wh.arrow("SELECT doc_id, line_no, text, reason FROM removed_lines")
+        assert sorted(rows.to_pylist(), key=lambda r: r["line_no"]) == [
+            {"doc_id": "old", "line_no": 1, "text": "Home | News", "reason": "navigation"},
+            {"doc_id": UTF8.doc_id, "line_no": 3, "text": "Share this", "reason": "share"},
+        ]
