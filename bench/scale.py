@@ -162,7 +162,8 @@ def _load_filler(wh: Warehouse, start: int, n: int, vocab: np.ndarray, terms: li
         "weight": pa.array(weight[top].astype(np.float32), pa.float32()),
         "window_day": pa.array([days[x] for x in d[top].tolist()], pa.float64()),
     }))
-    con.execute("INSERT INTO story_terms SELECT * FROM _t")
+    con.execute("INSERT INTO story_terms SELECT story_term_key(term), doc_id, weight, window_day "
+                "FROM _t")
     con.unregister("_t")
 
 

@@ -126,18 +126,20 @@ def known_exact_keys(con: duckdb.DuckDBPyConnection, keys: Sequence[str]) -> set
     """Which of these exact keys already have a clustered (and indexed) document."""
     con.register("_keys", pa.table({"exact_key": pa.array(sorted(set(keys)), pa.string())}))
     rows = con.execute(
-        "SELECT DISTINCT exact_key FROM dedup_docs JOIN _keys USING (exact_key)"
+        "SELECT DISTINCT k.exact_key FROM _keys k JOIN dedup_docs d "
+        "ON d.exact_key = exact_key_no(k.exact_key)"
     ).fetchall()
     con.unregister("_keys")
     return {r[0] for r in rows}
 
 
 def add_docs(con: duckdb.DuckDBPyConnection, table: pa.Table) -> dict[str, int]:
-    """Insert new `dedup_docs` rows (all columns but doc_no); returns doc_id -> doc_no."""
+    """Insert new `dedup_docs` rows (all columns but doc_no, `exact_key` as the hex text
+    `exact_key()` gives: it is stored as its number); returns doc_id -> doc_no."""
     con.register("_new", table)
     con.execute(
-        "INSERT INTO dedup_docs SELECT doc_id, nextval('dedup_doc_no'), exact_key, "
-        "published_at, text_len, window_day, indexed FROM _new"
+        "INSERT INTO dedup_docs SELECT doc_id, nextval('dedup_doc_no'), "
+        "exact_key_no(exact_key), published_at, text_len, window_day, indexed FROM _new"
     )
     con.unregister("_new")
     rows = lookup(con, "SELECT doc_id, doc_no FROM dedup_docs WHERE doc_id IN {keys}",
@@ -182,7 +184,7 @@ class Region:
     signatures and the stored edges among them, aligned by position (sorted doc_id)."""
 
     doc_ids: list[str]
-    exact_keys: list[str]
+    exact_keys: list[int]
     published: list[object]
     text_len: np.ndarray
     window_day: np.ndarray
@@ -384,7 +386,7 @@ def add_story_nodes(
     window_day) and quotation keys (quote_key, doc_id)."""
     for name, table, cols in (
         ("story_nodes", nodes, "doc_id, window_day"),
-        ("story_terms", terms, "term, doc_id, weight, window_day"),
+        ("story_terms", terms, "story_term_key(term), doc_id, weight, window_day"),
         ("story_quotes", quotes, "quote_key, doc_id"),
     ):
         if table.num_rows:
@@ -412,7 +414,7 @@ def story_candidates(
         out.update(con.execute(
             """
             SELECT q.doc_id, t.doc_id
-            FROM _q q JOIN story_terms t USING (term)
+            FROM _q q JOIN story_terms t ON t.term_key = story_term_key(q.term)
             WHERE q.doc_id <> t.doc_id
               AND (q.window_day IS NULL OR t.window_day IS NULL
                    OR abs(q.window_day - t.window_day) <= ?)
@@ -504,18 +506,21 @@ def set_story_clusters(con: duckdb.DuckDBPyConnection, pairs: Sequence[tuple[str
 def cluster_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Clusters with two or more members at each level, and exact copies beyond the first.
 
-    Each cluster's id is the doc_id of one of its members (its leader), so a cluster has a
-    second member exactly when some row names another document's id: one pass over
-    `clusters` hashing only those rows, instead of grouping every row three times.
+    A near cluster's id is its canonical member's doc_id, and the canonical is also the
+    leader of its own exact group (both are the best-ranked member), so every row that
+    names another document is a non-canonical one: the near and exact counts read only
+    the `is_canonical` column and those few rows. A story cluster's id is one of its
+    members' too, so it has a second member exactly when some row names another id: that
+    one compares two columns of every row (0.2 s at a million articles, against 1.8 s for
+    the three counts in one pass over every column).
     """
-    near, story, exact = con.execute(
-        """
-        SELECT count(DISTINCT near_cluster) FILTER (WHERE near_cluster <> doc_id),
-               count(DISTINCT story_cluster) FILTER (WHERE story_cluster <> doc_id),
-               count(*) FILTER (WHERE exact_group <> doc_id)
-        FROM clusters
-        """
+    near, exact = con.execute(
+        "SELECT count(DISTINCT near_cluster), count(*) FILTER (WHERE exact_group <> doc_id) "
+        "FROM clusters WHERE NOT is_canonical"
     ).fetchall()[0]
+    story = con.execute(
+        "SELECT count(DISTINCT story_cluster) FROM clusters WHERE story_cluster <> doc_id"
+    ).fetchall()[0][0]
     return {"near_clusters": int(near), "story_clusters": int(story),
             "exact_duplicates": int(exact)}
 

@@ -227,3 +227,9 @@ def test_cluster_counts_are_the_groups_of_two_or_more(one_pass: list[tuple]) -> 
         assert counts == {"near_clusters": near, "story_clusters": story,
                           "exact_duplicates": exact}
         assert near >= 5 and story >= 1 and exact >= 1
+        # what the counting leans on: a canonical leads its near cluster and its exact group
+        leaders = wh.con.execute(
+            "SELECT count(*) FROM clusters WHERE is_canonical "
+            "AND (near_cluster <> doc_id OR exact_group <> doc_id)"
+        ).fetchall()[0][0]
+        assert leaders == 0
