@@ -3,6 +3,7 @@
 Usage:
     PYTHONPATH=. .venv/bin/python bench/extraction_quality.py [--data DIR ...] [--limit N]
         [--skip-peers] [--skip-templates] [--skip-speed] [--skip-metadata] [--skip-cv]
+        [--cv-preds FILE]
 
 By default both dev sets are run in one go: the article benchmark's dev split and the
 Readability pages (`../shared/bench/{extraction/dev,readability}`), then a per-language
@@ -10,6 +11,9 @@ table over both, the line models cross-validated by page over both sets pooled (
 per-language table again with the held-out predictions), metadata accuracy per field
 beside trafilatura's own, speeds, and last issue 12's targets, each marked ok or MISS
 with the figure that decides it (cross-validated on a set the shipped models saw).
+`--cv-preds FILE` scores the held-out predictions of the shipped models' own training run
+(`bench/train_line_model.py --cv-out FILE`) instead of cross-validating again, and says
+whether they match the CV figures stored in the models.
 
 Metric (the article-extraction-benchmark's): `\\w+` tokens, word 4-gram multisets,
 per page tp/fp/fn normalised by their sum, precision and recall averaged over pages
@@ -455,6 +459,27 @@ def _all_cores() -> None:
         os.sched_setaffinity(0, range(os.cpu_count() or 1))
 
 
+def cv_set_scores(
+    pages: Sequence[Page], origin: Sequence[str], preds: dict[str, dict[str, str]]
+) -> dict[str, dict[str, float]]:
+    """Held-out predictions scored over all pages ("all") and per set, as
+    `bench.train_line_model.cross_validate_sets` reports them."""
+    from bench.train_line_model import per_set_scores
+
+    trues = [p.truth for p in pages]
+    st = evaluate([preds[p.id]["text"] for p in pages], trues)
+    sh = evaluate([preds[p.id]["html"] for p in pages], trues)
+    every = {
+        "precision_text": round(st.precision, 4),
+        "recall_text": round(st.recall, 4),
+        "f1_text": round(st.f1, 4),
+        "precision_html": round(sh.precision, 4),
+        "recall_html": round(sh.recall, 4),
+        "f1_html": round(sh.f1, 4),
+    }
+    return {"all": every, **per_set_scores(pages, origin, preds)}
+
+
 def _pair_score(pairs: Sequence[tuple[float, float]]) -> Score:
     return Score(
         sum(p for p, _ in pairs) / len(pairs), sum(r for _, r in pairs) / len(pairs), len(pairs)
@@ -484,6 +509,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "as bench/train_line_model.py trains them; ~10 min on 2 cores)",
     )
     ap.add_argument("--cv", action="store_true", help=argparse.SUPPRESS)  # now the default
+    ap.add_argument(
+        "--cv-preds",
+        type=Path,
+        default=None,
+        help="instead of cross-validating again, score the held-out predictions that trained "
+        "the shipped models (bench/train_line_model.py --cv-out FILE, same code and sets)",
+    )
     ap.add_argument("--per-page", type=Path, default=None, help="write per-page scores (JSON) here")
     args = ap.parse_args(argv)
     one_core()
@@ -530,16 +562,38 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     cv_scores: dict[str, dict[str, float]] = {}
     cv_pairs: dict[str, dict[str, tuple[float, float]]] = {}
-    if not args.skip_cv and args.limit is None:
+    if args.cv_preds is not None and args.limit is None:
+        from bench.train_line_model import pooled_pages, set_name
+
+        # The held-out predictions of the shipped models' training run: scored here, and
+        # checked against the figures that run stored in the models (same code, same folds).
+        start = time.perf_counter()
+        cv_preds = json.loads(args.cv_preds.read_text(encoding="utf-8"))
+        cv_all = cv_set_scores(*pooled_pages(sets), cv_preds)
+        stored = meta.get("cv") or {}
+        same = all(
+            abs(float(stored.get(k, -1)) - v) < 1e-4  # type: ignore[arg-type]
+            for k, v in cv_all["all"].items()
+            if k.startswith(("precision", "recall", "f1"))
+        )
+        print(
+            f"held-out predictions read from {args.cv_preds}: they"
+            f" {'match' if same else 'do NOT match'} the CV figures stored in the shipped models"
+        )
+    elif not args.skip_cv and args.limit is None:
         from bench.train_line_model import cross_validate_sets, set_name
 
         _all_cores()  # the folds run in two worker processes
         start = time.perf_counter()
         cv_all, cv_preds = cross_validate_sets(sets)
         one_core()
+    else:
+        cv_all = {}
+    if cv_all:
         for name, cv in cv_all.items():
             print(
-                f"cross-validated now (5-fold by page over {len(sets)} sets pooled, scored on"
+                f"cross-validated {'now' if args.cv_preds is None else 'in the training run'}"
+                f" (5-fold by page over {len(sets)} sets pooled, scored on"
                 f" {name}): clean_text P {cv['precision_text']:.3f} R {cv['recall_text']:.3f}"
                 f" F1 {cv['f1_text']:.3f}; clean_html P {cv['precision_html']:.3f}"
                 f" R {cv['recall_html']:.3f} F1 {cv['f1_html']:.3f}"

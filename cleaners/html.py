@@ -13,9 +13,16 @@ from typing import Any
 
 import numpy as np
 
-from cleaners.lines import Labels, assemble, label_dump, normalise_text, split_lines
+from cleaners.lines import Labels, assemble, label_dump, normalise_text
 from cleaners.metadata import html_metadata, site_from_url
-from cleaners.options import DEFAULT_OPTIONS, MAX_HTML_DEPTH, MAX_INPUT_CHARS, CleanOptions
+from cleaners.options import (
+    DEFAULT_OPTIONS,
+    MAX_HTML_DEPTH,
+    MAX_INPUT_CHARS,
+    MAX_LINE_CHARS,
+    MAX_LINES,
+    CleanOptions,
+)
 from cleaners.teasers import teaser_lines
 from cleaners.templates import line_key
 from schemas import Cleaned
@@ -218,7 +225,27 @@ def extract_page(
             notes.append("guard: pre-pruning left too little text; extracted the unpruned page")
             doc = unpruned
     text = normalise_text((doc.text or "") if doc is not None else "")
-    return split_lines(text), notes, teasers
+    # Not `split_lines`: it cuts a long line, and the extractor's long lines are prose.
+    lines = wrap_long_lines(text[:MAX_INPUT_CHARS].split("\n"))[:MAX_LINES]
+    return lines, notes, teasers
+
+
+def wrap_long_lines(lines: list[str], limit: int = MAX_LINE_CHARS) -> list[str]:
+    """The extractor's lines with each one over `limit` characters broken at its last spaces
+    before the limit, so no text is lost to the line cap (`split_lines` cuts a dump's long
+    line: there it is a blob; from the extractor it is prose, e.g. a table-layout page's whole
+    article in one cell). A run with no space is cut at the limit."""
+    if all(len(line) <= limit for line in lines):
+        return lines
+    out: list[str] = []
+    for line in lines:
+        while len(line) > limit:
+            cut = line.rfind(" ", 0, limit + 1)
+            cut = cut if cut > 0 else limit
+            out.append(line[:cut])
+            line = line[cut:].lstrip(" ")
+        out.append(line)
+    return out
 
 
 def name_title_lines(labels: Labels, title: str | None) -> None:

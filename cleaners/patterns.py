@@ -55,7 +55,8 @@ PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
         r"|english|español|français|deutsch|video|videos|photos|podcasts?|newsletters?|live"
         r"|opinion|world|politics|business|sports?|tech(?:nology)?|science|health"
         r"|entertainment|lifestyle|culture|travel|weather|news|local|national|u\.?s\.?)$",
-        r"^(?:[\w&.'’ -]{1,25})(?:\s*[>»›/|]\s*[\w&.'’ -]{1,25}){2,}$",
+        # A breadcrumb; "/" only spaced, or a path, a date or "POST /oauth HTTP/1.1" is one.
+        r"^(?:[\w&.'’ -]{1,25})(?:(?:\s*[>»›|]\s*|\s+/\s+)[\w&.'’ -]{1,25}){2,}$",
         r"^(?:page \d+ of \d+|\d+ of \d+|page \d+)$",
         r"^(?:[\w&'’.-]+ ){0,2}[\w&'’.-]+ [|•·] (?:[\w&'’.-]+ ){0,2}[\w&'’.-]+(?: [|•·] .{1,30})*$",
         # An edition or language switcher: language names and nothing else, spaced or not.

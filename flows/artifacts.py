@@ -63,10 +63,11 @@ def new_clusters(wh: Warehouse, run_id: str, limit: int = LARGEST_CLUSTERS) -> l
     """The largest near and story clusters that articles of `run_id` are in."""
     found = []
     for level in ("near", "story"):
-        rows = wh.arrow(NEW_CLUSTERS_SQL.format(level=level), [run_id, run_id, limit])
-        found += [NewCluster(level=level, cluster_id=r["cluster"], articles=r["articles"],
-                             new=r["new"], sites=r["sites"], title=r["title"])
-                  for r in rows.to_pylist()]
+        rows = wh.con.execute(
+            NEW_CLUSTERS_SQL.format(level=level), [run_id, run_id, limit]
+        ).fetchall()
+        found += [NewCluster(level, cluster, articles, new, sites, title)
+                  for cluster, articles, new, sites, title in rows]
     return found
 
 
@@ -100,8 +101,12 @@ def run_markdown(summary: RunSummary, clusters: Sequence[NewCluster]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def publish_run(db: str, summary: RunSummary) -> None:
-    """Log the run's outcome and leave its artifact (inside a flow run; else a no-op)."""
+def publish_run(wh: Warehouse, summary: RunSummary) -> None:
+    """Log the run's outcome and leave its artifact (inside a flow run; else a no-op).
+
+    `wh` is the run's own open warehouse: a second connection would cost another open
+    and checkpoint of the file (a third of a no-op run's time in the flow).
+    """
     from prefect.artifacts import create_markdown_artifact
     from prefect.context import FlowRunContext
 
@@ -116,10 +121,8 @@ def publish_run(db: str, summary: RunSummary) -> None:
     )
     if FlowRunContext.get() is None:
         return
-    with Warehouse(db) as wh:  # read-write: the run's own connection may still be open
-        clusters = new_clusters(wh, summary.run_id)
     create_markdown_artifact(
-        markdown=run_markdown(summary, clusters),
+        markdown=run_markdown(summary, new_clusters(wh, summary.run_id)),
         key=ARTIFACT_KEY,
         description=f"presswash run {summary.run_id}",
     )

@@ -14,7 +14,9 @@ import json
 import os
 import shutil
 import sys
+import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from functools import cache, wraps
 from importlib import import_module
 from pathlib import Path
@@ -213,6 +215,9 @@ def run(
             given, missing, db, workers, dask_address, batch_size, max_mb, wait, verbose, started,
             follow_symlinks,
         )
+    # the whole run, from the process's start to Prefect stopped; the run's row was
+    # written before Prefect's teardown and counts up to then
+    summary = replace(summary, seconds=round(time.monotonic() - started, 2))
     from rich.table import Table
 
     table = Table(title=f"presswash run {summary.run_id}", show_header=False)
@@ -328,8 +333,6 @@ def recluster(
     ] = 600.0,
 ) -> None:
     """Rebuild every cluster from stored articles and signatures (after a dedup change)."""
-    import time
-
     from rich.table import Table
 
     from flows.dedup import recluster as rebuild

@@ -105,26 +105,26 @@ def pipeline(
     with (
         interruptible(),
         run_lock(db_path, timeout=wait, on_wait=listener.on_wait if listener else None),
+        HeldWarehouse(db_path) as held,
     ):
-        with HeldWarehouse(db_path) as held:
-            params = {"paths": inputs, "workers": workers, "batch_size": batch_size}
-            start_run(held.wh.con, run_id, str(flow_run.get_id() or ""), params)
-            note_run(run_id)
-            try:
-                summary = _run(
-                    inputs, held, run_id, workers, batch_size, max_bytes, listener, settle,
-                    follow_symlinks=follow_symlinks,
-                )
-            except Interrupted:
-                finish_run(held.wh.con, run_id, "interrupted", {})
-                note_recorded()
-                raise
-            except BaseException:
-                finish_run(held.wh.con, run_id, "failed", {})
-                raise
-            summary = replace(summary, seconds=round(time.monotonic() - started, 2))
-            finish_run(held.wh.con, run_id, "completed", summary_counts(summary))
-        publish_run(db_path, summary)
+        params = {"paths": inputs, "workers": workers, "batch_size": batch_size}
+        start_run(held.wh.con, run_id, str(flow_run.get_id() or ""), params)
+        note_run(run_id)
+        try:
+            summary = _run(
+                inputs, held, run_id, workers, batch_size, max_bytes, listener, settle,
+                follow_symlinks=follow_symlinks,
+            )
+        except Interrupted:
+            finish_run(held.wh.con, run_id, "interrupted", {})
+            note_recorded()
+            raise
+        except BaseException:
+            finish_run(held.wh.con, run_id, "failed", {})
+            raise
+        summary = replace(summary, seconds=round(time.monotonic() - started, 2))
+        finish_run(held.wh.con, run_id, "completed", summary_counts(summary))
+        publish_run(held.wh, summary)
     return summary
 
 

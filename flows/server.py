@@ -69,6 +69,9 @@ class LocalServer:
     proc: subprocess.Popen[bytes]
     port: int
     log: Path
+    migrates: Path | None = None
+    """Prefect's SQLite database, when this start checks its migrations and a later
+    start may skip that (see `MIGRATED_MARK`)."""
     started: float = field(default_factory=time.monotonic)
 
     @property
@@ -120,6 +123,10 @@ def start_server(*, scheduling: bool = False, ui: bool = False) -> LocalServer:
     sock.listen(128)
     port = int(sock.getsockname()[1])
     env = server_environment(scheduling=scheduling, ui=ui)
+    database = None if scheduling else default_database()
+    if database is not None and already_migrated(database):
+        env["PREFECT_SERVER_DATABASE_MIGRATE_ON_START"] = "false"
+        database = None
     fd, log_name = tempfile.mkstemp(prefix="presswash-prefect-server-", suffix=".log")
     try:
         proc = subprocess.Popen(
@@ -139,7 +146,7 @@ def start_server(*, scheduling: bool = False, ui: bool = False) -> LocalServer:
     finally:
         os.close(fd)
         sock.close()  # the child holds its own copy of the listening socket
-    return LocalServer(proc=proc, port=port, log=Path(log_name))
+    return LocalServer(proc=proc, port=port, log=Path(log_name), migrates=database)
 
 
 def server_environment(*, scheduling: bool, ui: bool) -> dict[str, str]:
@@ -218,6 +225,77 @@ def may_set_api_url(path: Path) -> bool:
     return "PREFECT_API_URL" in text or "[api]" in text or "[tool.prefect.api]" in text
 
 
+MIGRATED_MARK = "presswash-prefect-migrated"
+"""A file in PREFECT_HOME: the Prefect version and database revision a private server
+last started on. A start of the same Prefect version on a database still at that
+revision skips Alembic's upgrade check, which finds nothing to do but costs about 7%
+of the server's start-up (importing Alembic and reading every migration script)."""
+
+
+def default_database() -> Path | None:
+    """Prefect's SQLite file when the database is Prefect's default; None when any
+    setting may choose another (then every start checks its migrations)."""
+    prefixes = ("PREFECT_SERVER_DATABASE_", "PREFECT_API_DATABASE_")
+    if any(key.startswith(prefixes) for key in os.environ):
+        return None
+    if any(map(may_set_database, prefect_config_files())):
+        return None
+    home = Path(os.environ.get("PREFECT_HOME") or Path.home() / ".prefect").expanduser()
+    return home / "prefect.db"
+
+
+def may_set_database(path: Path) -> bool:
+    try:
+        text = path.read_text(errors="replace").lower()
+    except OSError:
+        return False
+    if path.name == "pyproject.toml" and "tool.prefect" not in text:
+        return False
+    return "database" in text
+
+
+def migration_mark(database: Path) -> str | None:
+    """`prefect <version> revision <alembic revision>` of `database`; None if unknown."""
+    import sqlite3
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        con = sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            rows = con.execute("SELECT version_num FROM alembic_version").fetchall()
+        finally:
+            con.close()
+        return f"prefect {version('prefect')} revision {rows[0][0]}" if len(rows) == 1 else None
+    except (sqlite3.Error, OSError, PackageNotFoundError):
+        return None
+
+
+def already_migrated(database: Path) -> bool:
+    """Whether a private server of this Prefect version found `database` at its
+    current revision: nothing for Alembic to do."""
+    if not database.exists():
+        return False
+    try:
+        remembered = (database.parent / MIGRATED_MARK).read_text().strip()
+    except OSError:
+        return False
+    return remembered == migration_mark(database)
+
+
+def remember_migrated(database: Path) -> None:
+    """After a start that checked the migrations: note where they left `database`."""
+    mark = migration_mark(database)
+    if mark is None:
+        return
+    target = database.parent / MIGRATED_MARK
+    partial = target.with_name(f"{MIGRATED_MARK}.{os.getpid()}")
+    try:
+        partial.write_text(mark + "\n")
+        os.replace(partial, target)
+    except OSError:
+        partial.unlink(missing_ok=True)  # a read-only home: every start checks
+
+
 @contextmanager
 def prefect_api(
     *,
@@ -249,9 +327,30 @@ def prefect_api(
             if meanwhile:
                 meanwhile()
             server.wait_ready()
-            yield server.api_url
+            if server.migrates is not None:
+                remember_migrated(server.migrates)
+            if scheduling:
+                yield server.api_url
+            else:
+                with no_heartbeats():
+                    yield server.api_url
     finally:
         server.stop()
+
+
+@contextmanager
+def no_heartbeats() -> Iterator[None]:
+    """Flow runs in this process send no heartbeats (for a one-run private server).
+
+    Heartbeats let a server notice a flow run that died; a one-run server dies with
+    its run and runs no service that reads them. Sending them costs every run up to a
+    second at its end: Prefect joins the heartbeat thread, which sleeps in 1 s steps.
+    A user's own server (`PREFECT_API_URL`) keeps Prefect's default.
+    """
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        yield
 
 
 @contextmanager

@@ -26,20 +26,22 @@ import hashlib
 import math
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
+from functools import cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import connected_components
-from sklearn.feature_extraction.text import CountVectorizer
 
 from cleaners.dedup.lsh import shared_key_pairs
 from cleaners.dedup.minhash import WORD_RE, shingle_hashes
 from cleaners.dedup.normalize import normalize_words
 from schemas import Article
 from schemas.timestamps import parse_timestamp
+
+if TYPE_CHECKING:
+    from scipy.sparse import csr_matrix  # imported where used: SciPy is most of a second
 
 QUOTE_WORDS = 8
 """A shared verbatim span this long is a quotation or a copied sentence, not a stock
@@ -241,9 +243,18 @@ def _singular(word: str) -> str:
     return word
 
 
-_ANALYZE = CountVectorizer(
-    lowercase=True, stop_words="english", token_pattern=_TERM_RE.pattern
-).build_analyzer()
+@cache
+def _analyzer() -> Callable[[str], list[str]]:
+    """scikit-learn's word analyzer (its English stop words), built on first use: a run
+    with no new article to cluster then does not import scikit-learn (a second or so)."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    analyze: Callable[[str], list[str]] = CountVectorizer(
+        lowercase=True, stop_words="english", token_pattern=_TERM_RE.pattern
+    ).build_analyzer()
+    return analyze
+
+
 _FOLDED: dict[str, str] = {}
 
 
@@ -252,7 +263,7 @@ def story_terms(text: str) -> Counter[str]:
     English stop words, plurals folded (`_singular`)."""
     out: Counter[str] = Counter()
     folded = _FOLDED
-    for tok in _ANALYZE(text):
+    for tok in _analyzer()(text):
         term = folded.get(tok)
         if term is None:
             term = folded[tok] = _singular(tok)
@@ -332,6 +343,8 @@ def tfidf_rows(
     Terms the corpus does not know count with df 1 (the text itself). `terms` may hold
     each text's `story_terms`, already computed.
     """
+    from scipy.sparse import csr_matrix
+
     column: dict[str, int] = {}
     indptr, indices, counts = [0], [], []
     for i, t in enumerate(texts):
@@ -457,6 +470,8 @@ def top_terms(feats: StoryFeatures, cfg: StoryConfig, *, min_df: int = 2) -> csr
     The warehouse indexes each new story node under these terms with `min_df` 1 (a term
     only it has today may be shared tomorrow) and looks candidates up with 2.
     """
+    from scipy.sparse import csr_matrix
+
     x = csr_matrix(feats.tfidf, copy=True)
     usable = (feats.df >= min_df) & (feats.df <= candidate_cap(cfg, feats.n_corpus))
     x.data[~usable[x.indices]] = 0.0
@@ -492,6 +507,8 @@ def story_candidates(
     full product of 100k synthetic texts took 219 s and 6.6 GB); same-story pairs share
     their heaviest (rarest) terms, names and places. It runs in row blocks.
     """
+    from scipy.sparse import csr_matrix
+
     n = feats.tfidf.shape[0]
     if n < 2:
         return np.zeros((0, 2), dtype=np.int64)
@@ -532,6 +549,9 @@ def story_labels(
     cfg: StoryConfig = DEFAULT_STORY_CONFIG,
 ) -> np.ndarray:
     """Connected-component label of each text under the `same_story` relation."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
+
     n = len(texts)
     pairs = story_pairs(texts, published or [None] * n, None, cfg)
     graph = csr_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))

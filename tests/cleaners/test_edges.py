@@ -13,7 +13,7 @@ import pytest
 
 from cleaners import clean_html, clean_text
 from cleaners.lines import sentence_lines, tabulate
-from cleaners.options import DEFAULT_OPTIONS
+from cleaners.options import DEFAULT_OPTIONS, MAX_LINE_CHARS
 
 LEAD = (
     "The regional water authority will raise prices by eight percent next year, its board "
@@ -167,3 +167,25 @@ def test_a_removed_sentence_never_carries_a_navigation_reason() -> None:
     for removed in cleaned.removed:
         if removed.reason == "navigation":
             assert not sentence[removed.line_no - 1], removed
+
+
+def test_a_table_layout_article_in_one_long_cell_is_kept_whole() -> None:
+    # Old table-layout pages (LWN's weekly edition) put the whole article in one cell, which
+    # the extractor outputs as one line far beyond the dump line cap; none of it is lost.
+    paragraphs = [f"Part {i}: {BODY[i % len(BODY)]}" for i in range(300)]
+    cell = " ".join(paragraphs)
+    assert len(cell) > 2 * MAX_LINE_CHARS
+    page = (
+        "<html><head><title>Weekly edition</title></head><body><table><tr>"
+        f"<td>{cell}</td></tr></table></body></html>"
+    )
+    text = clean_html(page).text
+    assert "Part 0: " in text and "Part 299: " in text
+    assert " ".join(text.split()).strip("| ") == cell  # the table cell's pipes aside
+
+
+def test_wrap_long_lines_cuts_at_spaces_and_loses_nothing() -> None:
+    from cleaners.html import wrap_long_lines
+
+    assert wrap_long_lines(["short", "aaa bbb ccc dd"], limit=8) == ["short", "aaa bbb", "ccc dd"]
+    assert wrap_long_lines(["x" * 20], limit=8) == ["x" * 8, "x" * 8, "x" * 4]

@@ -65,6 +65,21 @@ def test_floating_patterns_pass_the_trigger_gate(line: str, reason: str) -> None
     assert match_reason(line) == reason
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "POST /oauth HTTP/1.1",
+        "GET /storage/me/drinks/test HTTP/1.1",
+        "12/05/2024",
+        "news/world/europe",
+    ],
+)
+def test_unspaced_slashes_are_not_a_breadcrumb(line: str) -> None:
+    # An HTTP request line in a spec, a date or a path: "/" without spaces is not a separator.
+    assert match_reason(line) != "navigation"
+    assert match_reason("Home / News / World") == "navigation"
+
+
 def test_metadata_patterns_need_a_lead_word() -> None:
     assert match_reason("Authorities say the cases are unrelated.") is None
     assert match_reason("By Jane Doe") == "metadata"

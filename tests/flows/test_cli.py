@@ -10,7 +10,11 @@ import re
 import subprocess
 import sys
 import textwrap
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -101,10 +105,28 @@ def test_sql_export_clusters_on_the_seeded_warehouse(seeded: tuple[Path, RunSumm
     assert result.exit_code == 0 and "5 articles" in result.stdout
 
 
-def test_run_prints_the_summary_table(prefect_server: None, tmp_path: Path) -> None:
+def test_run_prints_the_summary_table(
+    prefect_server: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import flows.server
+
+    api = flows.server.prefect_api
+
+    @contextmanager
+    def slow_to_stop(**kwargs: Any) -> Iterator[str]:
+        with api(**kwargs) as url:
+            yield url
+        time.sleep(1.0)  # Prefect's teardown, after the run's row is written
+
+    monkeypatch.setattr(flows.server, "prefect_api", slow_to_stop)
     db = tmp_path / "cli.duckdb"
     result = runner.invoke(app, ["run", str(SEED0), "--db", str(db)])
     assert result.exit_code == 0, result.output
+    # the summary's seconds count the whole run, Prefect's start and stop included
+    [printed] = re.findall(r"│ seconds\s+│ ([0-9.]+)", result.stdout)
+    with duckdb.connect(str(db), read_only=True) as con:
+        [(counts,)] = con.execute("SELECT counts FROM runs").fetchall()
+    assert float(printed) >= json.loads(counts)["seconds"] + 1.0
     for label in (
         "files seen",
         "new documents",

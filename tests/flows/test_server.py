@@ -46,3 +46,94 @@ def stray(process: tuple[int, str]) -> bool:
     process, which leaves with it)."""
     pid, cmdline = process
     return pid != os.getpid() and "multiprocessing.resource_tracker" not in cmdline
+
+
+def test_the_routers_a_run_uses_come_first_and_every_path_routes_as_before() -> None:
+    """`run_routers_first` changes only how many routers FastAPI builds before it finds
+    a match: each path still reaches the endpoint it reached before."""
+    import anyio
+    import httpx
+    from fastapi import APIRouter, FastAPI
+
+    from flows.server_child import run_routers_first
+
+    def router(prefix: str, *paths: str) -> APIRouter:
+        r = APIRouter(prefix=prefix)
+        for path in paths:
+            r.add_api_route(path, lambda p=prefix + path: p, methods=["GET"])
+        return r
+
+    def api() -> FastAPI:
+        app = FastAPI()
+        app.add_api_route("/health", lambda: "/health", methods=["GET"])
+        for r in (
+            router("/flows", "/", "/{id}"), router("/ui/flows", "/count"),
+            router("/deployments", "/{id}"), router("/flow_runs", "/{id}", "/{id}/set_state"),
+            router("/admin", "/version"), router("", "/hello", "/{anything}"),
+        ):
+            app.include_router(r)
+        return app
+
+    def answers(app: FastAPI) -> list[object]:
+        async def get_all() -> list[object]:
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://x") as client:
+                return [(await client.get(p)).json() for p in paths]
+
+        return anyio.run(get_all)
+
+    paths = ["/health", "/flows/", "/flows/x", "/ui/flows/count", "/deployments/x",
+             "/flow_runs/x", "/flow_runs/x/set_state", "/admin/version", "/hello", "/other"]
+    before = answers(api())
+    reordered = api()
+    run_routers_first(reordered.router.routes, ("/admin", "/flow_runs", "/flows"))
+    assert answers(reordered) == before
+    prefixes = [getattr(getattr(r, "original_router", None), "prefix", None)
+                for r in reordered.router.routes]
+    if any(prefixes):  # FastAPI 0.137 and later: included routers are kept as routers
+        included = [p for p in prefixes if p is not None]
+        assert included[:3] == ["/flows", "/flow_runs", "/admin"]  # in their own order
+        assert included[3:] == ["/ui/flows", "/deployments", ""]
+
+
+def test_a_start_skips_the_migration_check_only_where_the_last_one_left_the_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    from flows.server import MIGRATED_MARK, already_migrated, default_database, remember_migrated
+
+    for key in os.environ:
+        if key.startswith(("PREFECT_SERVER_DATABASE_", "PREFECT_API_DATABASE_")):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path))
+    monkeypatch.setenv("PREFECT_PROFILES_PATH", str(tmp_path / "profiles.toml"))
+    monkeypatch.chdir(tmp_path)
+    database = default_database()
+    assert database == tmp_path / "prefect.db"
+    assert not already_migrated(database)  # a fresh home: the first start migrates
+
+    def at_revision(revision: str) -> None:
+        with sqlite3.connect(database) as con:
+            con.execute("CREATE TABLE IF NOT EXISTS alembic_version (version_num TEXT)")
+            con.execute("DELETE FROM alembic_version")
+            con.execute("INSERT INTO alembic_version VALUES (?)", [revision])
+        con.close()
+
+    at_revision("aaa")
+    assert not already_migrated(database)
+    remember_migrated(database)
+    assert already_migrated(database)
+    at_revision("bbb")  # another Prefect migrated it since
+    assert not already_migrated(database)
+    remember_migrated(database)
+    (tmp_path / MIGRATED_MARK).write_text("prefect 0.0.1 revision bbb\n")  # another version
+    assert not already_migrated(database)
+
+    monkeypatch.setenv("PREFECT_API_DATABASE_CONNECTION_URL", "postgresql+asyncpg://x/y")
+    assert default_database() is None  # not Prefect's default database: always checked
+    monkeypatch.delenv("PREFECT_API_DATABASE_CONNECTION_URL")
+    (tmp_path / "profiles.toml").write_text(
+        '[profiles.default]\nPREFECT_SERVER_DATABASE_NAME = "other.db"\n'
+    )
+    assert default_database() is None
