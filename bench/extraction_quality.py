@@ -464,19 +464,12 @@ def cv_set_scores(
 ) -> dict[str, dict[str, float]]:
     """Held-out predictions scored over all pages ("all") and per set, as
     `bench.train_line_model.cross_validate_sets` reports them."""
-    from bench.train_line_model import per_set_scores
+    from bench.train_line_model import per_set_scores, score_fields
 
     trues = [p.truth for p in pages]
     st = evaluate([preds[p.id]["text"] for p in pages], trues)
     sh = evaluate([preds[p.id]["html"] for p in pages], trues)
-    every = {
-        "precision_text": round(st.precision, 4),
-        "recall_text": round(st.recall, 4),
-        "f1_text": round(st.f1, 4),
-        "precision_html": round(sh.precision, 4),
-        "recall_html": round(sh.recall, 4),
-        "f1_html": round(sh.f1, 4),
-    }
+    every = score_fields(st, sh)
     return {"all": every, **per_set_scores(pages, origin, preds)}
 
 

@@ -34,7 +34,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.extraction_quality import DEFAULT_DATA, READABILITY_DATA, Page, evaluate, load_pages
+from bench.extraction_quality import (
+    DEFAULT_DATA,
+    READABILITY_DATA,
+    Page,
+    Score,
+    evaluate,
+    load_pages,
+)
 from cleaners.features import FEATURE_NAMES, STACK_FEATURES, features, stack_features
 from cleaners.html import extract
 from cleaners.lines import split_lines, tabulate
@@ -283,14 +290,15 @@ def cross_validate(
                 }
             )
         )
+    return {"folds": folds, **score_fields(st, sh)}
+
+
+def score_fields(st: Score, sh: Score) -> dict[str, float]:
+    """Precision, recall and F1 of clean_text (`st`) and clean_html (`sh`), as recorded."""
     return {
-        "folds": folds,
-        "precision_text": round(st.precision, 4),
-        "recall_text": round(st.recall, 4),
-        "f1_text": round(st.f1, 4),
-        "precision_html": round(sh.precision, 4),
-        "recall_html": round(sh.recall, 4),
-        "f1_html": round(sh.f1, 4),
+        f"{metric}_{kind}": round(getattr(score, metric), 4)
+        for kind, score in (("text", st), ("html", sh))
+        for metric in ("precision", "recall", "f1")
     }
 
 
@@ -324,15 +332,7 @@ def per_set_scores(
         trues = [p.truth for p in chosen]
         st = evaluate([preds[p.id]["text"] for p in chosen], trues)
         sh = evaluate([preds[p.id]["html"] for p in chosen], trues)
-        result[name] = {
-            "pages": len(chosen),
-            "precision_text": round(st.precision, 4),
-            "recall_text": round(st.recall, 4),
-            "f1_text": round(st.f1, 4),
-            "precision_html": round(sh.precision, 4),
-            "recall_html": round(sh.recall, 4),
-            "f1_html": round(sh.f1, 4),
-        }
+        result[name] = {"pages": len(chosen), **score_fields(st, sh)}
     return result
 
 

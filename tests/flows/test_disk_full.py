@@ -17,7 +17,7 @@ import pytest
 
 from tests.conftest import SEEDS
 from tests.flows.procs import marked_env, no_process_left_behind, presswash
-from tests.warehouse.test_db import can_mount
+from tests.warehouse.test_db import mounted_tmpfs
 from warehouse import Warehouse, run_lock
 
 DISK = "16m"
@@ -26,16 +26,7 @@ DISK = "16m"
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
-    mnt = tmp_path / "small"
-    mnt.mkdir()
-    if not can_mount() or subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={DISK}", "tmpfs", str(mnt)], capture_output=True
-    ).returncode:
-        pytest.skip("mounting a tmpfs needs root")
-    try:
-        yield mnt
-    finally:
-        subprocess.run(["umount", "-l", str(mnt)], check=True)
+    yield from mounted_tmpfs(tmp_path / "small", DISK)
 
 
 def fill(path: Path) -> None:

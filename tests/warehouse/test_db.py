@@ -377,19 +377,24 @@ def can_mount() -> bool:
     return sys.platform == "linux" and os.geteuid() == 0
 
 
-@pytest.fixture
-def tiny_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 300 KB tmpfs: a real ENOSPC (needs root; skipped elsewhere)."""
-    mnt = tmp_path / "tiny"
+def mounted_tmpfs(mnt: Path, size: str) -> Iterator[Path]:
+    """A tmpfs of `size` at `mnt` for a fixture to yield: a real ENOSPC (needs root;
+    skips the test elsewhere)."""
     mnt.mkdir()
     if not can_mount() or subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=300k", "tmpfs", str(mnt)], capture_output=True
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mnt)], capture_output=True
     ).returncode:
         pytest.skip("mounting a tmpfs needs root")
     try:
         yield mnt
     finally:
         subprocess.run(["umount", "-l", str(mnt)], check=True)
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 300 KB tmpfs."""
+    yield from mounted_tmpfs(tmp_path / "tiny", "300k")
 
 
 def test_a_real_full_disk(tiny_disk: Path) -> None:
