@@ -20,7 +20,7 @@ a document was loaded, so the ids do not depend on how the inputs were split int
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -105,9 +105,9 @@ def leaders(labels: np.ndarray, rank: np.ndarray) -> np.ndarray:
     return out
 
 
-def key_labels(keys: Sequence[str]) -> np.ndarray:
+def key_labels(keys: Sequence[Hashable]) -> np.ndarray:
     """Group label per row: rows with equal keys share the label of the first of them."""
-    first: dict[str, int] = {}
+    first: dict[Hashable, int] = {}
     return np.array([first.setdefault(k, i) for i, k in enumerate(keys)], dtype=np.int64)
 
 
