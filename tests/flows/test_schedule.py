@@ -170,8 +170,12 @@ def test_two_serves_each_run_their_own_inbox_and_stop_on_signals(
     inbox_a, db_a, inbox_b, db_b = two_inboxes
     with no_process_left_behind() as mark:
         a, b = Serving(inbox_a, db_a, mark), Serving(inbox_b, db_b, mark)
-        wait_for(lambda: a.printed("run it now") and b.printed("run it now"), a.proc)
-        assert b.proc.poll() is None, b.lines
+
+        def both_up() -> bool:
+            assert b.proc.poll() is None, f"the second serve ended first: {b.lines}"
+            return bool(a.printed("run it now") and b.printed("run it now"))
+
+        wait_for(both_up, a.proc)
         assert a.deployment() != b.deployment()
 
         ui = a.printed("Prefect UI (runs, logs, artifacts): ")
