@@ -35,7 +35,7 @@ from flows.readers.limits import MAX_BYTES
 from flows.readers.spans import Span, divide, plan_batches
 from flows.schedule import split_settled
 from flows.server import api_shared_with_workers
-from flows.signals import Interrupted, interruptible, note_recorded, note_run
+from flows.signals import Interrupted, claim_record, interruptible, note_recorded, note_run
 from schemas import Batch, RunSummary
 from warehouse import PresswashError, resolve_db, run_lock
 from warehouse.db import RUN_WAIT_SECONDS
@@ -109,15 +109,16 @@ def pipeline(
     ):
         params = {"paths": inputs, "workers": workers, "batch_size": batch_size}
         start_run(held.wh.con, run_id, str(flow_run.get_id() or ""), params)
-        note_run(run_id)
+        note_run(run_id, lambda: record_stop_elsewhere(held, run_id))
         try:
             summary = _run(
                 inputs, held, run_id, workers, batch_size, max_bytes, listener, settle,
                 follow_symlinks=follow_symlinks,
             )
         except Interrupted:
-            finish_run(held.wh.con, run_id, "interrupted", {})
-            note_recorded()
+            if claim_record():
+                finish_run(held.wh.con, run_id, "interrupted", {})
+                note_recorded()
             raise
         except BaseException:
             finish_run(held.wh.con, run_id, "failed", {})
@@ -126,6 +127,16 @@ def pipeline(
         finish_run(held.wh.con, run_id, "completed", summary_counts(summary))
         publish_run(held.wh, summary)
     return summary
+
+
+def record_stop_elsewhere(held: HeldWarehouse, run_id: str) -> None:
+    """Record the run as interrupted from another thread (the stop watchdog, when the
+    flow's own way out takes too long), on a connection of its own."""
+    cursor = held.side_cursor()
+    try:
+        finish_run(cursor, run_id, "interrupted", {})
+    finally:
+        cursor.close()
 
 
 def run_pipeline(

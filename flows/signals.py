@@ -11,9 +11,13 @@ batch nobody will load.
 
 Two things bound the time it takes however the unwinding goes: a watchdog that ends
 the process `GRACE_SECONDS` after the first signal, and a second signal, which ends
-it immediately. Either way the one line is printed exactly once. A run cut short that
-way stays `running` in `runs`, and the next run marks it `interrupted` (see
-`warehouse.load.start_run`); the warehouse is safe as after a SIGKILL.
+it immediately. Either way the one line is printed exactly once. Before it ends the
+process, the watchdog records the run itself if the flow has not (a loaded machine,
+a long statement or Prefect's crash handling can hold the main thread past the grace):
+on a connection of its own, given `RECORD_SECONDS`. A run cut short by a second signal
+(or whose watchdog could not record it) stays `running` in `runs`, and the next run
+marks it `interrupted` (see `warehouse.load.start_run`); the warehouse is safe as
+after a SIGKILL.
 
 Prefect installs its own SIGTERM handler while a flow runs; the flow body installs
 ours again (`interruptible`), so SIGTERM means the same thing everywhere.
@@ -37,6 +41,9 @@ from types import FrameType
 GRACE_SECONDS = 3.0
 """From the first signal to a forced exit: recording the run and stopping the local
 server take well under a second; the rest of the 5 s promise is slack."""
+
+RECORD_SECONDS = 1.0
+"""How long the watchdog gives its own record of the run (one UPDATE) before it exits."""
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -70,6 +77,9 @@ class StopState:
     signum: int | None = None
     command: str | None = None
     run_id: str | None = None
+    recorder: Callable[[], None] | None = None
+    """Records the run as interrupted from any thread (the watchdog's, at the last)."""
+    recording: bool = False
     recorded: bool = False
     said: bool = False
     pending: bool = False
@@ -98,9 +108,25 @@ class StopState:
 _STATE = StopState()
 
 
-def note_run(run_id: str) -> None:
-    """Tell the stop line which run is in progress (call once it is in `runs`)."""
+def note_run(run_id: str, recorder: Callable[[], None] | None = None) -> None:
+    """Tell the stop line which run is in progress (call once it is in `runs`).
+
+    Args:
+        recorder: records the run as interrupted on a connection of its own, from any
+            thread; the watchdog calls it if the flow has not recorded the run in time.
+    """
     _STATE.run_id = run_id
+    _STATE.recorder = recorder
+
+
+def claim_record() -> bool:
+    """Whether the caller is the one to record the run as interrupted: the flow on
+    its way out or the watchdog, whichever comes first, and only once."""
+    with _STATE.lock:
+        if _STATE.recording:
+            return False
+        _STATE.recording = True
+        return True
 
 
 def note_recorded() -> None:
@@ -108,6 +134,22 @@ def note_recorded() -> None:
     workers are stopped then, as nothing they still return will be loaded."""
     _STATE.recorded = True
     stop_worker_processes()
+
+
+def _record_from_watchdog() -> None:
+    """The flow did not record its run within the grace: do it here, bounded."""
+    recorder = _STATE.recorder
+    if recorder is None or not claim_record():
+        return
+
+    def record() -> None:
+        with suppress(Exception):  # the file let go, a conflict: the next run records it
+            recorder()
+            _STATE.recorded = True
+
+    worker = threading.Thread(target=record, name="presswash-record-stop", daemon=True)
+    worker.start()
+    worker.join(RECORD_SECONDS)
 
 
 def say_once(out: Callable[[str], None] | None = None) -> None:
@@ -151,6 +193,7 @@ def exit_now(code: int) -> None:
 
 
 def _on_watchdog() -> None:
+    _record_from_watchdog()
     say_once()
     exit_now(128 + (_STATE.signum or signal.SIGINT))
 

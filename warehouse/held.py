@@ -30,6 +30,8 @@ import time
 from pathlib import Path
 from types import TracebackType
 
+import duckdb
+
 from warehouse.api import Warehouse
 from warehouse.db import LOCK_RETRY_SECONDS, readers_path, resolve_db
 
@@ -100,6 +102,14 @@ class HeldWarehouse:
                 wait_for_readers(self.path, READER_GRACE_SECONDS)
             else:
                 self._free_until = time.monotonic() + RELEASE_WINDOW_SECONDS
+
+    def side_cursor(self) -> duckdb.DuckDBPyConnection:
+        """A connection of its own to the open file, for another thread (the stop
+        watchdog's record of the run); LookupError while the file is let go."""
+        wh = self._wh
+        if wh is None:
+            raise LookupError(f"{self.path} is let go for a reader")
+        return wh.con.cursor()
 
     def close(self) -> None:
         """Checkpoint and close (DuckDB checkpoints when the last connection closes)."""

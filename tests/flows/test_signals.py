@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -113,6 +114,45 @@ def test_ctrl_c_in_a_terminal_reaches_the_workers_too(corpus: Path, tmp_path: Pa
     assert run_statuses(db) == ["interrupted"]
     loaded = count_documents(db)
     assert loaded is not None and loaded % BATCH == 0
+
+
+STUCK_FLOW = """
+import sys, time
+from flows.pipeline import record_stop_elsewhere
+from flows.signals import Interrupted, note_run, stop_on_signals
+from warehouse.held import HeldWarehouse
+from warehouse.load import start_run
+
+held = HeldWarehouse(sys.argv[1])
+start_run(held.wh.con, "r1", "", {})
+with stop_on_signals(command="run"):
+    note_run("r1", lambda: record_stop_elsewhere(held, "r1"))
+    ready = False
+    while True:  # a way out that takes too long (say Prefect's crash handling, loaded)
+        try:
+            if not ready:
+                print("ready", flush=True)
+                ready = True
+            time.sleep(0.05)
+        except Interrupted:
+            pass
+"""
+
+
+def test_a_run_too_slow_to_record_its_stop_is_recorded_by_the_watchdog(tmp_path: Path) -> None:
+    db = tmp_path / "stuck.duckdb"
+    with no_process_left_behind() as mark:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", STUCK_FLOW, str(db)], env=marked_env(mark),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        assert proc.stdout is not None
+        assert proc.stdout.readline() == "ready\n"
+        code, out, err = stop_and_collect(proc, lambda: proc.send_signal(signal.SIGINT))
+    assert code == 128 + signal.SIGINT
+    assert out in ("", "ready\n")  # a signal between the print and `ready = True`
+    assert err == "interrupted by SIGINT: run r1 stopped and recorded as interrupted\n"
+    assert run_statuses(db) == ["interrupted"]
 
 
 def test_a_second_sigint_stops_at_once_with_still_one_line(corpus: Path, tmp_path: Path) -> None:
