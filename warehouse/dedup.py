@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import duckdb
 import numpy as np
@@ -185,7 +186,8 @@ class Region:
 
     doc_ids: list[str]
     exact_keys: list[int]
-    published: list[object]
+    published: list[datetime | None]
+    """`published_at` (DuckDB hands TIMESTAMP back as `datetime`)."""
     text_len: np.ndarray
     window_day: np.ndarray
     sigs: np.ndarray
@@ -453,7 +455,7 @@ def add_story_edges(con: duckdb.DuckDBPyConnection, pairs: Sequence[tuple[str, s
 
 def story_region(
     con: duckdb.DuckDBPyConnection, seeds: Iterable[str]
-) -> tuple[list[tuple[str, str, object, int]], list[tuple[str, str]]]:
+) -> tuple[list[tuple[str, str, datetime | None, int]], list[tuple[str, str]]]:
     """The closure of `seeds` under story clusters and story edges: every document of
     every story a seed is in or has an edge to, as (doc_id, near_cluster, published_at,
     text_len), and the story edges among them."""
