@@ -196,7 +196,7 @@ def _current_signatures(
         table = pa.table({
             "doc_id": pa.array([cols["doc_id"][i] for i in stale], pa.string()),
             "minhash": pa.array(
-                [new_sigs[j].astype(dedup.SIGNATURE_DTYPE).tobytes() for j in range(len(stale))],
+                [dedup.signature_blob(new_sigs[j]) for j in range(len(stale))],
                 pa.binary(),
             ),
             "n_shingles": pa.array(new_sizes, pa.int32()),

@@ -16,7 +16,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from schemas import ClusterRow
+from schemas import ClusterRow, Signature
 from warehouse.keys import lookup, lookup_arrow
 
 StoryCounter = Callable[[Sequence[tuple[str | None, str]]], tuple[list[str], list[int]]]
@@ -42,6 +42,21 @@ def blobs_to_matrix(blobs: Sequence[bytes], num_perm: int) -> np.ndarray:
     if not blobs:
         return np.zeros((0, num_perm), dtype=SIGNATURE_DTYPE)
     return np.frombuffer(b"".join(blobs), dtype=SIGNATURE_DTYPE).reshape(len(blobs), num_perm)
+
+
+def signature_blob(sig: np.ndarray) -> bytes:
+    """One MinHash row as `signatures.minhash` stores it (read back by `blobs_to_matrix`)."""
+    return sig.astype(SIGNATURE_DTYPE).tobytes()
+
+
+def signature_records(
+    doc_ids: Sequence[str], sigs: np.ndarray, sizes: np.ndarray, scheme: str
+) -> list[Signature]:
+    """`Signature` rows for an (n, num_perm) signature matrix and its shingle counts."""
+    return [
+        Signature(doc_id, signature_blob(sigs[i]), int(sizes[i]), scheme)
+        for i, doc_id in enumerate(doc_ids)
+    ]
 
 
 def pending(con: duckdb.DuckDBPyConnection, limit: int) -> pa.Table:
