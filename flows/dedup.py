@@ -48,6 +48,7 @@ from cleaners.dedup.normalize import exact_key
 from cleaners.dedup.stories import (
     DEFAULT_STORY_CONFIG,
     CorpusStats,
+    Moment,
     StoryFeatures,
     _story_text,
     pair_signals,
@@ -195,7 +196,7 @@ def _current_signatures(
         table = pa.table({
             "doc_id": pa.array([cols["doc_id"][i] for i in stale], pa.string()),
             "minhash": pa.array(
-                [new_sigs[j].astype(dedup.SIGNATURE_DTYPE).tobytes() for j in range(len(stale))],
+                [dedup.signature_blob(new_sigs[j]) for j in range(len(stale))],
                 pa.binary(),
             ),
             "n_shingles": pa.array(new_sizes, pa.int32()),
@@ -208,12 +209,14 @@ def _current_signatures(
     return dedup.blobs_to_matrix(blobs, cfg.num_perm), sizes
 
 
-def _window_days(published: Sequence[object], ingested: Sequence[object]) -> list[float | None]:
+def _window_days(
+    published: Sequence[Moment], ingested: Sequence[Moment]
+) -> list[float | None]:
     out: list[float | None] = []
     for p, g in zip(published, ingested, strict=True):
-        t = parse_time(p)  # type: ignore[arg-type]
+        t = parse_time(p)
         if np.isnan(t):
-            t = parse_time(g)  # type: ignore[arg-type]
+            t = parse_time(g)
         out.append(None if np.isnan(t) else t / 86400.0)
     return out
 
@@ -245,7 +248,7 @@ class _Nodes:
     """Story texts of nodes, with their terms and sentence keys computed once."""
 
     story: dict[str, str] = field(default_factory=dict)
-    published: dict[str, object] = field(default_factory=dict)
+    published: dict[str, Moment] = field(default_factory=dict)
     terms: dict[str, Counter[str]] = field(default_factory=dict)
     sentences: dict[str, set[int]] = field(default_factory=dict)
 
@@ -268,7 +271,7 @@ class _Nodes:
         )
         return story_features(
             [self.story[d] for d in doc_ids],
-            [self.published[d] for d in doc_ids],  # type: ignore[misc]
+            [self.published[d] for d in doc_ids],
             DEFAULT_STORY_CONFIG,
             stats=CorpusStats(n, term_df, sent_df),
             terms=[self.terms[d] for d in doc_ids],

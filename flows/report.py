@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from html import escape
+from typing import Literal
 
 from cleaners.compare import compare_texts
 from warehouse import Warehouse
@@ -99,8 +100,8 @@ def _rejects(wh: Warehouse) -> str:
     )
 
 
-def _clusters(wh: Warehouse, level: str) -> str:
-    found = wh.clusters(level)  # type: ignore[arg-type]
+def _clusters(wh: Warehouse, level: Literal["near", "story"]) -> str:
+    found = wh.clusters(level)
     title = {"near": "Near-duplicate clusters", "story": "Story clusters"}[level]
     if not found:
         return f"<h2>{title}</h2><p class=muted>no cluster with more than one article</p>"

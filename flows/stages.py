@@ -102,11 +102,7 @@ def sign_texts(doc_ids: Sequence[str], texts: Sequence[str]) -> list[Signature]:
     if not texts:
         return []
     sigs, sizes = signatures(list(texts))
-    scheme = signature_scheme()
-    return [
-        Signature(doc_id, sigs[i].astype(dedup.SIGNATURE_DTYPE).tobytes(), int(sizes[i]), scheme)
-        for i, doc_id in enumerate(doc_ids)
-    ]
+    return dedup.signature_records(doc_ids, sigs, sizes, signature_scheme())
 
 
 def sign_articles(articles: Sequence[Article]) -> list[Signature]:
@@ -191,26 +187,26 @@ def mark_template_checked(wh: Warehouse, docs: Sequence[RawDocument]) -> None:
 
 def _check_site(wh: Warehouse, site: str, pending: Sequence[str]) -> int:
     con = wh.con
-    rows = {str(r["doc_id"]): r for r in templates_db.raw_documents(con, pending)}
-    page_keys = {doc_id: short_line_keys(str(r["raw_text"])) for doc_id, r in rows.items()}
+    rows = {d.doc_id: d for d in templates_db.raw_documents(con, pending)}
+    page_keys = {doc_id: short_line_keys(d.raw_text) for doc_id, d in rows.items()}
     old_sample = templates_db.sample_ids(con, site, TEMPLATE_SAMPLE_PAGES)
     sample = template_sample([*old_sample, *rows])
     old_keys = templates_db.site_template(con, site)
     keys = old_keys
     if sample != old_sample:
         missing = [doc_id for doc_id in sample if doc_id not in rows]
-        texts = {**rows, **{str(r["doc_id"]): r for r in templates_db.raw_documents(con, missing)}}
-        keys = set(find_template_lines([str(texts[doc_id]["raw_text"]) for doc_id in sample]))
+        texts = {**rows, **{d.doc_id: d for d in templates_db.raw_documents(con, missing)}}
+        keys = set(find_template_lines([texts[doc_id].raw_text for doc_id in sample]))
     changed = keys ^ old_keys
     todo = [doc_id for doc_id in rows if page_keys[doc_id] & keys]
     if changed:
         hits = templates_db.pages_holding(con, site, key_hashes(changed))
-        for r in templates_db.raw_documents(con, hits):  # a hash may collide: check the keys
-            if short_line_keys(str(r["raw_text"])) & changed:
-                rows[str(r["doc_id"])] = r
-                todo.append(str(r["doc_id"]))
+        for d in templates_db.raw_documents(con, hits):  # a hash may collide: check the keys
+            if short_line_keys(d.raw_text) & changed:
+                rows[d.doc_id] = d
+                todo.append(d.doc_id)
     todo = list(dict.fromkeys(todo))
-    kept, _ = clean_documents([_row_to_document(rows[doc_id]) for doc_id in todo], frozenset(keys))
+    kept, _ = clean_documents([rows[doc_id] for doc_id in todo], frozenset(keys))
     batch = Batch(articles=[a for _, a, _ in kept])
     for _doc, article, cleaned in kept:
         batch.removed.extend((article.doc_id, r) for r in cleaned.removed)
@@ -226,18 +222,3 @@ def _check_site(wh: Warehouse, site: str, pending: Sequence[str]) -> int:
     )
     return len(batch.articles)
 
-
-def _row_to_document(row: dict[str, object]) -> RawDocument:
-    return RawDocument(
-        doc_id=str(row["doc_id"]),
-        source_uri=str(row["source_uri"]),
-        format=row["format"],  # type: ignore[arg-type]
-        markup=row["markup"],  # type: ignore[arg-type]
-        raw_bytes=b"",
-        raw_text=str(row["raw_text"]),
-        encoding=str(row["encoding"]),
-        url=row["url"],  # type: ignore[arg-type]
-        site=row["site"],  # type: ignore[arg-type]
-        title=row["title"],  # type: ignore[arg-type]
-        published_at=row["published_at"],  # type: ignore[arg-type]
-    )

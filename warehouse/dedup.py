@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 
-from schemas import ClusterRow
+from schemas import ClusterRow, Signature
 from warehouse.keys import lookup, lookup_arrow
 
 StoryCounter = Callable[[Sequence[tuple[str | None, str]]], tuple[list[str], list[int]]]
@@ -41,6 +42,21 @@ def blobs_to_matrix(blobs: Sequence[bytes], num_perm: int) -> np.ndarray:
     if not blobs:
         return np.zeros((0, num_perm), dtype=SIGNATURE_DTYPE)
     return np.frombuffer(b"".join(blobs), dtype=SIGNATURE_DTYPE).reshape(len(blobs), num_perm)
+
+
+def signature_blob(sig: np.ndarray) -> bytes:
+    """One MinHash row as `signatures.minhash` stores it (read back by `blobs_to_matrix`)."""
+    return sig.astype(SIGNATURE_DTYPE).tobytes()
+
+
+def signature_records(
+    doc_ids: Sequence[str], sigs: np.ndarray, sizes: np.ndarray, scheme: str
+) -> list[Signature]:
+    """`Signature` rows for an (n, num_perm) signature matrix and its shingle counts."""
+    return [
+        Signature(doc_id, signature_blob(sigs[i]), int(sizes[i]), scheme)
+        for i, doc_id in enumerate(doc_ids)
+    ]
 
 
 def pending(con: duckdb.DuckDBPyConnection, limit: int) -> pa.Table:
@@ -185,7 +201,8 @@ class Region:
 
     doc_ids: list[str]
     exact_keys: list[int]
-    published: list[object]
+    published: list[datetime | None]
+    """`published_at` (DuckDB hands TIMESTAMP back as `datetime`)."""
     text_len: np.ndarray
     window_day: np.ndarray
     sigs: np.ndarray
@@ -453,7 +470,7 @@ def add_story_edges(con: duckdb.DuckDBPyConnection, pairs: Sequence[tuple[str, s
 
 def story_region(
     con: duckdb.DuckDBPyConnection, seeds: Iterable[str]
-) -> tuple[list[tuple[str, str, object, int]], list[tuple[str, str]]]:
+) -> tuple[list[tuple[str, str, datetime | None, int]], list[tuple[str, str]]]:
     """The closure of `seeds` under story clusters and story edges: every document of
     every story a seed is in or has an edge to, as (doc_id, near_cluster, published_at,
     text_len), and the story edges among them."""

@@ -88,11 +88,15 @@ def to_arrow(
     return pa.table(data)
 
 
-def select_list(cls: type, *, alias: str = "") -> str:
-    """The SELECT list that reads `cls` back (timestamps as ISO strings, as records hold them)."""
+def select_list(cls: type, *, alias: str = "", exclude: Iterable[str] = ()) -> str:
+    """The SELECT list that reads `cls` back (timestamps as ISO strings, as records hold
+    them), without the columns in `exclude`."""
     prefix = f"{alias}." if alias else ""
+    skip = set(exclude)
     parts = []
     for name, kind, _ in _columns(cls):
+        if name in skip:
+            continue
         if kind == "timestamp":
             parts.append(f"strftime({prefix}{name}, '%Y-%m-%dT%H:%M:%S') AS {name}")
         else:

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import duckdb
 import pyarrow as pa
 
-from schemas import Batch
+from schemas import Batch, RawDocument
 from warehouse.db import transaction
 from warehouse.load import _insert, _write_batch
+from warehouse.records import column_names, from_rows, select_list
 
 
 @dataclass(slots=True, frozen=True)
@@ -73,22 +75,21 @@ def pages_holding(
     return [r[0] for r in rows]
 
 
-def raw_documents(
-    con: duckdb.DuckDBPyConnection, doc_ids: Sequence[str]
-) -> list[dict[str, object]]:
-    """These documents as the cleaner needs them (text, markup, supplied metadata)."""
+def raw_documents(con: duckdb.DuckDBPyConnection, doc_ids: Sequence[str]) -> list[RawDocument]:
+    """These documents as the cleaner needs them (text, markup, supplied metadata), by
+    doc_id; `raw_bytes` is left empty (the cleaner reads `raw_text`)."""
     if not doc_ids:
         return []
+    names = [n for n in column_names(RawDocument) if n != "raw_bytes"]
     con.register("_want", pa.table({"doc_id": pa.array(list(doc_ids), pa.string())}))
-    table = con.sql(
-        """
-        SELECT d.doc_id, d.source_uri, d.format, d.markup, d.raw_text, d.url, d.site,
-               d.encoding, d.title, d.published_at
-        FROM documents d JOIN _want USING (doc_id) ORDER BY d.doc_id
-        """
-    ).to_arrow_table()
-    con.unregister("_want")
-    return table.to_pylist()
+    try:
+        rows = con.execute(
+            f"SELECT {select_list(RawDocument, alias='d', exclude=('raw_bytes',))}, d.raw_text "
+            "FROM documents d JOIN _want USING (doc_id) ORDER BY d.doc_id"
+        ).fetchall()
+    finally:
+        con.unregister("_want")
+    return from_rows(partial(RawDocument, raw_bytes=b""), [*names, "raw_text"], rows)
 
 
 def site_template(con: duckdb.DuckDBPyConnection, site: str) -> set[str]:

@@ -48,9 +48,9 @@ def as_text(value: object) -> str:
     Args:
         value: anything DuckDB's Python client returns for a cell.
     """
+    if type(value) is str:  # the common cell first (a subclass goes below)
+        return value
     kind = type(value)
-    if kind is str:
-        return value  # type: ignore[return-value]
     if value is None:
         return ""
     if kind is int or kind is float:

@@ -30,6 +30,7 @@ from cleaners.dedup.lsh import lsh_candidates, near_duplicate_score
 from cleaners.dedup.normalize import exact_key
 from cleaners.dedup.stories import (
     DEFAULT_STORY_CONFIG,
+    Moment,
     StoryConfig,
     _story_text,
     parse_time,
@@ -56,13 +57,15 @@ class DedupDoc:
     site: str | None = None
 
 
-def rank_key(published: object, text_len: int, doc_id: str) -> tuple[bool, float, int, str]:
+def rank_key(
+    published: Moment, text_len: int, doc_id: str
+) -> tuple[bool, float, int, str]:
     """Sort key whose minimum is the canonical member of a group.
 
     Earliest published (documents without a date sort after dated ones), else the
     longest clean text (`len(text.strip())`), then the smallest doc_id.
     """
-    pub = parse_time(published)  # type: ignore[arg-type]
+    pub = parse_time(published)
     return (math.isnan(pub), 0.0 if math.isnan(pub) else pub, -int(text_len), doc_id)
 
 

@@ -124,6 +124,9 @@ _NOT_ENTITY = frozenset(
     according however meanwhile new news report update updated published""".split()  # noqa: SIM905
 )
 
+Moment = str | date | None
+"""A time as records and DuckDB hand it over: an ISO string, a `date`/`datetime`, or none."""
+
 
 @dataclass(slots=True, frozen=True)
 class StoryConfig:
@@ -164,7 +167,7 @@ class StoryFeatures:
     n_corpus: int = 0
 
 
-def parse_time(value: str | date | None) -> float:
+def parse_time(value: Moment) -> float:
     """Seconds since the epoch for a date or timestamp (or a date/datetime object).
 
     A string is read by the one timestamp parser, `schemas.timestamps.parse_timestamp`
@@ -484,12 +487,14 @@ def top_terms(feats: StoryFeatures, cfg: StoryConfig, *, min_df: int = 2) -> csr
     return x
 
 
-def window_days(published: Sequence[object], ingested: Sequence[object] | None) -> np.ndarray:
+def window_days(
+    published: Sequence[Moment], ingested: Sequence[Moment] | None
+) -> np.ndarray:
     """The day that places each document in the story window: published, else
     ingested (NaN when neither is known: such a document is never kept out)."""
-    pub = np.array([parse_time(p) for p in published])  # type: ignore[arg-type]
+    pub = np.array([parse_time(p) for p in published])
     if ingested is not None:
-        ing = np.array([parse_time(p) for p in ingested])  # type: ignore[arg-type]
+        ing = np.array([parse_time(p) for p in ingested])
         pub = np.where(np.isnan(pub), ing, pub)
     return pub / 86400.0
 
@@ -548,15 +553,12 @@ def story_labels(
     published: Sequence[str | date | None] | None = None,
     cfg: StoryConfig = DEFAULT_STORY_CONFIG,
 ) -> np.ndarray:
-    """Connected-component label of each text under the `same_story` relation."""
-    from scipy.sparse import csr_matrix
-    from scipy.sparse.csgraph import connected_components
+    """Connected-component label of each text under the `same_story` relation (the
+    near clusters' `components`: one union-find for both levels)."""
+    from cleaners.dedup.clusters import components  # clusters imports this module
 
     n = len(texts)
-    pairs = story_pairs(texts, published or [None] * n, None, cfg)
-    graph = csr_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
-    labels: np.ndarray = connected_components(graph, directed=False)[1]
-    return labels.astype(np.int64)
+    return components(n, story_pairs(texts, published or [None] * n, None, cfg))
 
 
 def story_clusters(
@@ -564,8 +566,9 @@ def story_clusters(
 ) -> dict[str, str]:
     """Map each article's doc_id to its story cluster id (the doc_id of its canonical).
 
-    Canonical: earliest published, else longest text, then smallest doc_id. The result
-    does not depend on the order of `articles`.
+    Canonical: the near clusters' rule (`clusters.rank_key`: earliest published, else
+    longest clean text, then smallest doc_id). The result does not depend on the order
+    of `articles`.
 
     Args:
         articles: cleaned articles (title and text are used, and published_at).
@@ -577,13 +580,11 @@ def story_clusters(
     labels = story_labels(
         [_story_text(a.title, a.text) for a in arts], [a.published_at for a in arts], cfg
     )
-    best: dict[int, tuple[tuple[object, ...], str]] = {}
-    for a, lab in zip(arts, labels.tolist(), strict=True):
-        t = parse_time(a.published_at)
-        key = (math.isnan(t), 0.0 if math.isnan(t) else t, -len(a.text), a.doc_id)
-        if lab not in best or key < best[lab][0]:
-            best[lab] = (key, a.doc_id)
-    return {a.doc_id: best[lab][1] for a, lab in zip(arts, labels.tolist(), strict=True)}
+    from cleaners.dedup.clusters import leaders, rank_key, ranks  # clusters imports this module
+
+    rank = ranks([rank_key(a.published_at, len(a.text.strip()), a.doc_id) for a in arts])
+    leader = leaders(labels, rank)
+    return {a.doc_id: arts[int(leader[i])].doc_id for i, a in enumerate(arts)}
 
 
 def _story_text(title: str | None, text: str) -> str:

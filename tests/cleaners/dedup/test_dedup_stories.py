@@ -41,3 +41,33 @@ def test_unrelated_articles_stay_out() -> None:
     assert all(rows[f"d{i}"].story_cluster == seed_story for i in range(5))
     assert rows["d5"].story_cluster != seed_story
     assert rows["d6"].story_cluster != seed_story
+
+
+def test_a_story_canonical_follows_the_near_clusters_rule() -> None:
+    """One canonical rule (`clusters.rank_key`): the longest *clean* text wins, so a
+    shorter article padded with whitespace does not beat a longer one."""
+    from cleaners.dedup.clusters import rank_key
+
+    texts = seed_texts()
+    longest = max(range(5), key=lambda i: len(texts[i].strip()))
+    padded = min(range(5), key=lambda i: len(texts[i].strip()))
+    pad = " " * (len(texts[longest]) + 10 - len(texts[padded]))
+    arts = [
+        Article(doc_id=f"s{i}", text=t + pad if i == padded else t)
+        for i, t in enumerate(texts)
+    ]
+    expected = min(arts, key=lambda a: rank_key(a.published_at, len(a.text.strip()), a.doc_id))
+    assert expected.doc_id == f"s{longest}"
+    assert set(story_clusters(arts).values()) == {expected.doc_id}
+
+
+def test_one_word_regex_and_one_union_find_for_both_levels() -> None:
+    import inspect
+
+    from cleaners.dedup import clusters, minhash, stories
+
+    assert stories.WORD_RE is minhash.WORD_RE
+    source = inspect.getsource(stories)
+    assert "connected_components" not in source and "math.isnan(t)" not in source
+    assert "components" in inspect.getsource(stories.story_labels)
+    assert clusters.components.__module__ == "cleaners.dedup.clusters"

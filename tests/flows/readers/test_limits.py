@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
@@ -87,3 +88,80 @@ def test_the_cli_default_is_the_readers_limit() -> None:
     result = CliRunner().invoke(app, ["run", "--help"], env={"COLUMNS": "300"})
     assert result.exit_code == 0
     assert f"default {MAX_BYTES / 2**20:g}, the readers' limit" in " ".join(result.output.split())
+
+
+def _wrap(kind: str, data: bytes, inner: str) -> tuple[bytes, str]:
+    """`data` (named `inner`) inside one container of `kind`; the container's name."""
+    import bz2
+    import gzip
+    import io
+    import lzma
+    import tarfile
+    import zipfile
+
+    import zstandard
+
+    if kind == "zip":
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            archive.writestr(inner, data)
+        return buffer.getvalue(), inner + ".zip"
+    if kind == "tar":
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w") as archive:
+            info = tarfile.TarInfo(inner)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+        return buffer.getvalue(), inner + ".tar"
+    pack = {"gz": gzip.compress, "bz2": bz2.compress, "xz": lzma.compress,
+            "zst": zstandard.ZstdCompressor().compress}[kind]  # fmt: skip
+    return pack(data), f"{inner}.{kind}"
+
+
+KINDS = ("gz", "bz2", "xz", "zst", "zip", "tar")
+
+
+@pytest.mark.parametrize("outer", KINDS)
+@pytest.mark.parametrize("inner", KINDS)
+def test_one_nesting_guard_for_every_kind_of_container(tmp_path, outer: str, inner: str) -> None:
+    """Compression and archives nest through one guard (`dispatch._read_as`): any mix,
+    `max_nesting` levels deep, is read; one level more is one `archive_bomb`."""
+    from flows.readers import Limits, read_file
+    from schemas import RawDocument, Reject
+
+    limits = Limits(max_nesting=2)
+    page = b"A plain page of text that is long enough to be a page.\n"
+    two, name = _wrap(outer, *_wrap(inner, page, "page.txt"))
+    three, name3 = _wrap(outer, *_wrap(inner, *_wrap(outer, page, "page.txt")))
+    (tmp_path / name).write_bytes(two)
+    (tmp_path / name3).write_bytes(three)
+    ok = list(read_file(tmp_path / name, limits=limits))
+    assert [type(r) for r in ok] == [RawDocument] and ok[0].raw_bytes == page
+    deep = list(read_file(tmp_path / name3, limits=limits))
+    assert [(type(r), r.reason) for r in deep if isinstance(r, Reject)] == [
+        (Reject, "archive_bomb")
+    ]
+    assert len(deep) == 1 and "nested deeper than 2" in deep[0].detail
+
+
+def test_the_nesting_guard_is_called_in_one_place() -> None:
+    """`nesting_refusal` is asked only by `Context.too_deep`, and that only by the
+    dispatcher: no reader keeps a depth check of its own."""
+
+    def calls(name: str) -> set[str]:
+        found = set()
+        for package in PACKAGES:
+            for path in sorted((ROOT / package).rglob("*.py")):
+                for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                    if isinstance(node, ast.Call):
+                        func = node.func
+                        called = func.attr if isinstance(func, ast.Attribute) else getattr(
+                            func, "id", None
+                        )
+                        if called == name:
+                            found.add(str(path.relative_to(ROOT)))
+        return found
+
+    assert calls("nesting_refusal") == {"flows/readers/base.py"}
+    assert calls("too_deep") == {"flows/readers/dispatch.py"}
+    assert calls("check_nesting") == {"flows/readers/base.py"}  # the markup guard, once
