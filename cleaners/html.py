@@ -272,6 +272,41 @@ def name_title_lines(labels: Labels, title: str | None) -> None:
 TITLE_MIN_KEY_CHARS = 12
 """A title or line shorter than this (as a `line_key`) is too generic to call a repeat."""
 
+TITLE_SCAN_LINES = 3
+"""Kept lines at the top of the extractor's output looked at for the headline (a kicker or a
+date line can come first)."""
+
+TITLE_LINE_MAX_RATIO = 1.5
+"""A kept line that holds the whole title is the headline only up to this many times the
+title's length: a lead sentence that quotes a short title is not."""
+
+TITLE_LINE_MAX_WORDS = 40
+"""Longer lines are never the headline (as `cleaners.features.HEADLINE_MAX_WORDS`)."""
+
+
+def drop_kept_headline(labels: Labels, title: str | None) -> None:
+    """Remove the headline that the extractor put at the top of the body, as `duplicate_title`.
+
+    Positive evidence, not a score: among the first `TITLE_SCAN_LINES` kept lines, the one
+    that repeats the page's title (the title holds it, or it holds the whole title and is at
+    most `TITLE_LINE_MAX_RATIO` as long) is the headline; it is the document's `title`, not
+    its body, as a dump's headline is (`cleaners.metadata.find_head`). The only kept line
+    is never removed. Revises `labels` in place.
+    """
+    key = line_key(title) if title else ""
+    kept = np.flatnonzero(labels.keep)
+    if len(key) < TITLE_MIN_KEY_CHARS or kept.size < 2:
+        return
+    for j in kept[:TITLE_SCAN_LINES].tolist():
+        line = line_key(labels.page.texts[j])
+        if (
+            TITLE_MIN_KEY_CHARS <= len(line) <= TITLE_LINE_MAX_RATIO * len(key)
+            and labels.page.words[j] <= TITLE_LINE_MAX_WORDS
+            and (line in key or key in line)
+        ):
+            labels.keep[j], labels.reason[j] = False, "duplicate_title"
+            return
+
 
 GENERIC_REASONS = frozenset(["navigation", "boilerplate"])
 """Reasons given for where a line sits rather than for what it says (see
@@ -313,6 +348,7 @@ def clean_html(
     )
     notes.extend(more)
     name_title_lines(labels, meta.title)
+    drop_kept_headline(labels, meta.title)
     body, removed = assemble(labels)
     return Cleaned(
         text=body,
