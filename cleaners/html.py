@@ -84,7 +84,21 @@ _BLOCKS = frozenset(
 )
 """Block elements whose opening tag closes an open `<p>`."""
 
-_MARKUP = re.compile(r"<!--.*?(?:-->|$)|<(/?)([a-zA-Z][\w:-]*)([^<>]*?)(/?)>", re.DOTALL)
+_MARKUP = re.compile(r"<!--.*?(?:-->|$)|<(/?)([a-zA-Z][\w:-]*)([^<>]*)>", re.DOTALL)
+"""A comment, or a tag: end-tag slash, name, the rest (a self-closed tag's ends in "/").
+The rest is matched greedily, not as `([^<>]*?)(/?)`: the same tags, and the lazy form
+cost 2.7 of `_nesting`'s 3.0 ms a page on article dev."""
+
+
+_RAW_END = {name: re.compile(rf"</{name}\s*>", re.IGNORECASE) for name in _RAW_TEXT}
+"""The end tag of each raw-text element, where its text stops."""
+
+_CLOSES: dict[str, frozenset[str]] = {
+    **dict.fromkeys(_BLOCKS, _SIBLING_CLOSES["p"]),
+    **_SIBLING_CLOSES,
+}
+"""The open elements an opening tag implicitly closes (`_SIBLING_CLOSES`, and `<p>` for any
+block)."""
 
 
 def _nesting(html: str, max_depth: int) -> list[tuple[int, int]] | None:
@@ -99,24 +113,15 @@ def _nesting(html: str, max_depth: int) -> list[tuple[int, int]] | None:
     stack: list[str] = []
     open_count: dict[str, int] = {}
     deep: list[tuple[int, int]] | None = None
-    raw_end: re.Pattern[str] | None = None
-    pos = 0
-    n = len(html)
-    while pos < n:
-        if raw_end is not None:
-            m_end = raw_end.search(html, pos)
-            if m_end is None:
-                break
-            pos, raw_end = m_end.start(), None
-        m = _MARKUP.search(html, pos)
-        if m is None:
-            break
-        pos = m.end()
-        name = m[2]
+    # One scan of the page, restarted after each raw-text element's text (a `<!--` or a
+    # tag-like string inside a script is not markup).
+    tags = _MARKUP.finditer(html)
+    while (m := next(tags, None)) is not None:
+        slash, name, rest = m.groups()
         if name is None:  # a comment
             continue
         name = name.lower()
-        if m[1]:  # an end tag
+        if slash:  # an end tag
             if not open_count.get(name):
                 continue
             while stack:
@@ -124,25 +129,26 @@ def _nesting(html: str, max_depth: int) -> list[tuple[int, int]] | None:
                 open_count[top] -= 1
                 if len(stack) >= max_depth and top == name:
                     deep = deep if deep is not None else []
-                    deep.append((m.start(), m.end()))
+                    deep.append(m.span())
                 if top == name:
                     break
             continue
-        if name in _VOID or m[4]:
+        if name in _VOID or rest.endswith("/"):
             continue
         if name in _RAW_TEXT:  # holds no elements: its text is skipped, the tag kept
-            raw_end = re.compile(rf"</{name}\s*>", re.IGNORECASE)
+            m_end = _RAW_END[name].search(html, m.end())
+            if m_end is None:
+                break
+            tags = _MARKUP.finditer(html, m_end.start())
             continue
-        closes = _SIBLING_CLOSES.get(name)
-        if closes is None and name in _BLOCKS:
-            closes = _SIBLING_CLOSES["p"]
+        closes = _CLOSES.get(name)
         while closes and stack and stack[-1] in closes:
             open_count[stack.pop()] -= 1
         stack.append(name)
         open_count[name] = open_count.get(name, 0) + 1
         if len(stack) > max_depth:
             deep = deep if deep is not None else []
-            deep.append((m.start(), m.end()))
+            deep.append(m.span())
     return deep
 
 
@@ -266,6 +272,41 @@ def name_title_lines(labels: Labels, title: str | None) -> None:
 TITLE_MIN_KEY_CHARS = 12
 """A title or line shorter than this (as a `line_key`) is too generic to call a repeat."""
 
+TITLE_SCAN_LINES = 3
+"""Kept lines at the top of the extractor's output looked at for the headline (a kicker or a
+date line can come first)."""
+
+TITLE_LINE_MAX_RATIO = 1.5
+"""A kept line that holds the whole title is the headline only up to this many times the
+title's length: a lead sentence that quotes a short title is not."""
+
+TITLE_LINE_MAX_WORDS = 40
+"""Longer lines are never the headline (as `cleaners.features.HEADLINE_MAX_WORDS`)."""
+
+
+def drop_kept_headline(labels: Labels, title: str | None) -> None:
+    """Remove the headline that the extractor put at the top of the body, as `duplicate_title`.
+
+    Positive evidence, not a score: among the first `TITLE_SCAN_LINES` kept lines, the one
+    that repeats the page's title (the title holds it, or it holds the whole title and is at
+    most `TITLE_LINE_MAX_RATIO` as long) is the headline; it is the document's `title`, not
+    its body, as a dump's headline is (`cleaners.metadata.find_head`). The only kept line
+    is never removed. Revises `labels` in place.
+    """
+    key = line_key(title) if title else ""
+    kept = np.flatnonzero(labels.keep)
+    if len(key) < TITLE_MIN_KEY_CHARS or kept.size < 2:
+        return
+    for j in kept[:TITLE_SCAN_LINES].tolist():
+        line = line_key(labels.page.texts[j])
+        if (
+            TITLE_MIN_KEY_CHARS <= len(line) <= TITLE_LINE_MAX_RATIO * len(key)
+            and labels.page.words[j] <= TITLE_LINE_MAX_WORDS
+            and (line in key or key in line)
+        ):
+            labels.keep[j], labels.reason[j] = False, "duplicate_title"
+            return
+
 
 GENERIC_REASONS = frozenset(["navigation", "boilerplate"])
 """Reasons given for where a line sits rather than for what it says (see
@@ -307,6 +348,7 @@ def clean_html(
     )
     notes.extend(more)
     name_title_lines(labels, meta.title)
+    drop_kept_headline(labels, meta.title)
     body, removed = assemble(labels)
     return Cleaned(
         text=body,

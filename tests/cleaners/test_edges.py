@@ -7,6 +7,7 @@ after the last paragraph, and a brief of two sentences that must never come out 
 
 from __future__ import annotations
 
+import dataclasses
 import unicodedata
 
 import pytest
@@ -189,3 +190,34 @@ def test_wrap_long_lines_cuts_at_spaces_and_loses_nothing() -> None:
 
     assert wrap_long_lines(["short", "aaa bbb ccc dd"], limit=8) == ["short", "aaa bbb", "ccc dd"]
     assert wrap_long_lines(["x" * 20], limit=8) == ["x" * 8, "x" * 8, "x" * 4]
+
+
+def _all_kept(lines: list[str]):  # type: ignore[no-untyped-def]
+    from cleaners.lines import classify_lines
+
+    labels = classify_lines(lines, dataclasses.replace(DEFAULT_OPTIONS, use_model=False))
+    labels.keep[:] = True
+    labels.reason[:] = [None] * len(lines)
+    return labels
+
+
+def test_a_kept_html_headline_that_repeats_the_title_is_a_duplicate_title() -> None:
+    from cleaners.html import drop_kept_headline
+
+    headline = "Water prices to rise by eight percent"
+    labels = _all_kept(["Utilities", headline, LEAD, *BODY])
+    drop_kept_headline(labels, f"{headline} - The Daily")
+    assert labels.keep.tolist() == [True, False, *[True] * (1 + len(BODY))]
+    assert labels.reason[1] == "duplicate_title"
+
+
+def test_a_lead_that_quotes_a_short_title_or_a_lone_headline_stays() -> None:
+    from cleaners.html import drop_kept_headline
+
+    quoting = f"Water prices to rise, the board said: {LEAD}"
+    labels = _all_kept([quoting, *BODY])
+    drop_kept_headline(labels, "Water prices to rise")
+    assert labels.keep.all()  # the lead holds the title but is far longer
+    alone = _all_kept(["Water prices to rise by eight percent"])
+    drop_kept_headline(alone, "Water prices to rise by eight percent")
+    assert alone.keep.all()  # the only kept line is never removed

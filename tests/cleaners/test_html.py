@@ -64,3 +64,18 @@ def test_only_the_deep_part_is_flattened() -> None:
     assert flat.count("<div>") == 28  # html, body and 28 divs make 30
     assert flat.count("</div>") == 28
     assert "<p>" not in flat
+
+
+def test_self_closed_tags_open_nothing_and_a_slash_inside_a_tag_is_not_one() -> None:
+    """`<div/>` and `<img src=x/>` open no element; `<a/b>` (a slash before other text) and
+    `<script / >` do, and a raw-text element's text is skipped to its end tag, any case."""
+    self_closed = "<div/><img src=x/><span class='a/'/>" * 100
+    assert (
+        flatten_deep_markup(f"<html><body>{self_closed}</body></html>", max_depth=5).count("<div/>")
+        == 100
+    )
+    opened = "<html><body>" + "<a/b>" * 10 + "</body></html>"
+    assert flatten_deep_markup(opened, max_depth=5).count("<a/b>") == 3  # html, body + 3
+    script = "<SCRIPT / >" + "<div>" * 50 + "</script >"
+    page = f"<html><head>{script}</head><body><p>x</p></body></html>"
+    assert flatten_deep_markup(page, max_depth=5) == page

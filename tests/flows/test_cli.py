@@ -140,6 +140,29 @@ def test_run_prints_the_summary_table(
         assert label in result.stdout
 
 
+def test_verbose_shows_the_run_logs(tmp_path: Path) -> None:
+    """`-v` in a fresh process, as a user types it: Prefect's run logs reach the terminal
+    (its level is set from the option, not fixed when `flows` is imported); without it,
+    nothing but the summary."""
+    from tests.flows.procs import marked_env, no_process_left_behind, presswash
+
+    with no_process_left_behind() as mark:
+        quiet, done = (
+            subprocess.run(
+                presswash("run", str(SEED0), "--db", str(tmp_path / f"{n}.duckdb"), *flag),
+                capture_output=True, text=True, timeout=300, env=marked_env(mark),
+            )
+            for n, flag in enumerate(((), ("-v",)))
+        )
+    assert quiet.returncode == 0 and quiet.stderr == "", quiet.stderr
+    assert done.returncode == 0, done.stderr
+    logs = done.stderr
+    assert "| INFO    | Flow run " in logs and "Beginning flow run" in logs
+    assert "1 of 1 files done" in logs
+    assert re.search(r"Task run 'clean-\w+' - Finished in state Completed\(\)", logs)
+    assert "│ new documents           │ 1" in done.stdout
+
+
 def test_run_with_only_missing_paths_fails_clearly(tmp_path: Path) -> None:
     result = runner.invoke(app, ["run", str(tmp_path / "nope"), "--db", str(tmp_path / "x.duckdb")])
     assert result.exit_code == 1
