@@ -1,4 +1,4 @@
-"""Peak memory of `presswash run` on one big scraper JSONL file, against the file's size.
+"""Peak memory of `presswash run` on one big scraper JSONL (or WET) file, against its size.
 
 The JSONL twin of `bench/parquet_memory.py` (same process-tree sampling: the flow's
 process, the cleaning worker, the Prefect server, their summed resident sets). Each line
@@ -6,9 +6,12 @@ is `{"url", "text", "title", "date"}` from the dev text dumps. With `--distinct 
 is a byte-identical copy of line k % N: every line is still read, decoded, hashed,
 batched, loaded and recorded in `sources`, but only N documents are cleaned, so a
 file of hundreds of MB runs in minutes here (cleaning that many distinct pages would
-take most of a day). Files are built under /tmp and deleted after.
+take most of a day). `--format wet` builds a Common Crawl WET file instead (warcinfo
+first, one gzip member per `conversion` record, the same texts). Files are built under
+/tmp and deleted after.
 
-    PYTHONPATH=. .venv/bin/python bench/jsonl_memory.py --sizes 20 300 [--distinct 16]
+    PYTHONPATH=. .venv/bin/python bench/jsonl_memory.py --sizes 20 300 [--distinct 16] \
+        [--format jsonl|wet]
 """
 
 from __future__ import annotations
@@ -47,26 +50,56 @@ def build_jsonl(path: Path, target_bytes: int, pages: list[str], distinct: int) 
     return lines
 
 
+def build_wet(path: Path, target_bytes: int, pages: list[str], distinct: int) -> int:
+    """A WET file of `conversion` records cycling over `pages`; returns records."""
+    import gzip
+
+    def record(kind: str, rid: str, block: bytes, uri: str = "") -> bytes:
+        head = [
+            "WARC/1.0", f"WARC-Type: {kind}", "WARC-Date: 2023-06-08T09:00:00Z",
+            f"WARC-Record-ID: <urn:uuid:{rid}>",
+            *([f"WARC-Target-URI: {uri}", "WARC-Identified-Content-Language: eng"] if uri else []),
+            "Content-Type: " + ("text/plain" if uri else "application/warc-fields"),
+            f"Content-Length: {len(block)}",
+        ]  # fmt: skip
+        return "\r\n".join(head).encode() + b"\r\n\r\n" + block + b"\r\n\r\n"
+
+    records = 0
+    with path.open("wb") as out:
+        out.write(gzip.compress(record("warcinfo", "info", b"isPartOf: CC-MAIN-bench\r\n")))
+        while out.tell() < target_bytes:
+            k = records % distinct
+            text = (pages[k % len(pages)] + f"\n\nFiled as item {k}.\n").encode()
+            uri = f"https://news{k % 400}.example.com/story-{k}"
+            out.write(gzip.compress(record("conversion", f"r{records}", text, uri), 1))
+            records += 1
+    return records
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=float, nargs="+", default=[20.0, 300.0])
     parser.add_argument("--distinct", type=int, default=16, help="lines a file cycles")
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--format", choices=["jsonl", "wet"], default="jsonl")
     parser.add_argument("--dev", type=Path, default=DEV)
     args = parser.parse_args(argv)
     pages = [content for markup, content in dev_pages(args.dev) if markup == "text"]
     print(f"load average before: {os.getloadavg()}", flush=True)
     with tempfile.TemporaryDirectory(prefix="jsonl-memory-", dir="/tmp") as tmp:
         for mb in args.sizes:
-            path = Path(tmp) / f"repeat{args.distinct}-{int(mb)}mb.jsonl"
+            suffix = "warc.wet.gz" if args.format == "wet" else "jsonl"
+            path = Path(tmp) / f"repeat{args.distinct}-{int(mb)}mb.{suffix}"
             started = time.monotonic()
-            lines = build_jsonl(path, int(mb * 2**20), pages, args.distinct)
+            build = build_wet if args.format == "wet" else build_jsonl
+            lines = build(path, int(mb * 2**20), pages, args.distinct)
             size = path.stat().st_size / 2**20
-            print(f"built {path.name}: {size:.0f} MB, {lines} lines "
+            print(f"built {path.name}: {size:.0f} MB, {lines} units "
                   f"({time.monotonic() - started:.0f} s)", flush=True)  # fmt: skip
-            db = Path(tmp) / f"{path.stem}.duckdb"
+            db = Path(tmp) / f"{path.name.split('.')[0]}.duckdb"
             fig = run_child("run", path, db, args.workers)
-            print(f"run repeat{args.distinct} {size:5.0f} MB {lines:7d} lines  peak RSS: flow "
+            print(f"run {args.format} repeat{args.distinct} {size:5.0f} MB {lines:7d} units  "
+                  f"peak RSS: flow "
                   f"{fig.get('flow_mb', 0):.1f} MB (atexit {fig['peak_rss_mb']:.1f}), worker "
                   f"{fig.get('worker_mb', 0):.1f} MB, server {fig.get('server_mb', 0):.1f} MB, "
                   f"tree {fig.get('tree_mb', 0):.1f} MB  {fig['seconds']} s  "

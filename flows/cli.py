@@ -176,7 +176,7 @@ def run(
         typer.Option(help=r"Run tasks on this Dask scheduler (needs presswash\[dask]).")
     ] = None,
     batch_size: Annotated[
-        int, typer.Option(min=1, help="Units per batch (a file, or a row of a Parquet file).")
+        int, typer.Option(min=1, help="Units per batch (a file, a Parquet row or a JSONL line).")
     ] = 500,
     max_mb: Annotated[
         float | None,

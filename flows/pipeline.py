@@ -47,9 +47,10 @@ SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
 DEFAULT_BATCH_SIZE = 500
 """Units per clean task and per load transaction (a file, or a row of a big Parquet
-file, which is cut into pieces: `flows.readers.spans`): big enough that task overhead
-(~20 ms) is noise, small enough that a killed run loses little work and a batch's
-memory stays small (also at most `spans.BATCH_BYTES` of input)."""
+file or a line of a big JSONL file, which are cut into pieces: `flows.readers.spans`):
+big enough that task overhead (~20 ms) is noise, small enough that a killed run loses
+little work and a batch's memory stays small (also at most `spans.BATCH_BYTES` of
+input)."""
 
 MIN_PARALLEL_FILES = 50
 MIN_PARALLEL_BYTES = 16 * 2**20
@@ -88,8 +89,8 @@ def pipeline(
         workers: parallel cleaning processes (cleaning is CPU-bound Python); they are
             used when the flow runs with a process pool or on Dask (`run_pipeline`).
         batch_size: units per clean task and per load transaction: a file, or a row of
-            a Parquet file, which is cut into pieces of rows (one batch can end inside
-            a file; see `flows.readers.spans`).
+            a Parquet file or a line of a plain JSONL file, which are cut into pieces
+            (one batch can end inside a file; see `flows.readers.spans`).
         max_bytes: inputs above this are rejected as `too_large`.
         wait: seconds to wait for that other run before giving up (`DatabaseLocked`).
         settle: read only files unchanged for this many seconds (`serve`); the others

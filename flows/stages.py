@@ -49,7 +49,8 @@ def read_files(
     for piece in files:
         span = piece if isinstance(piece, Span) else Span(str(piece))
         units.extend(readers.read_file(
-            Path(span.path), max_bytes=max_bytes, tally=tally, first=span.first, stop=span.stop
+            Path(span.path), max_bytes=max_bytes, tally=tally,
+            first=span.first, stop=span.stop, mark=span.mark,
         ))
     return units, tally.skipped
 

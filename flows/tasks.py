@@ -9,9 +9,9 @@ that takes a batch gets it wrapped in `quote()` by the flow, so Prefect does not
 looking for futures either (the two were a fifth of a run's time at 2,000 documents).
 
 `clean_files` is the one task that runs on workers: it takes file *paths* (whole files,
-or a Parquet file's rows by range: `flows.readers.spans.Span`) and reads them where it
-runs (shared storage on a Dask cluster), so no document's bytes travel in the task
-graph, only the cleaned batch coming back.
+or a Parquet file's rows or a JSONL file's lines by range: `flows.readers.spans.Span`)
+and reads them where it runs (shared storage on a Dask cluster), so no document's bytes
+travel in the task graph, only the cleaned batch coming back.
 """
 
 from __future__ import annotations

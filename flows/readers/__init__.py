@@ -16,8 +16,8 @@ recognised by content (`sniff`); compression and archives nest (`.warc.gz`,
 - `limits`: the size limit and bomb limits; `streams`: decompression and guards;
 - `discover`; `pages`, `jsonl`, `warc`, `wet`, `parquet`, `archives`, and `records`
   (WARC record framing, shared by `warc` and `wet`);
-- `spans`: a run's pieces of input (a whole file, or a Parquet file's rows by range)
-  and its batches of them.
+- `spans`: a run's pieces of input (a whole file, or a Parquet file's rows or a plain
+  JSONL file's lines by range) and its batches of them.
 
 `source_uri` addressing:
 

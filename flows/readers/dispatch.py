@@ -72,6 +72,7 @@ def read_file(
     tally: Tally | None = None,
     first: int = 0,
     stop: int | None = None,
+    mark: tuple[int, int] | None = None,
 ) -> Iterator[Record]:
     """Read one file into its units. Never raises for a bad or vanished file.
 
@@ -84,16 +85,19 @@ def read_file(
         limits: all safety limits; defaults to `Limits(max_bytes=max_bytes)`.
         tally: updated with files, documents, rejects by reason, and skipped units.
         first: read only a piece of the file, from this unit on (`spans.Span`): a
-            Parquet file's rows; a file of any other format is read whole by the
-            piece at 0 and not at all by the others.
+            Parquet file's rows, or with `mark` a JSONL file's lines; a file that is
+            no longer of that format is read whole by the piece at 0 and not at all
+            by the others.
         stop: the unit that piece stops before; None: to the end.
+        mark: for a piece of JSONL lines, (byte offset, line) where reading starts:
+            a line boundary at or before `first`.
     """
     tally = tally if tally is not None else Tally()
     limits = limits or Limits(max_bytes=max_bytes)
     if first == 0:
         tally.files += 1
     ctx = Context(limits, tally, Budget(limits.max_unpacked_bytes), read_any)
-    yield from _counted(_read_path(path, ctx, first, stop), tally)
+    yield from _counted(_read_path(path, ctx, first, stop, mark), tally)
 
 
 def read_stream(
@@ -149,15 +153,22 @@ def _counted(records: Iterable[Record], tally: Tally) -> Iterator[Record]:
 
 
 def _read_path(
-    path: Path, ctx: Context, first: int = 0, stop: int | None = None
+    path: Path,
+    ctx: Context,
+    first: int = 0,
+    stop: int | None = None,
+    mark: tuple[int, int] | None = None,
 ) -> Iterator[Record]:
     """Open a file, refuse it early if too large, else read it by its sniffed format
-    (only units [first, stop) of a Parquet file; see `read_file`)."""
+    (only units [first, stop) of a Parquet file, or of a JSONL file with `mark`; see
+    `read_file`)."""
     source = Source.of_path(path)
-    source_of_failure = source  # a later piece that cannot read the file says so for its rows
+    source_of_failure = source  # a later piece that cannot read the file says so for its units
+    piece = first != 0 or stop is not None
     if first:
-        rows = parquet.row_fragment(first, stop - 1) if stop else f"row-{first}-end"
-        source_of_failure = source.fragment(rows)
+        fragment = jsonl.line_fragment if mark is not None else parquet.row_fragment
+        units = fragment(first, stop - 1) if stop else fragment(first) + "-end"
+        source_of_failure = source.fragment(units)
     try:
         handle = open_regular(path)
     except FileNotFoundError:
@@ -171,10 +182,15 @@ def _read_path(
             size = os.fstat(handle.fileno()).st_size
             head = handle.read(SNIFF_BYTES)
             fmt = sniff_format(head, path.name)
-            if (first or stop is not None) and fmt == "parquet":
+            if piece and fmt == "parquet" and mark is None:
                 handle.seek(0)
                 pieces = parquet.read_parquet(handle, source, ctx, first, stop)
                 yield from _annotated(pieces, source)
+                return
+            if piece and fmt == "jsonl" and mark is not None:
+                handle.seek(mark[0])
+                lines = jsonl.read_jsonl(handle, source, ctx, first, stop, at=mark[1])
+                yield from _annotated(lines, source)
                 return
             if first:  # no longer Parquet: the first piece reads it whole
                 return

@@ -27,19 +27,40 @@ from flows.readers.limits import CHUNK_BYTES
 from flows.readers.streams import Plain
 from schemas import ContainerFormat
 
-__all__ = ["read_jsonl", "record_document", "record_problem"]
+__all__ = ["line_fragment", "line_pieces", "read_jsonl", "record_document", "record_problem"]
 
 
-def read_jsonl(stream: BinaryIO, source: Source, ctx: Context) -> Iterator[Record]:
-    """Read scraper JSONL line by line, each line under the size limit."""
+def read_jsonl(
+    stream: BinaryIO,
+    source: Source,
+    ctx: Context,
+    first: int = 0,
+    stop: int | None = None,
+    at: int = 0,
+) -> Iterator[Record]:
+    """Read scraper JSONL line by line, each line under the size limit.
+
+    Args:
+        stream: positioned at the start of line `at` (0-based; 0: the file's start).
+        first, stop: read only lines [first, stop) (0-based; `spans.Span`), passing
+            over those before `first` unread.
+        at: the line the stream is positioned at.
+    """
     lines: IO[bytes] = stream if hasattr(stream, "readline") else io.BufferedReader(Plain(stream))
     limit = ctx.limits.max_bytes
-    for lineno in itertools.count(1):
+    for lineno in itertools.count(at + 1):
+        if stop is not None and lineno > stop:
+            return
         line = lines.readline(limit + 1)
         if not line:
             return
-        where = source.fragment(f"L{lineno}")
-        if len(line) > limit and not line.endswith(b"\n"):
+        long = len(line) > limit and not line.endswith(b"\n")
+        if lineno <= first:  # before this piece: counted by the piece that holds it
+            if long:
+                _skip_line(lines)
+            continue
+        where = source.fragment(line_fragment(lineno - 1))
+        if long:
             _skip_line(lines)
             yield reject(where, "too_large", f"line {lineno}: more than {limit} bytes", None)
             continue
@@ -54,6 +75,34 @@ def read_jsonl(stream: BinaryIO, source: Source, ctx: Context) -> Iterator[Recor
             ctx.tally.skipped["jsonl:blank"] += 1
             continue
         yield _line_record(body, where, lineno, ctx)
+
+
+def line_fragment(first: int, last: int | None = None) -> str:
+    """A line's address in the file (`L7`, 1-based), or a span of lines' (`L3-9`), from
+    0-based line numbers."""
+    return f"L{first + 1}" if last is None or last == first else f"L{first + 1}-{last + 1}"
+
+
+def line_pieces(
+    stream: IO[bytes], max_units: int, max_bytes: int
+) -> Iterator[tuple[int, int, int, int]]:
+    """(first line, lines, bytes, byte offset of the first line) of each piece of a
+    JSONL file: at most `max_units` lines and about `max_bytes` each, cut after a
+    newline, so that `read_jsonl` started at the offset reads exactly those lines."""
+    first = start = line = pos = 0
+    partial = False
+    while chunk := stream.readline(CHUNK_BYTES):
+        pos += len(chunk)
+        partial = not chunk.endswith(b"\n")
+        if partial:  # the rest of a long line follows, or the file ends without a newline
+            continue
+        line += 1
+        if line - first >= max_units or pos - start >= max_bytes:
+            yield first, line - first, pos - start, start
+            first, start = line, pos
+    line += partial
+    if line > first or not line:
+        yield first, line - first, pos - start, start
 
 
 def _skip_line(lines: IO[bytes]) -> None:

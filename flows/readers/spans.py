@@ -3,10 +3,13 @@
 A batch ends inside a file where the file can be entered in the middle for little: a
 Parquet file lists its row groups (rows, bytes) in its footer, so a big one becomes
 pieces of rows [first, stop), each read from its own row groups
-(`parquet.read_parquet`). Every other file is one piece: JSONL, WARC, WET and archives
-are read front to back, and a piece in the middle would read all before it again.
+(`parquet.read_parquet`); a plain JSONL file is scanned once for its newlines, and
+becomes pieces of lines, each read from the byte where its first line starts
+(`jsonl.read_jsonl`). Every other file is one piece: WARC, WET, compressed files and
+archives are read front to back, and a piece in the middle would read all before it
+again.
 
-A piece is addressed by path and row range, so a worker anywhere (a Dask cluster on
+A piece is addressed by path and unit range, so a worker anywhere (a Dask cluster on
 shared storage) reads it by itself, and no document's bytes travel with the task.
 """
 
@@ -19,6 +22,7 @@ from pathlib import Path
 
 from flows.readers.base import path_uri
 from flows.readers.dispatch import open_regular
+from flows.readers.jsonl import line_fragment, line_pieces
 from flows.readers.parquet import RowGroup, row_fragment, row_groups
 from flows.readers.sniff import SNIFF_BYTES, sniff_format
 
@@ -37,15 +41,19 @@ and most inputs are, so the plan costs a `stat` for them."""
 @dataclass(slots=True, frozen=True)
 class Span:
     """A piece of an input file: the whole file, or the rows [first, stop) of a Parquet
-    file (`stop` None: to its end), with its weight in a batch."""
+    file, or the lines [first, stop) of a JSONL file (`stop` None: to its end; 0-based),
+    with its weight in a batch."""
 
     path: str
     first: int = 0
     stop: int | None = None
     units: int = 1
-    """Units it holds, for batching: the rows of a Parquet file or piece, else one."""
+    """Units it holds, for batching: the rows or lines of a file or piece, else one."""
     size: int = 0
-    """Input bytes, for batching: the file's size, or its rows' uncompressed size."""
+    """Input bytes, for batching: the file's size, or its units' (uncompressed) size."""
+    mark: tuple[int, int] | None = None
+    """A piece of JSONL lines: (byte offset, line) of a line boundary at or before
+    `first`, where reading starts; None for rows of a Parquet file and whole files."""
 
     @property
     def ends_file(self) -> bool:
@@ -59,13 +67,18 @@ class Span:
             return [self.path]
         uri = path_uri(self.path)
         stop = self.stop if self.stop is not None else self.first + self.units
-        return [f"{uri}#{row_fragment(row)}" for row in range(self.first, stop)]
+        fragment = row_fragment if self.mark is None else line_fragment
+        return [f"{uri}#{fragment(unit)}" for unit in range(self.first, stop)]
 
     def cut(self, n: int) -> tuple[Span, Span]:
-        """Its first `n` rows and the rest, as two pieces (a Parquet file or piece only)."""
+        """Its first `n` units and the rest, as two pieces (a file of rows or lines, or
+        a piece of one); the rest starts reading where this piece does."""
         size = self.size * n // max(self.units, 1)
-        head = Span(self.path, self.first, self.first + n, n, size)
-        return head, Span(self.path, self.first + n, self.stop, self.units - n, self.size - size)
+        head = Span(self.path, self.first, self.first + n, n, size, self.mark)
+        tail = Span(
+            self.path, self.first + n, self.stop, self.units - n, self.size - size, self.mark
+        )
+        return head, tail
 
 
 def plan_batches(
@@ -91,21 +104,26 @@ def plan_batches(
 
 
 def file_spans(path: Path, max_units: int, max_bytes: int = BATCH_BYTES) -> list[Span]:
-    """One file as pieces of at most `max_units` rows and about `max_bytes`: a big
-    Parquet file in pieces along its row groups, anything else whole."""
+    """One file as pieces of at most `max_units` units and about `max_bytes`: a big
+    Parquet file in pieces along its row groups, a big JSONL file in pieces of lines,
+    anything else whole."""
     try:
         size = os.stat(path).st_size
     except OSError:  # the reader reports it
         return [Span(str(path))]
-    groups = _parquet_groups(path) if size >= SPLIT_MIN_BYTES else None
-    if groups is None:
+    found = _unit_pieces(path, max_units, max_bytes) if size >= SPLIT_MIN_BYTES else None
+    if found is None:
         return [Span(str(path), size=size)]
-    pieces = list(_row_pieces(groups, max_units, max_bytes))
+    pieces, lines = found
     if len(pieces) == 1:
-        return [Span(str(path), units=max(pieces[0][1], 1), size=pieces[0][2])]
-    spans = [Span(str(path), first, first + n, n, s) for first, n, s in pieces]
+        mark = (0, 0) if lines else None  # a piece of lines can be cut for idle workers
+        return [Span(str(path), units=max(pieces[0][1], 1), size=pieces[0][2], mark=mark)]
+    spans = [
+        Span(str(path), first, first + n, n, s, (offset, first) if lines else None)
+        for first, n, s, offset in pieces
+    ]
     last = spans[-1]
-    spans[-1] = Span(last.path, last.first, None, last.units, last.size)  # to the end
+    spans[-1] = Span(last.path, last.first, None, last.units, last.size, last.mark)  # to the end
     return spans
 
 
@@ -131,14 +149,23 @@ def divide(spans: Sequence[Span], parts: int) -> list[list[Span]]:
     return out
 
 
-def _parquet_groups(path: Path) -> list[RowGroup] | None:
-    """The row groups of a Parquet file (sniffed as the reader will), else None."""
+def _unit_pieces(
+    path: Path, max_units: int, max_bytes: int
+) -> tuple[list[tuple[int, int, int, int]], bool] | None:
+    """(first unit, units, bytes, byte offset) of each piece of a Parquet or plain JSONL
+    file (sniffed as the reader will), and whether they are lines; None for any other."""
     try:
         with open_regular(path) as handle:
-            if sniff_format(handle.read(SNIFF_BYTES), path.name) != "parquet":
-                return None
+            fmt = sniff_format(handle.read(SNIFF_BYTES), path.name)
             handle.seek(0)
-            return row_groups(handle)
+            if fmt == "parquet":
+                groups = row_groups(handle)
+                if groups is None:
+                    return None
+                return [(*p, 0) for p in _row_pieces(groups, max_units, max_bytes)], False
+            if fmt == "jsonl":
+                return list(line_pieces(handle, max_units, max_bytes)), True
+            return None
     except OSError:  # the reader reports it
         return None
 

@@ -33,8 +33,9 @@ BATCH = 40
 CONTAINER_UNITS = 6
 """Documents in each WET, Parquet and zstd container of the corpus."""
 BIG_ROWS = 3 * BATCH
-"""Rows of the big Parquet file: cut into pieces of `BATCH` rows, each a batch, so the
-run is killed once its first piece is loaded: in the middle of the file."""
+"""Rows of the big Parquet file, and lines of the big JSONL file beside it: each is cut
+into pieces of `BATCH` units, each a batch, so a run killed once the first piece of one
+is loaded is killed in the middle of that file."""
 N_FILES = 1200 - BIG_ROWS
 CONTAINERS_AT = (5, 70, N_FILES - 50)
 """Where the containers sit in the sorted file list: in the first batches (loaded before
@@ -88,7 +89,8 @@ def parquet_bytes(texts: list[str], tag: str) -> bytes:
 def make_corpus(folder: Path, n: int = N_FILES, containers: tuple[int, ...] = ()) -> Path:
     """n files: distinct text dumps, and at each of `containers` (slots) a WET file, a
     Parquet file and two zstd files (JSONL and a text dump) in place of four dumps; the
-    Parquet file at the second slot holds `BIG_ROWS` rows."""
+    Parquet file at the second slot holds `BIG_ROWS` rows, and a plain JSONL file of
+    `BIG_ROWS` lines follows it there."""
     folder.mkdir(parents=True)
     paragraphs = body_paragraphs()
     rng = random.Random(20231125)
@@ -111,6 +113,13 @@ def make_corpus(folder: Path, n: int = N_FILES, containers: tuple[int, ...] = ()
             (folder / f"{name}.b.parquet").write_bytes(parquet_bytes(pq, name))
             if len(pq) == BIG_ROWS:  # big enough to be cut
                 assert (folder / f"{name}.b.parquet").stat().st_size >= SPLIT_MIN_BYTES
+                big = [dispatch(n + i + j, rng, paragraphs) for j in range(BIG_ROWS)]
+                i += len(big)
+                (folder / f"{name}.e.jsonl").write_bytes(b"".join(
+                    json.dumps({"url": f"https://l.example/{k}/{j}", "text": t,
+                                "notes": t[:1000]}).encode()  # a field readers pass over
+                    + b"\n" for j, t in enumerate(big)))  # fmt: skip
+                assert (folder / f"{name}.e.jsonl").stat().st_size >= SPLIT_MIN_BYTES
             (folder / f"{name}.c.jsonl.zst").write_bytes(zstd.compress(lines))
             (folder / f"{name}.d.txt.zst").write_bytes(zstd.compress(texts[-1].encode()))
             continue
@@ -125,17 +134,17 @@ def batch_ends(corpus: Path) -> list[int]:
     ends, total = [], 0
     for batch in plan_batches(files, BATCH):
         for span in batch:
-            pieces = read_file(Path(span.path), first=span.first, stop=span.stop)
+            pieces = read_file(Path(span.path), first=span.first, stop=span.stop, mark=span.mark)
             total += sum(isinstance(r, RawDocument) for r in pieces)
         ends.append(total)
     return ends
 
 
 N_DOCUMENTS = (
-    N_FILES + len(CONTAINERS_AT) * (3 * CONTAINER_UNITS + 1 - 4) + BIG_ROWS - CONTAINER_UNITS
+    N_FILES + len(CONTAINERS_AT) * (3 * CONTAINER_UNITS + 1 - 4) + 2 * BIG_ROWS - CONTAINER_UNITS
 )
 """Each container slot holds 3 x `CONTAINER_UNITS` + 1 documents in 4 files, the
-second one `BIG_ROWS - CONTAINER_UNITS` more."""
+second one `BIG_ROWS - CONTAINER_UNITS` more and the big JSONL file's `BIG_ROWS`."""
 
 
 def presswash(*args: str) -> list[str]:
@@ -163,18 +172,21 @@ def snapshot(db: Path) -> dict[str, object]:
         con.close()
 
 
-CONTAINER_KINDS = (".a.warc.wet.gz#", ".b.parquet#", ".c.jsonl.zst#", ".d.txt.zst")
+CONTAINER_KINDS = (".a.warc.wet.gz#", ".b.parquet#", ".c.jsonl.zst#", ".d.txt.zst", ".e.jsonl#")
+BIG_UNITS = {"parquet": "b.parquet#row-", "jsonl": "e.jsonl#L"}
+"""The big files, and how their units' `source_uri`s go on after the file name."""
 
 
-def big_rows_loaded(db: Path) -> int | None:
-    """Rows of the big Parquet file loaded so far (None: the file is not ready). Opened
-    as presswash's readers do, so a run lets go of the file after its current batch."""
+def big_rows_loaded(db: Path, big: str = "parquet") -> int | None:
+    """Rows of the big Parquet file (or lines of the big JSONL file) loaded so far (None:
+    the database is not ready). Opened as presswash's readers do, so a run lets go of the
+    file after its current batch."""
     try:
         con = open_db(db, read_only=True, timeout=5)
     except PresswashError:
         return None
     try:
-        like = f"%doc_{CONTAINERS_AT[1]:05d}.b.parquet#row-%"
+        like = f"%doc_{CONTAINERS_AT[1]:05d}.{BIG_UNITS[big]}%"
         query = "SELECT count(*) FROM sources WHERE source_uri LIKE ?"
         return int(con.execute(query, [like]).fetchall()[0][0])
     except duckdb.Error:
@@ -205,23 +217,36 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_corpus(tmp_path_factory.mktemp("crash") / "corpus", containers=CONTAINERS_AT)
 
 
-def test_sigkill_mid_run_then_rerun_gives_the_same_tables(corpus: Path, tmp_path: Path) -> None:
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    ref_db, db = tmp_path / "ref.duckdb", tmp_path / "crash.duckdb"
+ENV = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+
+
+@pytest.fixture(scope="module")
+def ref_db(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tables of an uninterrupted run."""
+    ref_db = tmp_path_factory.mktemp("crash-ref") / "ref.duckdb"
     subprocess.run(
         presswash("run", str(corpus), "--db", str(ref_db), "--batch-size", str(BATCH)),
-        env=env,
+        env=ENV,
         check=True,
         capture_output=True,
         timeout=600,
     )
     per_kind = {"a.warc.wet.gz": CONTAINER_UNITS, "b.parquet": CONTAINER_UNITS,
                 "c.jsonl.zst": CONTAINER_UNITS, "d.txt.zst": 1}  # fmt: skip
+    big = {(CONTAINERS_AT[1], "b.parquet"): BIG_ROWS, (CONTAINERS_AT[1], "e.jsonl"): BIG_ROWS}
     assert container_documents(ref_db) == {
-        (slot, kind): BIG_ROWS if (slot, kind) == (CONTAINERS_AT[1], "b.parquet") else n
-        for slot in CONTAINERS_AT
-        for kind, n in per_kind.items()
-    }
+        (slot, kind): n for slot in CONTAINERS_AT for kind, n in per_kind.items()
+    } | big
+    return ref_db
+
+
+@pytest.mark.parametrize("big", list(BIG_UNITS))
+def test_sigkill_mid_run_then_rerun_gives_the_same_tables(
+    corpus: Path, ref_db: Path, tmp_path: Path, big: str
+) -> None:
+    """Killed once the first piece of the big Parquet (or JSONL) file is loaded."""
+    env = ENV
+    db = tmp_path / "crash.duckdb"
 
     run = subprocess.Popen(
         presswash("run", str(corpus), "--db", str(db), "--batch-size", str(BATCH)),
@@ -232,8 +257,8 @@ def test_sigkill_mid_run_then_rerun_gives_the_same_tables(corpus: Path, tmp_path
     killed_at = None
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and run.poll() is None:
-        n = big_rows_loaded(db) if db.exists() else None
-        if n:  # the big Parquet file's first piece is in
+        n = big_rows_loaded(db, big) if db.exists() else None
+        if n:  # the big file's first piece is in
             run.send_signal(signal.SIGKILL)
             killed_at = n
             break
@@ -258,10 +283,10 @@ def test_sigkill_mid_run_then_rerun_gives_the_same_tables(corpus: Path, tmp_path
     assert articles == signed == loaded and removed_ok
     assert status == [("running",)]
     # the kill fell after the first containers were loaded, before the last ones, and
-    # in the middle of the big Parquet file
+    # in the middle of the big file
     slots = {slot for slot, _ in container_documents(db)}
     assert CONTAINERS_AT[0] in slots and CONTAINERS_AT[-1] not in slots
-    assert 0 < (big_rows_loaded(db) or 0) < BIG_ROWS
+    assert 0 < (big_rows_loaded(db, big) or 0) < BIG_ROWS
 
     result = subprocess.run(
         presswash("run", str(corpus), "--db", str(db), "--batch-size", str(BATCH)),

@@ -122,3 +122,88 @@ def test_a_later_piece_of_a_vanished_file_is_one_reject_for_its_rows(tmp_path: P
         (f"{path}#row-100-199", "not_found")
     ]
     assert_accounted(records, tally)  # type: ignore[arg-type]
+
+
+LINE_LIMIT = 4096
+"""The size limit the JSONL tests read with: one line of the fixture is over it."""
+
+
+@pytest.fixture(scope="module")
+def lines_file(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[tuple[str, str]]]:
+    """A plain JSONL file over `SPLIT_MIN_BYTES`: good lines, blank lines, bad JSON, a
+    line over the limit, CRLF endings, and a last line without a newline."""
+    import json
+
+    out = []
+    for i in range(400):
+        obj = {"url": f"http://a.com/{i}", "text": f"story {i} " * 80}
+        line = json.dumps(obj).encode()
+        if i % 37 == 5:
+            line = b""
+        elif i % 53 == 7:
+            line = b"{not json"
+        elif i == 101:
+            line = json.dumps({"url": "http://a.com/big", "text": "x" * 3 * LINE_LIMIT}).encode()
+        out.append(line + (b"\r\n" if i % 2 else b"\n"))
+    data = b"".join(out).rstrip(b"\n")
+    path = write(tmp_path_factory.mktemp("lines") / "dump.jsonl", data)
+    assert len(data) >= SPLIT_MIN_BYTES
+    return path, keys(list(read_file(path, max_bytes=LINE_LIMIT)))
+
+
+def read_pieces(spans: list[Span], tally: Tally) -> list[tuple[str, str]]:
+    got: list[tuple[str, str]] = []
+    for span in spans:
+        records = list(read_file(
+            Path(span.path), max_bytes=LINE_LIMIT, tally=tally,
+            first=span.first, stop=span.stop, mark=span.mark,
+        ))  # fmt: skip
+        stored = {r.source_uri for r in records}  # type: ignore[union-attr]
+        assert stored <= set(span.sources()) or span.sources() == [span.path]
+        got += keys(records)
+    return got
+
+
+def test_the_lines_fixture_has_every_kind_of_line(lines_file) -> None:
+    path, whole = lines_file
+    reasons = {k[1] for k in whole if len(k[1]) != 64}
+    assert reasons == {"parse_error", "too_large"}
+    assert (f"{path}#L102", "too_large") in whole and (f"{path}#L400", whole[-1][1]) == whole[-1]
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(max_units=st.integers(1, 450), parts=st.integers(1, 4))
+def test_jsonl_pieces_read_exactly_as_the_whole_file(
+    lines_file, max_units: int, parts: int
+) -> None:
+    """Planned pieces of lines, and those pieces cut again for idle workers: the same
+    records in the same order, each under its piece's `sources()`, the file counted once."""
+    path, whole = lines_file
+    spans = file_spans(path, max_units)
+    assert len(spans) == -(-400 // max_units)
+    assert all(s.mark is not None for s in spans)
+    tally = Tally()
+    assert read_pieces(spans, tally) == whole
+    assert tally.files == 1 and tally.units == 400
+    cut = [s for part in divide(spans, parts) for s in part]
+    assert read_pieces(cut, Tally()) == whole
+
+
+def test_a_big_jsonl_is_cut_by_bytes_too(lines_file) -> None:
+    path, whole = lines_file
+    spans = file_spans(path, 10_000, max_bytes=64 * 2**10)
+    assert len(spans) > 3 and sum(s.units for s in spans) == 400
+    assert all(s.size < 64 * 2**10 + 3 * LINE_LIMIT + 2 for s in spans)
+    assert read_pieces(spans, Tally()) == whole
+
+
+def test_compressed_jsonl_and_small_files_are_one_piece(lines_file, tmp_path: Path) -> None:
+    import gzip
+
+    path, _ = lines_file
+    packed = write(tmp_path / "dump.jsonl.gz", gzip.compress(path.read_bytes()))
+    assert [(s.first, s.stop, s.mark) for s in file_spans(packed, 10)] == [(0, None, None)]
+    small = write(tmp_path / "small.jsonl", b'{"url": "u", "text": "t"}\n' * 3)
+    assert file_spans(small, 1) == [Span(str(small), size=small.stat().st_size)]
