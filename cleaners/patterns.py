@@ -91,6 +91,10 @@ PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
         r"^(?:(?:share|tweet|pin|email|print|facebook|twitter|linkedin|whatsapp|reddit|telegram"
         r"|pinterest|messenger|copy link|save)\s*[,|•·]?\s*){2,}$",
         r"^(?:click to share|share this with|share with your friends|follow us on)\b.{0,80}$",
+        # The article's tools, also as list items ("- Order Reprints", "- Print Article").
+        r"^[-–•*\s]*(?:order reprints?|reprints?|print article|print this article"
+        r"|reprints (?:&|and) permissions)\s*:?$",
+        r"^like this (?:story|article)\?\s*share it\b.{0,60}$",
     ),
     "subscribe": _group(
         r"\b(?:subscribe|subscription|subscribers?|newsletter|sign up for|sign up to"
@@ -100,6 +104,8 @@ PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
         r"^(?:follow us|follow|like us on facebook)\b.{0,60}$",
         r"\b(?:support|fund) (?:our|independent) journalism\b",
         r"\bfollow (?:us|our)\b.{0,60}\b(?:channel|facebook|twitter|instagram|telegram|google news|app)\b",  # noqa: E501
+        # A newsletter form's own messages, which extractors keep beside the article.
+        r"^(?:thanks|thank you) for (?:signing up|subscribing|registering)\b.{0,80}$",
     ),
     "comments": _group(
         r"^(?:\d+\s*)?(?:comments?|replies|reply|responses?)\s*(?:\(\d+\))?:?$",
@@ -149,6 +155,9 @@ PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
         # "Found a typo? Select it and press Ctrl+Enter" (a site feature, common on Russian
         # and Ukrainian sites in every language they publish in).
         r"^.{0,100}\b(?:ctrl|strg)\s*\+\s*enter\b.{0,60}$",
+        # A widget's error message ("An error has occurred, please try again later.").
+        r"^(?:an error has occurred|an error occurred|something went wrong)[,.!]?"
+        r"\s*(?:please try again(?: later)?[.!]?)?$",
     ),
 }
 """reason -> patterns; a line matching any pattern of a group is removed for that reason."""

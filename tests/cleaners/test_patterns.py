@@ -34,6 +34,12 @@ def test_empty_group_is_refused() -> None:
         ("Advertisement", "advertising"),
         ("Home > World > Europe", "navigation"),
         ("Enable Read mode", "boilerplate"),
+        ("Thanks for signing up!", "subscribe"),
+        ("- Order Reprints", "share"),
+        ("Reprints & Permissions", "share"),
+        ("Print Article", "share"),
+        ("Like this story? Share it with a friend!", "share"),
+        ("An error has occurred, please try again later.", "boilerplate"),
     ],
 )
 def test_match_reason(line: str, reason: str) -> None:
