@@ -119,13 +119,27 @@ def parquet_of_pages(texts: list[Path], folder: Path) -> Path:
     return path
 
 
+def jsonl_of_pages(texts: list[Path], folder: Path) -> Path:
+    """A plain JSONL file with a line per text page, under its own URL."""
+    import json
+
+    folder.mkdir()
+    path = folder / "pages.jsonl"
+    path.write_text("".join(
+        json.dumps({"url": f"https://lines.example/{k}/{p.stem}", "text": p.read_text()}) + "\n"
+        for k, p in enumerate(texts)
+    ))  # fmt: skip
+    return path
+
+
 def test_tables_do_not_depend_on_batch_size_or_workers(
     prefect_server: None, tmp_path: Path
 ) -> None:
     """In the flow's process or in a pool of 1 or 2 workers, 2 or 500 units a batch: the
     same tables. 65 files (the seeds and 60 real pages) are enough to use the pool; a
     Parquet file of the 30 text pages is whole at 500 and in pieces of 2 rows, cut
-    inside its row groups, at 2."""
+    inside its row groups, at 2; a JSONL file of them is whole at 500 and in pieces of 2
+    lines at 2, cut again between the 2 workers."""
     from flows.pipeline import MIN_PARALLEL_FILES, pipeline, run_pipeline
     from flows.readers.spans import file_spans
 
@@ -134,7 +148,9 @@ def test_tables_do_not_depend_on_batch_size_or_workers(
     pieces = file_spans(rows, 2)
     assert len(pieces) > 15 and any(s.first % 7 for s in pieces)
     assert len(file_spans(rows, 500)) == 1
-    inputs = [SEEDS, pages / "text", pages / "html", rows]
+    lines = jsonl_of_pages(sorted((pages / "text").glob("*.txt")), tmp_path / "lines")
+    assert len(file_spans(lines, 2)) == 15 and len(file_spans(lines, 500)) == 1
+    inputs = [SEEDS, pages / "text", pages / "html", rows, lines]
     assert len(list(pages.glob("*/*.*"))) + 5 >= MIN_PARALLEL_FILES
 
     here = pipeline(inputs, db=tmp_path / "here.duckdb", batch_size=500)
