@@ -102,7 +102,7 @@ def read_zip(stream: BinaryIO, source: Source, ctx: Context) -> Iterator[Record]
         yield reject(source, "too_large", f"nested zip over {ctx.limits.max_bytes} bytes", None)
         return
     try:
-        archive = zipfile.ZipFile(seekable)  # type: ignore[arg-type]
+        archive = zipfile.ZipFile(seekable)
         members = archive.infolist()
     except (*_ZIP_DAMAGE, NotImplementedError) as exc:
         yield reject(source, "parse_error", f"unreadable zip: {exc}", None)

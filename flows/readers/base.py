@@ -104,7 +104,8 @@ class Tally:
 
     def loaded(self, batch: Batch, counts: LoadCounts) -> None:
         """Count a batch the warehouse has just loaded, with what the load changed."""
-        for record in (*batch.documents, *batch.rejects):
+        records: list[RawDocument | Reject] = [*batch.documents, *batch.rejects]
+        for record in records:
             self.count(record)
         self.new_documents += counts.new_documents
         self.articles += counts.articles

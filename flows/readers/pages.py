@@ -10,6 +10,7 @@ from typing import BinaryIO
 from flows.readers.base import Context, Record, Source, document, reject, truncation_detail
 from flows.readers.sniff import binary_kind, sniff_format
 from flows.readers.streams import read_up_to
+from schemas import Markup
 
 __all__ = ["read_binary", "read_empty", "read_page"]
 
@@ -29,7 +30,8 @@ def read_page(stream: BinaryIO, source: Source, ctx: Context) -> Iterator[Record
     if fmt not in ("html", "text"):  # the head looked like a page, the whole does not
         yield from ctx.read(io.BytesIO(data), source, ctx)
         return
-    yield document(data, source, ctx, container=fmt, markup=fmt)
+    markup: Markup = "html" if fmt == "html" else "text"
+    yield document(data, source, ctx, container=markup, markup=markup)
 
 
 def _read_rejected(

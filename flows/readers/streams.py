@@ -46,6 +46,7 @@ DAMAGE: tuple[type[BaseException], ...] = (
     ValueError,
 )
 """What the decompressors raise on corrupt data."""
+DAMAGED_OR_REFUSED: tuple[type[BaseException], ...] = (*DAMAGE, Refused)
 
 
 def _zstd() -> Any:
@@ -104,7 +105,7 @@ class Inflater(io.RawIOBase):
                     self.truncated = True
                     return 0
                 self.ready = out
-        except (*DAMAGE, Refused) as exc:
+        except DAMAGED_OR_REFUSED as exc:
             self.rewind = self.rewind or (self.fed[0], self.fed[1] + self.pending)
             self.damage = f"{self.fmt} member at packed byte {self.member_start} is corrupt ({exc})"
             return 0
@@ -330,7 +331,7 @@ class Prefixed(io.RawIOBase):
         if is_seekable(inner):
             inner.seek(-len(head), io.SEEK_CUR)
             return inner
-        return io.BufferedReader(cls(head, inner), CHUNK_BYTES)  # type: ignore[return-value]
+        return io.BufferedReader(cls(head, inner), CHUNK_BYTES)
 
     @staticmethod
     def peek(stream: BinaryIO, size: int) -> bytes:
