@@ -35,7 +35,16 @@ from flows.readers.limits import MAX_BYTES
 from flows.readers.spans import Span, divide, plan_batches
 from flows.schedule import split_settled
 from flows.server import api_shared_with_workers
-from flows.signals import Interrupted, claim_record, interruptible, note_recorded, note_run
+from flows.signals import (
+    Interrupted,
+    claim_record,
+    interruptible,
+    note_recorded,
+    note_run,
+    shielded,
+    stop_requested,
+    the_stop,
+)
 from schemas import Batch, RunSummary
 from warehouse import PresswashError, resolve_db, run_lock
 from warehouse.db import RUN_WAIT_SECONDS
@@ -116,18 +125,36 @@ def pipeline(
                 inputs, held, run_id, workers, batch_size, max_bytes, listener, settle,
                 follow_symlinks=follow_symlinks,
             )
-        except Interrupted:
-            if claim_record():
-                finish_run(held.wh.con, run_id, "interrupted", {})
-                note_recorded()
-            raise
-        except BaseException:
-            finish_run(held.wh.con, run_id, "failed", {})
-            raise
+        except BaseException as exc:
+            stop = record_end(held, run_id, exc)
+            if stop is None:
+                raise
+            raise stop from None
         summary = replace(summary, seconds=round(time.monotonic() - started, 2))
-        finish_run(held.wh.con, run_id, "completed", summary_counts(summary))
-        publish_run(held.wh, summary)
+        with shielded():  # a stop signal now finds the run done, and says so after
+            claim_record()  # nothing left for the stop watchdog to record
+            finish_run(held.wh.con, run_id, "completed", summary_counts(summary))
+            publish_run(held.wh, summary)
     return summary
+
+
+def record_end(held: HeldWarehouse, run_id: str, exc: BaseException) -> Interrupted | None:
+    """Record a run that ended on `exc`: the `Interrupted` to raise instead if a stop
+    signal arrived, else None (`exc` goes on).
+
+    A run is `interrupted` when a stop signal arrived, whatever the exception that
+    reached here first: a terminal's Ctrl-C also reaches the cleaning workers, so the
+    flow may see a broken pool before its own `Interrupted`. Signals wait while the
+    run is recorded (`shielded`), so the record itself is never cut short.
+    """
+    with shielded():
+        if not isinstance(exc, Interrupted) and not stop_requested():
+            finish_run(held.wh.con, run_id, "failed", {})
+            return None
+        if claim_record():
+            finish_run(held.wh.con, run_id, "interrupted", {})
+            note_recorded()
+        return the_stop()
 
 
 def record_stop_elsewhere(held: HeldWarehouse, run_id: str) -> None:

@@ -85,6 +85,8 @@ class StopState:
     pending: bool = False
     """The signal arrived inside Prefect's machinery; raise it once out of it."""
     redelivering: bool = False
+    shields: int = 0
+    """Inside `shielded`: a stop signal waits (pending) instead of raising."""
     watching_parent: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
     watchdog: threading.Timer | None = None
@@ -250,12 +252,34 @@ def _on_signal(signum: int, frame: FrameType | None) -> None:
         _STATE.watchdog = threading.Timer(GRACE_SECONDS, _on_watchdog)
         _STATE.watchdog.daemon = True
         _STATE.watchdog.start()
-    if not safe_to_raise(frame):
+    if _STATE.shields or not safe_to_raise(frame):
         _STATE.pending = True
         _redeliver()
         return
     _STATE.pending = False
     raise Interrupted(_STATE.signum)
+
+
+def stop_requested() -> bool:
+    """Whether a stop signal has arrived (raised already, or still pending)."""
+    return _STATE.signum is not None
+
+
+def the_stop() -> Interrupted:
+    """The `Interrupted` for the signal that arrived, to raise now (nothing pending
+    raises it a second time)."""
+    _STATE.pending = False
+    return Interrupted(_STATE.signum or signal.SIGINT)
+
+
+@contextmanager
+def shielded() -> Iterator[None]:
+    """Stop signals wait while inside (a few statements that record the run)."""
+    _STATE.shields += 1
+    try:
+        yield
+    finally:
+        _STATE.shields -= 1
 
 
 @contextmanager

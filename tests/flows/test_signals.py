@@ -111,7 +111,7 @@ def test_ctrl_c_in_a_terminal_reaches_the_workers_too(corpus: Path, tmp_path: Pa
     assert out == ""
     assert len(err.splitlines()) == 1, err
     assert err.startswith("interrupted by SIGINT: run ")
-    assert run_statuses(db) == ["interrupted"]
+    assert run_statuses(db) == ["interrupted"], err
     loaded = count_documents(db)
     assert loaded is not None and loaded % BATCH == 0
 
@@ -152,6 +152,43 @@ def test_a_run_too_slow_to_record_its_stop_is_recorded_by_the_watchdog(tmp_path:
     assert code == 128 + signal.SIGINT
     assert out in ("", "ready\n")  # a signal between the print and `ready = True`
     assert err == "interrupted by SIGINT: run r1 stopped and recorded as interrupted\n"
+    assert run_statuses(db) == ["interrupted"]
+
+
+BROKEN_POOL = """
+import os, signal, sys, time
+from flows.pipeline import record_end
+from flows.signals import note_run, shielded, stop_on_signals
+from warehouse.held import HeldWarehouse
+from warehouse.load import start_run
+
+held = HeldWarehouse(sys.argv[1])
+start_run(held.wh.con, "r1", "", {})
+with stop_on_signals(command="run"):
+    note_run("r1")
+    try:
+        with shielded():  # the Ctrl-C reaches us while the pool's failure is on its way
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.2)
+            raise RuntimeError("a process in the pool was terminated abruptly")
+    except BaseException as exc:
+        stop = record_end(held, "r1", exc)
+        if stop is None:
+            raise
+        raise stop from None
+"""
+
+
+def test_a_pool_broken_by_the_same_ctrl_c_is_recorded_as_interrupted(tmp_path: Path) -> None:
+    """A terminal's Ctrl-C reaches the workers too: the flow may see their pool break
+    before its own signal; the run was stopped, not failed."""
+    db = tmp_path / "pool.duckdb"
+    done = subprocess.run(
+        [sys.executable, "-c", BROKEN_POOL, str(db)], env=marked_env("pool"),
+        capture_output=True, text=True, timeout=120,
+    )
+    assert (done.returncode, done.stdout) == (128 + signal.SIGINT, "")
+    assert done.stderr == "interrupted by SIGINT: run r1 stopped and recorded as interrupted\n"
     assert run_statuses(db) == ["interrupted"]
 
 
