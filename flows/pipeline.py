@@ -148,6 +148,7 @@ def record_end(held: HeldWarehouse, run_id: str, exc: BaseException) -> Interrup
     run is recorded (`shielded`), so the record itself is never cut short.
     """
     with shielded():
+        held.abandon_transaction()
         if not isinstance(exc, Interrupted) and not stop_requested():
             finish_run(held.wh.con, run_id, "failed", {})
             return None

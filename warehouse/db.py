@@ -483,8 +483,10 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     A write the operating system refuses (disk full) rolls back and raises `DiskFull` or
     `StorageFailure`.
     """
-    con.execute("BEGIN TRANSACTION")
     try:
+        # inside the try: a stop signal that DuckDB notices while BEGIN runs must not
+        # leave the transaction open (the run's end would be recorded into it, and lost)
+        con.execute("BEGIN TRANSACTION")
         yield con
         con.execute("COMMIT")
     except BaseException as exc:
@@ -494,6 +496,12 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         if failure is not None:
             raise failure from None
         raise
+
+
+def abandon_transaction(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back a transaction a stop left open, if any (a batch not yet committed)."""
+    with suppress(duckdb.Error):  # none was open
+        con.execute("ROLLBACK")
 
 
 # -- the run lock ----------------------------------------------------------------------

@@ -33,7 +33,7 @@ from types import TracebackType
 import duckdb
 
 from warehouse.api import Warehouse
-from warehouse.db import LOCK_RETRY_SECONDS, readers_path, resolve_db
+from warehouse.db import LOCK_RETRY_SECONDS, abandon_transaction, readers_path, resolve_db
 
 CHECKPOINT_THRESHOLD = "1GB"
 """DuckDB checkpoints by itself once its log passes this (its default, 16 MB, is less than
@@ -102,6 +102,11 @@ class HeldWarehouse:
                 wait_for_readers(self.path, READER_GRACE_SECONDS)
             else:
                 self._free_until = time.monotonic() + RELEASE_WINDOW_SECONDS
+
+    def abandon_transaction(self) -> None:
+        """Roll back a transaction a stop left open on the held connection, if any."""
+        if self._wh is not None:
+            abandon_transaction(self._wh.con)
 
     def side_cursor(self) -> duckdb.DuckDBPyConnection:
         """A connection of its own to the open file, for another thread (the stop
