@@ -54,15 +54,7 @@ def build_wet(path: Path, target_bytes: int, pages: list[str], distinct: int) ->
     """A WET file of `conversion` records cycling over `pages`; returns records."""
     import gzip
 
-    def record(kind: str, rid: str, block: bytes, uri: str = "") -> bytes:
-        head = [
-            "WARC/1.0", f"WARC-Type: {kind}", "WARC-Date: 2023-06-08T09:00:00Z",
-            f"WARC-Record-ID: <urn:uuid:{rid}>",
-            *([f"WARC-Target-URI: {uri}", "WARC-Identified-Content-Language: eng"] if uri else []),
-            "Content-Type: " + ("text/plain" if uri else "application/warc-fields"),
-            f"Content-Length: {len(block)}",
-        ]  # fmt: skip
-        return "\r\n".join(head).encode() + b"\r\n\r\n" + block + b"\r\n\r\n"
+    from tests.flows.test_crash import wet_record as record
 
     records = 0
     with path.open("wb") as out:

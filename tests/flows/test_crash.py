@@ -55,20 +55,23 @@ def dispatch(i: int, rng: random.Random, paragraphs: list[str]) -> str:
     return f"Dispatch number {i} on the summit\n\n" + "\n\n".join(chosen) + f"\n\nFiled {i}.\n"
 
 
+def wet_record(kind: str, rid: str, block: bytes, uri: str = "") -> bytes:
+    """One WET record as Common Crawl writes it (CRLF headers); `uri` makes it a page."""
+    head = [
+        "WARC/1.0", f"WARC-Type: {kind}", "WARC-Date: 2023-06-08T09:00:00Z",
+        f"WARC-Record-ID: <urn:uuid:{rid}>",
+        *([f"WARC-Target-URI: {uri}", "WARC-Identified-Content-Language: eng"] if uri else []),
+        "Content-Type: " + ("text/plain" if uri else "application/warc-fields"),
+        f"Content-Length: {len(block)}",
+    ]  # fmt: skip
+    return "\r\n".join(head).encode() + b"\r\n\r\n" + block + b"\r\n\r\n"
+
+
 def wet_bytes(texts: list[str], tag: str) -> bytes:
     """A Common Crawl WET file: warcinfo first, one gzip member per record, CRLF headers."""
-    def record(kind: str, rid: str, block: bytes, uri: str = "") -> bytes:
-        head = [
-            "WARC/1.0", f"WARC-Type: {kind}", "WARC-Date: 2023-06-08T09:00:00Z",
-            f"WARC-Record-ID: <urn:uuid:{tag}-{rid}>",
-            *([f"WARC-Target-URI: {uri}", "WARC-Identified-Content-Language: eng"] if uri else []),
-            "Content-Type: " + ("text/plain" if uri else "application/warc-fields"),
-            f"Content-Length: {len(block)}",
-        ]  # fmt: skip
-        return "\r\n".join(head).encode() + b"\r\n\r\n" + block + b"\r\n\r\n"
-
-    records = [record("warcinfo", "info", b"isPartOf: CC-MAIN-2023-23\r\n")] + [
-        record("conversion", str(k), text.encode(), f"https://wet.example/{tag}/{k}")
+    record = wet_record
+    records = [record("warcinfo", f"{tag}-info", b"isPartOf: CC-MAIN-2023-23\r\n")] + [
+        record("conversion", f"{tag}-{k}", text.encode(), f"https://wet.example/{tag}/{k}")
         for k, text in enumerate(texts)
     ]
     return b"".join(gzip.compress(r) for r in records)
