@@ -476,6 +476,13 @@ def migrate(con: duckdb.DuckDBPyConnection, *, target: int | None = None) -> int
     return current
 
 
+def abandon_transaction(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back the open transaction, if any: a batch not committed, or one a stop
+    left open; none open (a failed COMMIT has already ended it) is fine."""
+    with suppress(duckdb.Error):
+        con.execute("ROLLBACK")
+
+
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
     """All or nothing: a batch is in the warehouse completely or not at all.
@@ -490,18 +497,11 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         yield con
         con.execute("COMMIT")
     except BaseException as exc:
-        with suppress(duckdb.Error):  # a failed COMMIT has already ended the transaction
-            con.execute("ROLLBACK")
+        abandon_transaction(con)
         failure = storage_failure(exc)
         if failure is not None:
             raise failure from None
         raise
-
-
-def abandon_transaction(con: duckdb.DuckDBPyConnection) -> None:
-    """Roll back a transaction a stop left open, if any (a batch not yet committed)."""
-    with suppress(duckdb.Error):  # none was open
-        con.execute("ROLLBACK")
 
 
 # -- the run lock ----------------------------------------------------------------------

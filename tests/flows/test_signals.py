@@ -116,15 +116,19 @@ def test_ctrl_c_in_a_terminal_reaches_the_workers_too(corpus: Path, tmp_path: Pa
     assert loaded is not None and loaded % BATCH == 0
 
 
-STUCK_FLOW = """
-import sys, time
-from flows.pipeline import record_stop_elsewhere
-from flows.signals import Interrupted, note_run, stop_on_signals
+A_RUN = """
+import os, signal, sys, time
+from flows.pipeline import record_end, record_stop_elsewhere
+from flows.signals import Interrupted, note_run, shielded, stop_on_signals
 from warehouse.held import HeldWarehouse
 from warehouse.load import start_run
 
 held = HeldWarehouse(sys.argv[1])
 start_run(held.wh.con, "r1", "", {})
+"""
+"""What a flow does before its body: the warehouse held, run r1 in `runs`."""
+
+STUCK_FLOW = A_RUN + """
 with stop_on_signals(command="run"):
     note_run("r1", lambda: record_stop_elsewhere(held, "r1"))
     ready = False
@@ -155,15 +159,7 @@ def test_a_run_too_slow_to_record_its_stop_is_recorded_by_the_watchdog(tmp_path:
     assert run_statuses(db) == ["interrupted"]
 
 
-BROKEN_POOL = """
-import os, signal, sys, time
-from flows.pipeline import record_end
-from flows.signals import note_run, shielded, stop_on_signals
-from warehouse.held import HeldWarehouse
-from warehouse.load import start_run
-
-held = HeldWarehouse(sys.argv[1])
-start_run(held.wh.con, "r1", "", {})
+BROKEN_POOL = A_RUN + """
 with stop_on_signals(command="run"):
     note_run("r1")
     try:
