@@ -39,11 +39,12 @@ from flows.signals import (
     Interrupted,
     claim_record,
     interruptible,
-    note_recorded,
     note_run,
+    record_once,
     shielded,
     stop_requested,
     the_stop,
+    wait_for_record,
 )
 from schemas import Batch, RunSummary
 from warehouse import PresswashError, resolve_db, run_lock
@@ -132,7 +133,9 @@ def pipeline(
             raise stop from None
         summary = replace(summary, seconds=round(time.monotonic() - started, 2))
         with shielded():  # a stop signal now finds the run done, and says so after
-            claim_record()  # nothing left for the stop watchdog to record
+            if not claim_record():  # the stop watchdog is recording it as interrupted
+                wait_for_record()
+                raise the_stop()
             finish_run(held.wh.con, run_id, "completed", summary_counts(summary))
             publish_run(held.wh, summary)
     return summary
@@ -152,9 +155,7 @@ def record_end(held: HeldWarehouse, run_id: str, exc: BaseException) -> Interrup
         if not isinstance(exc, Interrupted) and not stop_requested():
             finish_run(held.wh.con, run_id, "failed", {})
             return None
-        if claim_record():
-            finish_run(held.wh.con, run_id, "interrupted", {})
-            note_recorded()
+        record_once(lambda: finish_run(held.wh.con, run_id, "interrupted", {}))
         return the_stop()
 
 

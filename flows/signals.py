@@ -11,13 +11,16 @@ batch nobody will load.
 
 Two things bound the time it takes however the unwinding goes: a watchdog that ends
 the process `GRACE_SECONDS` after the first signal, and a second signal, which ends
-it immediately. Either way the one line is printed exactly once. Before it ends the
-process, the watchdog records the run itself if the flow has not (a loaded machine,
-a long statement or Prefect's crash handling can hold the main thread past the grace):
-on a connection of its own, given `RECORD_SECONDS`. A run cut short by a second signal
-(or whose watchdog could not record it) stays `running` in `runs`, and the next run
-marks it `interrupted` (see `warehouse.load.start_run`); the warehouse is safe as
-after a SIGKILL.
+it immediately. Either way the one line is printed exactly once. The run is recorded
+by whoever comes first (`record_once`): the flow on its way out, or, if the flow has
+not begun to `RECORD_AFTER_SECONDS` after the signal (a loaded machine, a long
+statement or Prefect's crash handling can hold the main thread for seconds), the
+watchdog, on a connection of its own; either waits for the other's record to finish
+before it goes on, so the record is neither lost with a closing connection nor
+denied by the line. A run cut short by a second signal (or whose record could not be
+written by the deadline) stays `running` in `runs`, and the next run marks it
+`interrupted` (see `warehouse.load.start_run`); the warehouse is safe as after a
+SIGKILL.
 
 Prefect installs its own SIGTERM handler while a flow runs; the flow body installs
 ours again (`interruptible`), so SIGTERM means the same thing everywhere.
@@ -38,13 +41,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
-GRACE_SECONDS = 3.5
-"""From the first signal to a forced exit: recording the run and stopping the local
-server take well under a second on a quiet machine, seconds on a loaded one; with the
-watchdog's own record (`RECORD_SECONDS`) this stays inside the 5 s promise."""
+GRACE_SECONDS = 4.25
+"""From the first signal to a forced exit, inside the 5 s promise: recording the run
+and stopping the local server take well under a second on a quiet machine, seconds on
+a loaded one."""
 
-RECORD_SECONDS = 0.75
-"""How long the watchdog gives its own record of the run (one UPDATE) before it exits."""
+RECORD_AFTER_SECONDS = 1.0
+"""If the flow has not begun to record its run this long after the first signal, the
+watchdog records it (one UPDATE), leaving it the rest of the grace to get through."""
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -79,9 +83,14 @@ class StopState:
     command: str | None = None
     run_id: str | None = None
     recorder: Callable[[], None] | None = None
-    """Records the run as interrupted from any thread (the watchdog's, at the last)."""
+    """Records the run as interrupted from any thread (the watchdog's)."""
     recording: bool = False
+    """Someone claimed the record of the run (`claim_record`)."""
     recorded: bool = False
+    record_done: threading.Event = field(default_factory=threading.Event)
+    """Set once the run is recorded."""
+    deadline: float | None = None
+    """`time.monotonic()` at which the watchdog ends the process."""
     said: bool = False
     pending: bool = False
     """The signal arrived inside Prefect's machinery; raise it once out of it."""
@@ -90,7 +99,7 @@ class StopState:
     """Inside `shielded`: a stop signal waits (pending) instead of raising."""
     watching_parent: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
-    watchdog: threading.Timer | None = None
+    watchdog: threading.Thread | None = None
 
     def line(self) -> str:
         name = signal.Signals(self.signum or signal.SIGINT).name
@@ -132,31 +141,57 @@ def claim_record() -> bool:
         return True
 
 
-def note_recorded() -> None:
-    """Tell the stop line that the run is recorded as interrupted; the run's cleaning
-    workers are stopped then, as nothing they still return will be loaded."""
+def record_once(record: Callable[[], None]) -> None:
+    """Record the run as interrupted with `record`, unless another thread has claimed
+    that already; then wait (to the deadline) until its record is over, so that the
+    caller neither closes the connection under it nor prints the line before it. If
+    the other's record fails, its claim is let go and this one tries.
+
+    Once the run is recorded, its cleaning workers are stopped: nothing they still
+    return will be loaded.
+    """
+    while not claim_record():
+        if wait_for_record():
+            return
+    try:
+        record()
+    except BaseException:
+        with _STATE.lock:
+            _STATE.recording = False
+        raise
     _STATE.recorded = True
+    _STATE.record_done.set()
     stop_worker_processes()
 
 
+def wait_for_record() -> bool:
+    """Wait while a record of the run is under way, at most to the deadline: False if
+    its claim was let go unrecorded (the caller may try), else True."""
+    while _STATE.recording and not _STATE.record_done.is_set():
+        if _STATE.deadline is not None and time.monotonic() >= _STATE.deadline:
+            return True
+        _STATE.record_done.wait(0.02)
+    return _STATE.record_done.is_set() or _STATE.recording
+
+
 def _record_from_watchdog() -> None:
-    """The flow did not record its run within the grace: do it here, bounded."""
+    """The flow has not begun to record its run: do it here, on a thread of its own
+    (the watchdog goes on to end the process at the deadline whatever happens)."""
     recorder = _STATE.recorder
-    if recorder is None or not claim_record():
+    if recorder is None or _STATE.recording:
         return
 
     def record() -> None:
         with suppress(Exception):  # the file let go, a conflict: the next run records it
-            recorder()
-            _STATE.recorded = True
+            record_once(recorder)
 
-    worker = threading.Thread(target=record, name="presswash-record-stop", daemon=True)
-    worker.start()
-    worker.join(RECORD_SECONDS)
+    threading.Thread(target=record, name="presswash-record-stop", daemon=True).start()
 
 
 def say_once(out: Callable[[str], None] | None = None) -> None:
-    """Print the stop line, unless it was printed already (by the watchdog, say)."""
+    """Print the stop line, unless it was printed already (by the watchdog, say); a
+    record of the run under way is waited for (to the deadline), so the line is true."""
+    wait_for_record()
     with _STATE.lock:
         if _STATE.said:
             return
@@ -195,10 +230,20 @@ def exit_now(code: int) -> None:
     os._exit(code)
 
 
-def _on_watchdog() -> None:
-    _record_from_watchdog()
-    say_once()
-    exit_now(128 + (_STATE.signum or signal.SIGINT))
+def _start_watchdog(grace: float) -> None:
+    """From the first stop signal: record the run if the flow has not begun to by
+    `RECORD_AFTER_SECONDS`, and end the process `grace` seconds after the signal."""
+    _STATE.deadline = time.monotonic() + grace
+
+    def watch() -> None:
+        _STATE.record_done.wait(min(RECORD_AFTER_SECONDS, grace))
+        _record_from_watchdog()
+        time.sleep(max(_STATE.deadline - time.monotonic(), 0.0) if _STATE.deadline else 0.0)
+        say_once()
+        exit_now(128 + (_STATE.signum or signal.SIGINT))
+
+    _STATE.watchdog = threading.Thread(target=watch, name="presswash-stop-watchdog", daemon=True)
+    _STATE.watchdog.start()
 
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -250,9 +295,7 @@ def _on_signal(signum: int, frame: FrameType | None) -> None:
         exit_now(128 + _STATE.signum)
     else:
         _STATE.signum = signum
-        _STATE.watchdog = threading.Timer(GRACE_SECONDS, _on_watchdog)
-        _STATE.watchdog.daemon = True
-        _STATE.watchdog.start()
+        _start_watchdog(GRACE_SECONDS)
     if _STATE.shields or not safe_to_raise(frame):
         _STATE.pending = True
         _redeliver()
@@ -344,9 +387,7 @@ def serve_stop_requested(signum: int) -> None:
         say_once()
         exit_now(128 + _STATE.signum)
     _STATE.signum = signum
-    _STATE.watchdog = threading.Timer(SERVE_GRACE_SECONDS, _on_watchdog)
-    _STATE.watchdog.daemon = True
-    _STATE.watchdog.start()
+    _start_watchdog(SERVE_GRACE_SECONDS)
 
 
 def _on_serve_signal(signum: int, frame: FrameType | None) -> None:

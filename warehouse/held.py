@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import threading
 import time
 from pathlib import Path
 from types import TracebackType
@@ -66,6 +67,7 @@ class HeldWarehouse:
         self._last_checkpoint = 0.0
         self._free_until = 0.0
         self.releases = 0
+        self._lock = threading.RLock()  # opening and closing: the stop watchdog's thread too
 
     def __enter__(self) -> HeldWarehouse:
         return self
@@ -82,11 +84,13 @@ class HeldWarehouse:
     def wh(self) -> Warehouse:
         """The open warehouse, reopened if it was let go."""
         if self._wh is None:
-            time.sleep(max(0.0, self._free_until - time.monotonic()))
-            wh = Warehouse(self.path)
-            wh.con.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
-            self._wh = wh
-            self._opened_at = time.monotonic()
+            with self._lock:
+                if self._wh is None:
+                    time.sleep(max(0.0, self._free_until - time.monotonic()))
+                    wh = Warehouse(self.path)
+                    wh.con.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
+                    self._wh = wh
+                    self._opened_at = time.monotonic()
         return self._wh
 
     def idle(self) -> None:
@@ -109,23 +113,22 @@ class HeldWarehouse:
             abandon_transaction(self._wh.con)
 
     def side_cursor(self) -> duckdb.DuckDBPyConnection:
-        """A connection of its own to the open file, for another thread (the stop
-        watchdog's record of the run); LookupError while the file is let go."""
-        wh = self._wh
-        if wh is None:
-            raise LookupError(f"{self.path} is let go for a reader")
-        return wh.con.cursor()
+        """A connection of its own to the file, for another thread (the stop watchdog's
+        record of the run); the file is opened again if it was let go."""
+        with self._lock:
+            return self.wh.con.cursor()
 
     def close(self) -> None:
         """Checkpoint and close (DuckDB checkpoints when the last connection closes)."""
-        if self._wh is None:
-            return
-        started = time.monotonic()
-        try:
-            self._wh.close()
-        finally:
-            self._wh = None
-            self._last_checkpoint = time.monotonic() - started
+        with self._lock:
+            if self._wh is None:
+                return
+            started = time.monotonic()
+            try:
+                self._wh.close()
+            finally:
+                self._wh = None
+                self._last_checkpoint = time.monotonic() - started
 
 
 def reader_waiting(db: Path) -> bool:

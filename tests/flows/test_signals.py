@@ -131,6 +131,7 @@ start_run(held.wh.con, "r1", "", {})
 STUCK_FLOW = A_RUN + """
 with stop_on_signals(command="run"):
     note_run("r1", lambda: record_stop_elsewhere(held, "r1"))
+    held.close()  # let go for a reader, as between two batches
     ready = False
     while True:  # a way out that takes too long (say Prefect's crash handling, loaded)
         try:
@@ -143,11 +144,11 @@ with stop_on_signals(command="run"):
 """
 
 
-def test_a_run_too_slow_to_record_its_stop_is_recorded_by_the_watchdog(tmp_path: Path) -> None:
-    db = tmp_path / "stuck.duckdb"
+def stop_script(script: str, db: Path) -> tuple[int, str, str]:
+    """Run `script` (an `A_RUN`), SIGINT it once it prints "ready", and collect."""
     with no_process_left_behind() as mark:
         proc = subprocess.Popen(
-            [sys.executable, "-c", STUCK_FLOW, str(db)], env=marked_env(mark),
+            [sys.executable, "-c", script, str(db)], env=marked_env(mark),
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
         assert proc.stdout is not None
@@ -155,6 +156,40 @@ def test_a_run_too_slow_to_record_its_stop_is_recorded_by_the_watchdog(tmp_path:
         code, out, err = stop_and_collect(proc, lambda: proc.send_signal(signal.SIGINT))
     assert code == 128 + signal.SIGINT
     assert out in ("", "ready\n")  # a signal between the print and `ready = True`
+    return code, out, err
+
+
+def test_a_run_too_slow_to_record_its_stop_is_recorded_by_the_watchdog(tmp_path: Path) -> None:
+    """The flow never gets to its record, and the file was let go at the stop: the
+    watchdog opens it again and records the run."""
+    db = tmp_path / "stuck.duckdb"
+    _, _, err = stop_script(STUCK_FLOW, db)
+    assert err == "interrupted by SIGINT: run r1 stopped and recorded as interrupted\n"
+    assert run_statuses(db) == ["interrupted"]
+
+
+LATE_FLOW = A_RUN + """
+from flows.signals import RECORD_AFTER_SECONDS
+
+def unlucky():
+    raise RuntimeError("the watchdog's record failed")
+
+with stop_on_signals(command="run"):
+    note_run("r1", unlucky)
+    try:
+        print("ready", flush=True)
+        while True:
+            time.sleep(0.05)
+    except Interrupted as exc:
+        time.sleep(RECORD_AFTER_SECONDS + 0.5)  # the watchdog tries first, and fails
+        stop = record_end(held, "r1", exc)
+        raise stop from None
+"""
+
+
+def test_a_failed_record_by_the_watchdog_leaves_it_to_the_flow(tmp_path: Path) -> None:
+    db = tmp_path / "late.duckdb"
+    _, _, err = stop_script(LATE_FLOW, db)
     assert err == "interrupted by SIGINT: run r1 stopped and recorded as interrupted\n"
     assert run_statuses(db) == ["interrupted"]
 
