@@ -19,6 +19,7 @@ instead, as a child that cannot outlive it:
 
 from __future__ import annotations
 
+import fcntl
 import http.client
 import os
 import socket
@@ -73,6 +74,8 @@ class LocalServer:
     """Prefect's SQLite database, when this start checks its migrations and a later
     start may skip that (see `MIGRATED_MARK`)."""
     started: float = field(default_factory=time.monotonic)
+    start_lock: int | None = None
+    """The held `START_LOCK` while this start migrates Prefect's database."""
 
     @property
     def api_url(self) -> str:
@@ -84,6 +87,12 @@ class LocalServer:
 
     def wait_ready(self, timeout: float = SERVER_STARTUP_SECONDS) -> None:
         """Block until the server answers its health check (raises ServerDidNotStart)."""
+        try:
+            self._wait_ready(timeout)
+        finally:
+            self.release_start_lock()
+
+    def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while not api_is_healthy(self.api_url, timeout=1.0):
             if self.proc.poll() is not None:
@@ -98,8 +107,14 @@ class LocalServer:
                 )
             time.sleep(HEALTH_POLL_SECONDS)
 
+    def release_start_lock(self) -> None:
+        if self.start_lock is not None:
+            os.close(self.start_lock)  # closing drops the flock
+            self.start_lock = None
+
     def stop(self) -> None:
         """SIGTERM, then SIGKILL if it has not exited in time; reaps it either way."""
+        self.release_start_lock()
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -127,6 +142,9 @@ def start_server(*, scheduling: bool = False, ui: bool = False) -> LocalServer:
     if database is not None and already_migrated(database):
         env["PREFECT_SERVER_DATABASE_MIGRATE_ON_START"] = "false"
         database = None
+    start_lock = None if env.get("PREFECT_SERVER_DATABASE_MIGRATE_ON_START") == "false" else (
+        hold_start_lock(SERVER_STARTUP_SECONDS)
+    )
     fd, log_name = tempfile.mkstemp(prefix="presswash-prefect-server-", suffix=".log")
     try:
         proc = subprocess.Popen(
@@ -143,10 +161,50 @@ def start_server(*, scheduling: bool = False, ui: bool = False) -> LocalServer:
             pass_fds=(sock.fileno(),),
             start_new_session=True,
         )
+    except BaseException:
+        if start_lock is not None:
+            os.close(start_lock)
+        raise
     finally:
         os.close(fd)
         sock.close()  # the child holds its own copy of the listening socket
-    return LocalServer(proc=proc, port=port, log=Path(log_name), migrates=database)
+    return LocalServer(
+        proc=proc, port=port, log=Path(log_name), migrates=database, start_lock=start_lock
+    )
+
+
+START_LOCK = "presswash-prefect-start.lock"
+"""A file in PREFECT_HOME, flocked by a server start that migrates Prefect's database
+until the server answers. Two servers migrating one SQLite file at once fail (seen with
+two `serve`s started together on a fresh home: "table work_queue already exists", and
+the second server exits), so the second start waits for the first."""
+
+
+def hold_start_lock(timeout: float) -> int | None:
+    """Take `START_LOCK` (waiting up to `timeout` for another start); its fd, or None
+    if the home cannot hold a lock file (then the start goes on unguarded)."""
+    home = prefect_home()
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        fd = os.open(home / START_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        return None
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return fd
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                os.close(fd)
+                raise ServerDidNotStart(
+                    f"another Prefect server start on {home} did not finish within "
+                    f"{timeout:.0f}s (set PREFECT_API_URL to use a running one)"
+                ) from None
+            time.sleep(HEALTH_POLL_SECONDS)
+        except OSError:
+            os.close(fd)
+            return None
 
 
 def server_environment(*, scheduling: bool, ui: bool) -> dict[str, str]:
@@ -205,9 +263,14 @@ def configured_api_url() -> str | None:
     return PREFECT_API_URL.value() or None
 
 
+def prefect_home() -> Path:
+    """Prefect's home folder (its settings, its SQLite database)."""
+    return Path(os.environ.get("PREFECT_HOME") or Path.home() / ".prefect").expanduser()
+
+
 def prefect_config_files() -> list[Path]:
     """Where Prefect reads settings besides the environment: profiles, prefect.toml."""
-    home = Path(os.environ.get("PREFECT_HOME") or Path.home() / ".prefect").expanduser()
+    home = prefect_home()
     profiles = os.environ.get("PREFECT_PROFILES_PATH")
     return [
         Path(profiles).expanduser() if profiles else home / "profiles.toml",
@@ -240,8 +303,7 @@ def default_database() -> Path | None:
         return None
     if any(map(may_set_database, prefect_config_files())):
         return None
-    home = Path(os.environ.get("PREFECT_HOME") or Path.home() / ".prefect").expanduser()
-    return home / "prefect.db"
+    return prefect_home() / "prefect.db"
 
 
 def may_set_database(path: Path) -> bool:

@@ -137,3 +137,36 @@ def test_a_start_skips_the_migration_check_only_where_the_last_one_left_the_data
         '[profiles.default]\nPREFECT_SERVER_DATABASE_NAME = "other.db"\n'
     )
     assert default_database() is None
+
+
+START_ONE_SERVER = """
+from flows.server import ServerDidNotStart, start_server
+
+server = start_server(scheduling=True, ui=True)  # as `serve` starts it
+try:
+    server.wait_ready()
+    print("up")
+except ServerDidNotStart as exc:
+    print(exc)
+finally:
+    server.stop()
+"""
+
+
+def test_two_servers_started_at_once_on_a_fresh_home_both_come_up(tmp_path: Path) -> None:
+    """Both migrate the same fresh SQLite file: unguarded, one of them fails ("table
+    work_queue already exists"); the second start waits for the first."""
+    import subprocess
+    import sys
+
+    from tests.flows.procs import marked_env, no_process_left_behind
+
+    with no_process_left_behind() as mark:
+        env = marked_env(mark, PREFECT_HOME=str(tmp_path / "home"))
+        starts = [
+            subprocess.Popen([sys.executable, "-c", START_ONE_SERVER], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(2)
+        ]
+        said = [start.communicate(timeout=300) for start in starts]
+    assert [out for out, _ in said] == ["up\n", "up\n"], said
