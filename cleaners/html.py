@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 import numpy as np
+from lxml import etree
 
 from cleaners.lines import Labels, assemble, label_dump, normalise_text
 from cleaners.metadata import html_metadata, site_from_url
@@ -172,6 +173,16 @@ def flatten_deep_markup(html: str, max_depth: int = MAX_HTML_DEPTH) -> str:
     return "".join(out)
 
 
+DEPTH_PROBE = MAX_HTML_DEPTH // 2
+"""A parsed tree with an element this deep is flattened (`flatten_deep_markup`) and parsed
+again: libxml2 stops a page at depth 255, so a deeper page comes out cut and at least this
+deep; real pages are not (at most 51 on both dev sets, where flattening changes none)."""
+
+_DEEP_PROBE = etree.XPath("boolean(/" + "*/" * DEPTH_PROBE + "*)")
+"""True when the tree has an element `DEPTH_PROBE` levels under its root: one pass over the
+elements (0.3 ms a dev page, against 3 ms for `flatten_deep_markup`'s scan of the markup)."""
+
+
 def parse(html: str) -> Any:
     """The page as trafilatura parses it (an lxml tree), or None when it is not HTML."""
     from trafilatura.utils import load_html
@@ -220,8 +231,11 @@ def extract_page(
     """Guard the markup, parse it once, find its teaser cards and run trafilatura on the
     tree; return the extracted text's lines, notes and the teaser keys
     (`cleaners.teasers.teaser_lines`)."""
-    html = flatten_deep_markup(html[:MAX_INPUT_CHARS])
+    html = html[:MAX_INPUT_CHARS]
     tree = parse(html)
+    if tree is None or _DEEP_PROBE(tree):
+        html = flatten_deep_markup(html)
+        tree = parse(html)
     teasers = teaser_lines(tree)
     doc = _extract(tree if tree is not None else html, url, options.html_prune)
     notes: list[str] = []

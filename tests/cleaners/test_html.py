@@ -1,7 +1,10 @@
 """The HTML cleaner and markup sniffing."""
 
+import pytest
+
 from cleaners import clean, clean_html, sniff_markup
 from cleaners.html import flatten_deep_markup
+from cleaners.options import DEFAULT_OPTIONS
 
 PARA = (
     "The city council approved the budget on Monday after months of debate, and the mayor "
@@ -79,3 +82,29 @@ def test_self_closed_tags_open_nothing_and_a_slash_inside_a_tag_is_not_one() -> 
     script = "<SCRIPT / >" + "<div>" * 50 + "</script >"
     page = f"<html><head>{script}</head><body><p>x</p></body></html>"
     assert flatten_deep_markup(page, max_depth=5) == page
+
+
+def test_a_page_deeper_than_the_parser_goes_is_flattened_and_keeps_its_text() -> None:
+    """libxml2 stops at depth 255: the probe of the parsed tree sends such a page through
+    `flatten_deep_markup`, so the article after the deep part is not cut off."""
+    from cleaners.html import extract_page
+
+    prose = "The council approved the new budget on Tuesday after a long debate in the hall. " * 4
+    deep = "<div>" * 1_000 + "<p>deep text</p>" + "</div>" * 1_000
+    page = f"<html><body>{deep}<article><p>{prose}</p></article></body></html>"
+    lines, _notes, _teasers = extract_page(page, None, DEFAULT_OPTIONS)
+    assert any("approved the new budget" in line for line in lines)
+
+
+def test_an_ordinary_page_is_not_scanned_for_depth(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A tree within `DEPTH_PROBE` levels is used as parsed: no markup scan, no second parse."""
+    import cleaners.html as html_mod
+
+    def refuse(*_a: object, **_k: object) -> str:
+        raise AssertionError("flattened an ordinary page")
+
+    monkeypatch.setattr(html_mod, "flatten_deep_markup", refuse)
+    page = "<html><body>" + "<div>" * 40 + "<p>" + "Some words of text here. " * 20 + "</p>"
+    page += "</div>" * 40 + "</body></html>"
+    lines, _notes, _teasers = html_mod.extract_page(page, None, DEFAULT_OPTIONS)
+    assert any("Some words" in line for line in lines)
