@@ -266,11 +266,12 @@ def _cleaned(
         for chunk in work:
             held.idle()
             known = tasks.known_at(held, quote(chunk))
-            batch, skipped = tasks.clean_files(quote(chunk), max_bytes, quote(known))
+            blob = tasks.clean_files(quote(chunk), max_bytes, quote(known))
+            batch, skipped = tasks.unpack_cleaned(blob)
             yield batch, skipped, _files_ended(chunk)
         return
     parts = parallel if len(work) < parallel else 1
-    pending: deque[tuple[int, list[PrefectFuture[tuple[Batch, Counter[str]]]]]] = deque()
+    pending: deque[tuple[int, list[PrefectFuture[bytes]]]] = deque()
     in_flight = 0
     queue = iter(work)
     while True:
@@ -285,7 +286,7 @@ def _cleaned(
             return
         n_files, futures = pending.popleft()
         held.idle()  # between two loads: a reader may have the file
-        results = [f.result() for f in futures]
+        results = [tasks.unpack_cleaned(f.result()) for f in futures]
         in_flight -= len(futures)
         skipped: Counter[str] = Counter()
         for _, kinds in results:
