@@ -129,6 +129,9 @@ def note_run(run_id: str, recorder: Callable[[], None] | None = None) -> None:
     """
     _STATE.run_id = run_id
     _STATE.recorder = recorder
+    with _STATE.lock:  # a new run (one process may run many): nothing recorded yet
+        _STATE.recording = _STATE.recorded = False
+        _STATE.record_done = threading.Event()
 
 
 def claim_record() -> bool:
@@ -167,6 +170,8 @@ def record_once(record: Callable[[], None]) -> None:
 def wait_for_record() -> bool:
     """Wait while a record of the run is under way, at most to the deadline: False if
     its claim was let go unrecorded (the caller may try), else True."""
+    if _STATE.deadline is None:  # no stop signal: no watchdog records, nothing to wait for
+        return True
     while _STATE.recording and not _STATE.record_done.is_set():
         if _STATE.deadline is not None and time.monotonic() >= _STATE.deadline:
             return True

@@ -252,3 +252,15 @@ def test_sigkill_leaves_no_prefect_server_behind(corpus: Path, tmp_path: Path) -
         proc.kill()
         proc.communicate()
     assert run_statuses(db) == ["running"]  # nothing ran to record it; the next run will
+
+
+def test_each_run_in_one_process_records_its_own_end() -> None:
+    """A process may run many flows (the Python API, the suite): the record of one
+    run's end (its claim) is not the next run's."""
+    from flows.signals import claim_record, note_run, wait_for_record
+
+    note_run("first")
+    assert claim_record()  # its completion
+    note_run("second")
+    assert claim_record()
+    assert wait_for_record()  # no stop signal: nothing to wait for, never a hang
