@@ -142,9 +142,8 @@ def start_server(*, scheduling: bool = False, ui: bool = False) -> LocalServer:
     if database is not None and already_migrated(database):
         env["PREFECT_SERVER_DATABASE_MIGRATE_ON_START"] = "false"
         database = None
-    start_lock = None if env.get("PREFECT_SERVER_DATABASE_MIGRATE_ON_START") == "false" else (
-        hold_start_lock(SERVER_STARTUP_SECONDS)
-    )
+    migrates = env.get("PREFECT_SERVER_DATABASE_MIGRATE_ON_START") != "false"
+    start_lock = hold_start_lock(SERVER_STARTUP_SECONDS) if migrates else None
     fd, log_name = tempfile.mkstemp(prefix="presswash-prefect-server-", suffix=".log")
     try:
         proc = subprocess.Popen(

@@ -86,9 +86,8 @@ class StopState:
     """Records the run as interrupted from any thread (the watchdog's)."""
     recording: bool = False
     """Someone claimed the record of the run (`claim_record`)."""
-    recorded: bool = False
     record_done: threading.Event = field(default_factory=threading.Event)
-    """Set once the run is recorded."""
+    """Set once the run is recorded as interrupted."""
     deadline: float | None = None
     """`time.monotonic()` at which the watchdog ends the process."""
     said: bool = False
@@ -103,7 +102,7 @@ class StopState:
 
     def line(self) -> str:
         name = signal.Signals(self.signum or signal.SIGINT).name
-        if self.run_id and self.recorded:
+        if self.run_id and self.record_done.is_set():
             return f"interrupted by {name}: run {self.run_id} stopped and recorded as interrupted"
         if self.run_id:
             return (
@@ -130,7 +129,7 @@ def note_run(run_id: str, recorder: Callable[[], None] | None = None) -> None:
     _STATE.run_id = run_id
     _STATE.recorder = recorder
     with _STATE.lock:  # a new run (one process may run many): nothing recorded yet
-        _STATE.recording = _STATE.recorded = False
+        _STATE.recording = False
         _STATE.record_done = threading.Event()
 
 
@@ -162,7 +161,6 @@ def record_once(record: Callable[[], None]) -> None:
         with _STATE.lock:
             _STATE.recording = False
         raise
-    _STATE.recorded = True
     _STATE.record_done.set()
     stop_worker_processes()
 
@@ -170,10 +168,11 @@ def record_once(record: Callable[[], None]) -> None:
 def wait_for_record() -> bool:
     """Wait while a record of the run is under way, at most to the deadline: False if
     its claim was let go unrecorded (the caller may try), else True."""
-    if _STATE.deadline is None:  # no stop signal: no watchdog records, nothing to wait for
+    deadline = _STATE.deadline
+    if deadline is None:  # no stop signal: no watchdog records, nothing to wait for
         return True
     while _STATE.recording and not _STATE.record_done.is_set():
-        if _STATE.deadline is not None and time.monotonic() >= _STATE.deadline:
+        if time.monotonic() >= deadline:
             return True
         _STATE.record_done.wait(0.02)
     return _STATE.record_done.is_set() or _STATE.recording
@@ -187,7 +186,7 @@ def _record_from_watchdog() -> None:
         return
 
     def record() -> None:
-        with suppress(Exception):  # the file let go, a conflict: the next run records it
+        with suppress(Exception):  # failed (another process holds the file): the flow may try
             record_once(recorder)
 
     threading.Thread(target=record, name="presswash-record-stop", daemon=True).start()
@@ -238,12 +237,12 @@ def exit_now(code: int) -> None:
 def _start_watchdog(grace: float) -> None:
     """From the first stop signal: record the run if the flow has not begun to by
     `RECORD_AFTER_SECONDS`, and end the process `grace` seconds after the signal."""
-    _STATE.deadline = time.monotonic() + grace
+    deadline = _STATE.deadline = time.monotonic() + grace
 
     def watch() -> None:
         _STATE.record_done.wait(min(RECORD_AFTER_SECONDS, grace))
         _record_from_watchdog()
-        time.sleep(max(_STATE.deadline - time.monotonic(), 0.0) if _STATE.deadline else 0.0)
+        time.sleep(max(deadline - time.monotonic(), 0.0))
         say_once()
         exit_now(128 + (_STATE.signum or signal.SIGINT))
 

@@ -96,7 +96,7 @@ def test_a_page_deeper_than_the_parser_goes_is_flattened_and_keeps_its_text() ->
     assert any("approved the new budget" in line for line in lines)
 
 
-def test_an_ordinary_page_is_not_scanned_for_depth(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_ordinary_page_is_never_flattened(monkeypatch: pytest.MonkeyPatch) -> None:
     """A tree within `DEPTH_PROBE` levels is used as parsed: no markup scan, no second parse."""
     import cleaners.html as html_mod
 

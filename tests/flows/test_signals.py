@@ -144,8 +144,8 @@ with stop_on_signals(command="run"):
 """
 
 
-def stop_script(script: str, db: Path) -> tuple[int, str, str]:
-    """Run `script` (an `A_RUN`), SIGINT it once it prints "ready", and collect."""
+def stop_script(script: str, db: Path) -> str:
+    """Run `script` (an `A_RUN`), SIGINT it once it prints "ready"; its stderr."""
     with no_process_left_behind() as mark:
         proc = subprocess.Popen(
             [sys.executable, "-c", script, str(db)], env=marked_env(mark),
@@ -156,14 +156,14 @@ def stop_script(script: str, db: Path) -> tuple[int, str, str]:
         code, out, err = stop_and_collect(proc, lambda: proc.send_signal(signal.SIGINT))
     assert code == 128 + signal.SIGINT
     assert out in ("", "ready\n")  # a signal between the print and `ready = True`
-    return code, out, err
+    return err
 
 
 def test_a_run_too_slow_to_record_its_stop_is_recorded_by_the_watchdog(tmp_path: Path) -> None:
     """The flow never gets to its record, and the file was let go at the stop: the
     watchdog opens it again and records the run."""
     db = tmp_path / "stuck.duckdb"
-    _, _, err = stop_script(STUCK_FLOW, db)
+    err = stop_script(STUCK_FLOW, db)
     assert err == "interrupted by SIGINT: run r1 stopped and recorded as interrupted\n"
     assert run_statuses(db) == ["interrupted"]
 
@@ -189,7 +189,7 @@ with stop_on_signals(command="run"):
 
 def test_a_failed_record_by_the_watchdog_leaves_it_to_the_flow(tmp_path: Path) -> None:
     db = tmp_path / "late.duckdb"
-    _, _, err = stop_script(LATE_FLOW, db)
+    err = stop_script(LATE_FLOW, db)
     assert err == "interrupted by SIGINT: run r1 stopped and recorded as interrupted\n"
     assert run_statuses(db) == ["interrupted"]
 
