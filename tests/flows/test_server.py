@@ -170,3 +170,25 @@ def test_two_servers_started_at_once_on_a_fresh_home_both_come_up(tmp_path: Path
         ]
         said = [start.communicate(timeout=300) for start in starts]
     assert [out for out, _ in said] == ["up\n", "up\n"], said
+
+
+def test_with_no_api_url_workers_share_this_process_temporary_server(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`run_pipeline` called from Python with no PREFECT_API_URL (Prefect's ephemeral
+    mode): the workers get the temporary server this process uses, not one each."""
+    from prefect.server.api.server import SubprocessASGIServer
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from flows.server import api_shared_with_workers
+
+    started: list[int | None] = []
+    monkeypatch.setattr(SubprocessASGIServer, "start", lambda self: started.append(self.port))
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    server = SubprocessASGIServer()  # the instance Prefect's client uses with no URL
+    monkeypatch.setattr(server, "port", 8765)
+    with temporary_settings(restore_defaults={PREFECT_API_URL}):
+        with api_shared_with_workers():
+            assert os.environ["PREFECT_API_URL"] == "http://127.0.0.1:8765/api"
+        assert "PREFECT_API_URL" not in os.environ
+    assert started == [8765]
