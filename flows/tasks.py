@@ -36,6 +36,7 @@ from prefect.cache_policies import NO_CACHE
 from flows import dedup, stages
 from flows.readers.spans import Span
 from schemas import Batch, LoadCounts, Reject
+from warehouse import dedup as warehouse_dedup
 from warehouse.held import HeldWarehouse
 
 IO_RETRIES = 2
@@ -122,6 +123,13 @@ def apply_site_templates(held: HeldWarehouse, run_id: str) -> int:
 
 @task(name="dedup", cache_policy=NO_CACHE, retries=IO_RETRIES,
       retry_delay_seconds=IO_RETRY_DELAY_SECONDS)
-def dedup_all(held: HeldWarehouse) -> dict[str, int]:
+def dedup_pending(held: HeldWarehouse) -> None:
     """Cluster the articles no run has clustered yet (incremental; see `flows.dedup`)."""
-    return dedup.dedup_new(held.wh.con)
+    dedup.cluster_pending(held.wh.con)
+
+
+@task(name="cluster-counts", cache_policy=NO_CACHE, retries=IO_RETRIES,
+      retry_delay_seconds=IO_RETRY_DELAY_SECONDS)
+def count_clusters(held: HeldWarehouse) -> dict[str, int]:
+    """The warehouse's near-duplicate and story cluster counts, for the run's summary."""
+    return warehouse_dedup.cluster_counts(held.wh.con)
