@@ -338,19 +338,23 @@ def story_stats(
 
 def _bump(con: duckdb.DuckDBPyConnection, table: str, key: str, arrow_key: pa.Array,
           sign: int) -> None:
+    """Add `sign` times each key's count to `table.df`: existing keys in place, new ones
+    (sign 1) as rows, and rows down to 0 (sign -1) go. The tables have no index (schema
+    v11), so the keys stay unique by this order: update what is there, then insert only
+    what the update did not find."""
     con.register("_k", pa.table({key: arrow_key}))
-    if sign > 0:
-        con.execute(
-            f"INSERT INTO {table} SELECT {key}, count(*) FROM _k GROUP BY 1 "
-            f"ON CONFLICT ({key}) DO UPDATE SET df = {table}.df + excluded.df"
-        )
-    else:
-        con.execute(
-            f"UPDATE {table} SET df = {table}.df - k.n FROM "
-            f"(SELECT {key}, count(*) AS n FROM _k GROUP BY 1) k WHERE {table}.{key} = k.{key}"
-        )
-        con.execute(f"DELETE FROM {table} WHERE df <= 0")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _kn AS SELECT {key}, count(*)::INTEGER AS n "
+                f"FROM _k GROUP BY 1")
     con.unregister("_k")
+    op = "+" if sign > 0 else "-"
+    con.execute(f"UPDATE {table} SET df = {table}.df {op} k.n FROM _kn k "
+                f"WHERE {table}.{key} = k.{key}")
+    if sign > 0:
+        con.execute(f"INSERT INTO {table} SELECT k.{key}, k.n FROM _kn k "
+                    f"ANTI JOIN {table} t ON t.{key} = k.{key}")
+    else:
+        con.execute(f"DELETE FROM {table} WHERE df <= 0")
+    con.execute("DROP TABLE _kn")
 
 
 def count_story_text(

@@ -10,6 +10,7 @@ import duckdb
 
 from schemas import Article, Batch, RawDocument, Removed
 from warehouse import SCHEMA_VERSION, Warehouse, migrate
+from warehouse.dedup import count_story_text
 
 PAGE = "Ein Bericht über Zürich.\n\nZweiter Absatz mit „Anführungszeichen“.\n"
 
@@ -128,3 +129,41 @@ def test_removed_lines_are_kept_once_per_line_without_an_index(db_path: Path) ->
             {"doc_id": "old", "line_no": 1, "text": "Home | News", "reason": "navigation"},
             {"doc_id": UTF8.doc_id, "line_no": 3, "text": "Share this", "reason": "share"},
         ]
+
+
+def primary_keys(wh: Warehouse, table: str) -> int:
+    return int(wh.arrow(
+        "SELECT count(*) FROM duckdb_constraints() WHERE table_name = ? "
+        "AND constraint_type = 'PRIMARY KEY'", [table],
+    ).column(0)[0].as_py())
+
+
+def test_story_frequencies_stay_one_row_per_key_without_an_index(db_path: Path) -> None:
+    """v11 drops the story_df / story_sentences indexes: a v10 warehouse keeps its counts,
+    and adding and removing counts keeps one row per key with the summed frequency."""
+    db_path.parent.mkdir(parents=True)
+    con = duckdb.connect(str(db_path))
+    assert migrate(con, target=10) == 10
+    con.execute("INSERT INTO story_df VALUES ('zurich', 2), ('bericht', 1)")
+    con.execute("INSERT INTO story_sentences VALUES (7, 3)")
+    con.close()
+    with Warehouse(db_path) as wh:
+        assert primary_keys(wh, "story_df") == primary_keys(wh, "story_sentences") == 0
+        con = wh.con
+        # one entry per node and term: 'zurich' in two new nodes, 'neu' in two, 'x' in one
+        count_story_text(con, ["zurich", "neu", "zurich", "neu", "x"], [7, 9, 9], 1)
+        count_story_text(con, ["neu", "y"], [9], 1)
+        df = dict(con.execute("SELECT term, df FROM story_df").fetchall())
+        assert df == {"zurich": 4, "bericht": 1, "neu": 3, "x": 1, "y": 1}
+        assert con.execute("SELECT count(*), count(DISTINCT term) FROM story_df").fetchall() == [
+            (5, 5)
+        ]
+        sent = dict(con.execute("SELECT sentence_key, df FROM story_sentences").fetchall())
+        assert sent == {7: 4, 9: 3}
+        # a node leaving takes its counts with it; a count down to 0 leaves no row
+        count_story_text(con, ["x", "neu", "bericht"], [9, 9, 9], -1)
+        df = dict(con.execute("SELECT term, df FROM story_df").fetchall())
+        assert df == {"zurich": 4, "neu": 2, "y": 1}
+        assert dict(con.execute("SELECT sentence_key, df FROM story_sentences").fetchall()) == {
+            7: 4
+        }
