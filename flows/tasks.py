@@ -35,7 +35,7 @@ from prefect.cache_policies import NO_CACHE
 
 from flows import dedup, stages
 from flows.readers.spans import Span
-from schemas import Batch, LoadCounts, Reject
+from schemas import Batch, LoadCounts, Reject, Removed
 from warehouse import dedup as warehouse_dedup
 from warehouse.held import HeldWarehouse
 
@@ -77,13 +77,22 @@ def known_at(held: HeldWarehouse, spans: Sequence[Span]) -> set[str]:
 
 
 def pack_cleaned(batch: Batch, skipped: Counter[str]) -> bytes:
-    """A clean task's result as one blob, so Prefect passes it on without looking inside."""
-    return pickle.dumps((batch, skipped), protocol=pickle.HIGHEST_PROTOCOL)
+    """A clean task's result as one blob, so Prefect passes it on without looking inside.
+
+    The removed lines (~90 a page) travel as plain tuples: pickled as frozen slotted
+    dataclasses, each one is rebuilt through `_dataclass_setstate`, ~12 us apiece, which
+    made unpickling a batch of 500 pages ~0.5 s of the flow's process; as tuples they
+    are rebuilt in ~0.07 s.
+    """
+    removed = [(doc_id, r.line_no, r.text, r.reason) for doc_id, r in batch.removed]
+    rest = replace(batch, removed=[])
+    return pickle.dumps((rest, removed, skipped), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def unpack_cleaned(blob: bytes) -> tuple[Batch, Counter[str]]:
     """The (batch, skipped) of a `clean_files` result."""
-    batch, skipped = pickle.loads(blob)  # our own task's output, never outside data
+    batch, removed, skipped = pickle.loads(blob)  # our own task's output, never outside data
+    batch.removed = [(doc_id, Removed(*line)) for doc_id, *line in removed]
     return batch, skipped
 
 

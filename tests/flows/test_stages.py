@@ -130,3 +130,16 @@ def test_stages_knows_no_storage_format() -> None:
     keyed = [n for n in ast.walk(tree) if isinstance(n, ast.Subscript)
              and isinstance(n.slice, ast.Constant) and isinstance(n.slice.value, str)]  # fmt: skip
     assert keyed == []  # no row["column"] lookups
+
+
+def test_a_cleaned_batch_comes_back_from_a_worker_as_it_left() -> None:
+    from collections import Counter
+
+    from flows.tasks import pack_cleaned, unpack_cleaned
+
+    docs = [raw(p.read_text(), p.name) for p in SEED_TEXTS[:2]]
+    bad = Reject("x.pdf", "binary", "PDF document", b"%PDF", "abc")
+    batch = stages.clean_units([*docs, bad], set())
+    assert batch.removed and batch.rejects
+    skipped = Counter({"warc:request": 2})
+    assert unpack_cleaned(pack_cleaned(batch, skipped)) == (batch, skipped)
