@@ -97,8 +97,9 @@ class CleanOptions:
         guard_min_prose_chars: the over-pruning guard protects pages with this much prose.
         guard_min_kept_share: a pass keeping less than this share is undone.
         language: force an ISO 639-1 code instead of detecting it.
-        html_prune: drop nav/aside/footer/related blocks before trafilatura (off: measured
-            F1 0.937 with it vs 0.952 without on dev; trafilatura already handles them).
+        html_prune: drop nav/aside/footer/related blocks before trafilatura
+            (`cleaners.html.prune_chrome`): the same text on 199 of 204 dev pages and the
+            same F1 (trafilatura's main pass drops them anyway), a quarter less time.
     """
 
     use_model: bool = True
@@ -114,7 +115,7 @@ class CleanOptions:
     guard_min_prose_chars: int = GUARD_MIN_PROSE_CHARS
     guard_min_kept_share: float = GUARD_MIN_KEPT_SHARE
     language: str | None = None
-    html_prune: bool = False
+    html_prune: bool = True
 
 
 DEFAULT_OPTIONS = CleanOptions()

@@ -108,3 +108,74 @@ def test_an_ordinary_page_is_never_flattened(monkeypatch: pytest.MonkeyPatch) ->
     page += "</div>" * 40 + "</body></html>"
     lines, _notes, _teasers = html_mod.extract_page(page, None, DEFAULT_OPTIONS)
     assert any("Some words" in line for line in lines)
+
+
+def _tree(page: str) -> object:
+    from cleaners.html import parse
+
+    tree = parse(page)
+    assert tree is not None
+    return tree
+
+
+def test_chrome_blocks_are_dropped_before_extraction_and_their_tail_text_stays() -> None:
+    """`prune_chrome` drops nav/aside/related/share blocks by tag, role, class and id; the
+    text after a dropped block (its tail) is not part of the block and stays."""
+    from cleaners.html import prune_chrome
+
+    page = (
+        "<html><body><div id='main'><nav>Home News</nav>tail after nav"
+        "<div role='complementary'>Sidebar</div><div class='related-stories'>Other story</div>"
+        "<div id='more-related'>More</div><ul class='share-tools'><li>Share</li></ul>"
+        f"<p>{PARA}</p><p>{PARA}</p><p class='socialite'>Also chrome</p></div></body></html>"
+    )
+    tree = _tree(page)
+    assert prune_chrome(tree) == 6
+    text = tree.text_content()  # type: ignore[attr-defined]
+    assert "tail after nav" in text and "approved the budget" in text
+    for chrome in ("Home News", "Sidebar", "Other story", "More", "Share", "Also chrome"):
+        assert chrome not in text
+
+
+def test_a_chrome_looking_wrapper_of_most_of_the_page_is_kept() -> None:
+    """A page-wide `<form>` (ASP.NET WebForms) or a `class="social..."` around the article
+    holds most of the page's text: it is a layout wrapper, kept (its own chrome inside is
+    still dropped), so the article is extracted from the pruned page, no guard needed."""
+    from cleaners.html import extract_page, prune_chrome
+
+    body = f"<nav>Home News</nav><article><p>{PARA}</p><p>{PARA}</p><p>{PARA}</p></article>"
+    for wrapper in ("<form id='aspnetForm'>{}</form>", "<div class='social-layout'>{}</div>"):
+        page = "<html><body>" + wrapper.format(body) + "<footer>© Daily</footer></body></html>"
+        tree = _tree(page)
+        assert prune_chrome(tree) == 2  # the nav and the footer, not the wrapper
+        assert "approved the budget" in tree.text_content()  # type: ignore[attr-defined]
+        lines, notes, _teasers = extract_page(page, None, DEFAULT_OPTIONS)
+        assert any("approved the budget" in line for line in lines)
+        assert notes == []
+
+
+def test_a_page_with_no_chrome_blocks_is_left_as_parsed() -> None:
+    from lxml import etree
+
+    from cleaners.html import prune_chrome
+
+    page = f"<html><body><div class='story'><p>{PARA}</p></div></body></html>"
+    tree = _tree(page)
+    before = etree.tostring(tree)
+    assert prune_chrome(tree) == 0
+    assert etree.tostring(tree) == before
+
+
+def test_an_article_in_a_chrome_classed_container_is_kept_though_link_lists_outweigh_it() -> None:
+    """The article's paragraphs inside `class="trending-story"`, 40 linked headlines after
+    it with more text than the article: the block holds the page's paragraph text, so it
+    is the article's container, not chrome (pruned, the extractor took the link list)."""
+    from cleaners.html import extract_page
+
+    links = "".join(f"<li><a href='/s/{i}'>Another headline number {i}</a></li>" for i in range(40))
+    page = (
+        f"<html><body><div class='trending-story'><p>{PARA}</p><p>{PARA}</p><p>{PARA}</p>"
+        f"</div><ul>{links}</ul></body></html>"
+    )
+    lines, _notes, _teasers = extract_page(page, None, DEFAULT_OPTIONS)
+    assert any("approved the budget" in line for line in lines)
