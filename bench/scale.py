@@ -237,13 +237,26 @@ def used_bytes(db: Path) -> int:
     return int(used) * int(size)
 
 
+def metadata_bytes(db: Path) -> int:
+    """Bytes of the metadata blocks (row-group and segment pointers, index allocators):
+    DuckDB rewrites them for every table a checkpoint touches and frees the old ones for
+    the next checkpoint to reuse, so one run's growth swings by that amount."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        n = con.execute("SELECT count(*) FROM pragma_metadata_info()").fetchall()[0][0]
+        size = con.execute("SELECT block_size FROM pragma_database_size()").fetchall()[0][0]
+    finally:
+        con.close()
+    return int(n) * int(size)
+
+
 def measure(db: Path, new: Path) -> dict[str, object]:
     """One real `presswash run` of the inbox into a copy of `db`."""
     with tempfile.TemporaryDirectory(dir=OUT) as tmp:
         copy = Path(tmp) / "w.duckdb"
         shutil.copy(db, copy)
         before = copy.stat().st_size
-        used_before = used_bytes(copy)
+        used_before, meta_before = used_bytes(copy), metadata_bytes(copy)
         cmd = ["/usr/bin/time", "-f", "%e %U %S %M", str(Path(sys.executable).parent / "presswash"),
                "run", str(new), "--db", str(copy)]
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -263,6 +276,7 @@ def measure(db: Path, new: Path) -> dict[str, object]:
             "rss_gb": int(rss_kb) / 2**20, "db_before_mb": before / 2**20,
             "db_after_mb": copy.stat().st_size / 2**20, "articles": articles,
             "added_bytes": used_bytes(copy) - used_before,
+            "metadata_bytes": metadata_bytes(copy) - meta_before,
             "stages": json.loads(counts).get("stage_seconds", {}),
         }
 
@@ -307,9 +321,11 @@ def main() -> None:
     gz = inbox_gzip_bytes(new)
     for n in sizes:
         added = statistics.median(float(r["added_bytes"]) for r in rows[n])  # type: ignore[arg-type]
+        meta = statistics.median(float(r["metadata_bytes"]) for r in rows[n])  # type: ignore[arg-type]
         print(f"storage N={n:,}: the run's 100 inputs are {gz / 2**20:.2f} MB gzipped; the "
               f"warehouse grew by {added / 2**20:.2f} MB of used blocks: {added / gz:.2f}x "
-              f"(target <= 1.5x)")
+              f"(target <= 1.5x), of which metadata blocks {meta / gz:+.2f}x (see "
+              f"bench/storage_growth.py for successive runs)")
     base = min(sizes)
     b = statistics.median(float(r["flow"]) for r in rows[base])  # type: ignore[arg-type]
     for n in sizes:
