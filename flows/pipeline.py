@@ -277,9 +277,11 @@ def _cleaned(
     """Clean each batch of pieces, in order: (batch, units skipped by kind, files it
     finished).
 
-    With `parallel` workers, up to `parallel + 1` clean tasks are in flight, so every
-    worker has its next batch queued while the flow loads the one before; a run with
-    fewer batches than workers splits each batch between them. Without (0), each batch
+    With `parallel` workers, each batch is split between them, so they finish it
+    together and the flow can load it at once (whole batches, one per worker, left one
+    worker idle for the last of them: 1,500 files on two workers took 44 s that way,
+    40 s split), and up to `parallel + 1` clean tasks are in flight, so every worker has
+    its next part queued while the flow loads the batch before. Without (0), each batch
     is cleaned here, between loads.
     """
     if not parallel:
@@ -290,7 +292,7 @@ def _cleaned(
             batch, skipped = tasks.unpack_cleaned(blob)
             yield batch, skipped, _files_ended(chunk)
         return
-    parts = parallel if len(work) < parallel else 1
+    parts = parallel
     pending: deque[tuple[int, list[PrefectFuture[bytes]]]] = deque()
     in_flight = 0
     queue = iter(work)

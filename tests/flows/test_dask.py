@@ -85,8 +85,9 @@ def test_a_dask_cluster_gives_the_same_tables_as_a_plain_run(
                 lambda: [" ".join(p.cmdline()) for p in psutil.Process().children(recursive=True)]
             )
     assert len(started) == 2 and all(cmds == [] for cmds in started.values()), started
-    # one task per batch of files (the only tasks the flow submits), all on the cluster
-    assert len(stream.data) == -(-n_files // BATCH)
+    # one task per batch of files and worker (each batch is split between the two
+    # workers; the only tasks the flow submits), all on the cluster
+    assert len(stream.data) == 2 * -(-n_files // BATCH)
     assert {task["worker"] for task in stream.data} <= workers
     assert not [w for w in caught if "large graph" in str(w.message).lower()]
     deadline = time.monotonic() + 30
