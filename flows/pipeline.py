@@ -14,6 +14,7 @@ import time
 import uuid
 from collections import Counter, deque
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -242,9 +243,8 @@ def _run(
         _finish_loaded(held, run_id, stages)
     if not work:  # nothing new: finish what a killed run may have left
         _finish_loaded(held, run_id, stages)
-    clock_counts = time.monotonic()
-    clusters = tasks.count_clusters(held)
-    stages["dedup"] += time.monotonic() - clock_counts
+    with _timed(stages, "dedup"):
+        clusters = tasks.count_clusters(held)
     stages["ingest"] = time.monotonic() - clock - stages["templates"] - stages["dedup"]
     return replace(
         tally.summary(run_id, clusters),
@@ -263,12 +263,20 @@ def _finish_loaded(held: HeldWarehouse, run_id: str, stages: dict[str, float]) -
     as doing them once (the same as splitting the inputs into runs; see `flows.dedup`
     and `flows.stages.apply_templates`); seconds add up into `stages`.
     """
+    with _timed(stages, "templates"):
+        tasks.apply_site_templates(held, run_id)
+    with _timed(stages, "dedup"):
+        tasks.dedup_pending(held)
+
+
+@contextmanager
+def _timed(stages: dict[str, float], stage: str) -> Iterator[None]:
+    """Add the seconds of the block to `stages[stage]`."""
     clock = time.monotonic()
-    tasks.apply_site_templates(held, run_id)
-    stages["templates"] += time.monotonic() - clock
-    clock = time.monotonic()
-    tasks.dedup_pending(held)
-    stages["dedup"] += time.monotonic() - clock
+    try:
+        yield
+    finally:
+        stages[stage] += time.monotonic() - clock
 
 
 def _cleaned(
@@ -292,7 +300,6 @@ def _cleaned(
             batch, skipped = tasks.unpack_cleaned(blob)
             yield batch, skipped, _files_ended(chunk)
         return
-    parts = parallel
     pending: deque[tuple[int, list[PrefectFuture[bytes]]]] = deque()
     in_flight = 0
     queue = iter(work)
@@ -300,7 +307,7 @@ def _cleaned(
         while in_flight < parallel + 1 and (chunk := next(queue, None)) is not None:
             known = tasks.known_at(held, quote(chunk))
             futures = [
-                tasks.clean_files.submit(part, max_bytes, known) for part in divide(chunk, parts)
+                tasks.clean_files.submit(part, max_bytes, known) for part in divide(chunk, parallel)
             ]
             pending.append((_files_ended(chunk), futures))
             in_flight += len(futures)
