@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 from prefect import flow
 from prefect.context import FlowRunContext
 from prefect.futures import PrefectFuture
@@ -235,9 +236,10 @@ def _run(
     parallel = workers if _uses_workers(files) else 0
     done = 0
     stages = {"ingest": 0.0, "templates": 0.0, "dedup": 0.0}
-    for batch, skipped, n_files in _cleaned(held, work, max_bytes, parallel):
-        tally.loaded(batch, tasks.load_batch(held, run_id, quote(batch)))
-        tally.skipped.update(skipped)
+    for cleaned, n_files in _cleaned(held, work, max_bytes, parallel):
+        batch = cleaned.batch
+        tally.loaded(batch, tasks.load_batch(held, run_id, quote(batch), quote(cleaned.payloads)))
+        tally.skipped.update(cleaned.skipped)
         done += n_files
         report_progress(listener, done, len(files))
         _finish_loaded(held, run_id, stages)
@@ -281,9 +283,8 @@ def _timed(stages: dict[str, float], stage: str) -> Iterator[None]:
 
 def _cleaned(
     held: HeldWarehouse, work: list[list[Span]], max_bytes: int, parallel: int
-) -> Iterator[tuple[Batch, Counter[str], int]]:
-    """Clean each batch of pieces, in order: (batch, units skipped by kind, files it
-    finished).
+) -> Iterator[tuple[tasks.CleanedBatch, int]]:
+    """Clean each batch of pieces, in order: (the cleaned batch, files it finished).
 
     With `parallel` workers, each batch is split between them, so they finish it
     together and the flow can load it at once (whole batches, one per worker, left one
@@ -297,8 +298,7 @@ def _cleaned(
             held.idle()
             known = tasks.known_at(held, quote(chunk))
             blob = tasks.clean_files(quote(chunk), max_bytes, quote(known))
-            batch, skipped = tasks.unpack_cleaned(blob)
-            yield batch, skipped, _files_ended(chunk)
+            yield tasks.unpack_cleaned(blob), _files_ended(chunk)
         return
     pending: deque[tuple[int, list[PrefectFuture[bytes]]]] = deque()
     in_flight = 0
@@ -317,15 +317,26 @@ def _cleaned(
         held.idle()  # between two loads: a reader may have the file
         results = [tasks.unpack_cleaned(f.result()) for f in futures]
         in_flight -= len(futures)
-        skipped: Counter[str] = Counter()
-        for _, kinds in results:
-            skipped.update(kinds)
-        yield merge_batches([b for b, _ in results]), skipped, n_files
+        yield merge_cleaned(results), n_files
 
 
 def _files_ended(chunk: Sequence[Span]) -> int:
     """Files a batch finishes (a file cut in pieces is done with its last piece)."""
     return sum(span.ends_file for span in chunk)
+
+
+def merge_cleaned(parts: Sequence[tasks.CleanedBatch]) -> tasks.CleanedBatch:
+    """One cleaned batch from the parts of a chunk, in order."""
+    if len(parts) == 1:
+        return parts[0]
+    skipped: Counter[str] = Counter()
+    for part in parts:
+        skipped.update(part.skipped)
+    return tasks.CleanedBatch(
+        merge_batches([p.batch for p in parts]),
+        pa.concat_tables([p.payloads for p in parts]),
+        skipped,
+    )
 
 
 def merge_batches(batches: Sequence[Batch]) -> Batch:

@@ -121,11 +121,13 @@ class Warehouse:
         self.con.close()
 
     # -- writing -----------------------------------------------------------------
-    def load_batch(self, run_id: str, batch: Batch) -> LoadCounts:
+    def load_batch(
+        self, run_id: str, batch: Batch, payloads: pa.Table | None = None
+    ) -> LoadCounts:
         """Load one batch in one transaction (see `warehouse.load.load_batch`)."""
         from warehouse import load
 
-        return load.load_batch(self.con, run_id, batch)
+        return load.load_batch(self.con, run_id, batch, payloads)
 
     def replace_clusters(self, rows: Sequence[ClusterRow]) -> None:
         from warehouse import load

@@ -19,7 +19,9 @@ from warehouse.db import transaction
 from warehouse.keys import lookup
 from warehouse.records import parse_timestamp, to_arrow
 
-__all__ = ["known_documents", "known_rejects", "load_batch", "parse_timestamp"]
+__all__ = [
+    "document_payloads", "known_documents", "known_rejects", "load_batch", "parse_timestamp",
+]
 
 
 def now_utc() -> datetime:
@@ -79,22 +81,71 @@ def known_rejects(con: duckdb.DuckDBPyConnection, keys: Sequence[tuple[str, str]
     return {(r[0], r[1]) for r in rows}
 
 
-def load_batch(con: duckdb.DuckDBPyConnection, run_id: str, batch: Batch) -> LoadCounts:
+def load_batch(
+    con: duckdb.DuckDBPyConnection, run_id: str, batch: Batch, payloads: pa.Table | None = None
+) -> LoadCounts:
     """Load one batch in one transaction; returns what was new.
 
+    `payloads` are the documents' raw inputs as `document_payloads` made them where the
+    batch was cleaned; without them they are taken from `batch.documents`.
     Rejects already recorded for the same source and content by an earlier run are not
     recorded again, so a re-run over the same bad inputs adds nothing.
     """
     with transaction(con):
-        return _write_batch(con, run_id, batch)
+        return _write_batch(con, run_id, batch, payloads)
 
 
-def _write_batch(con: duckdb.DuckDBPyConnection, run_id: str, batch: Batch) -> LoadCounts:
+def document_payloads(docs: Sequence[RawDocument]) -> pa.Table:
+    """The documents' raw inputs as `documents` stores them: `doc_id`, `raw_bytes`, and
+    `raw_text` only where the table may not derive it from the bytes, else null.
+
+    The text is left out where a strict UTF-8 decode of the bytes gives it back: DuckDB's
+    `decode` (the `raw_text_of` macro, `schemas/sql/005_*`) returns the same string for
+    every valid UTF-8 input, NUL and BOM included, and fails on the rest. A JSONL record's
+    text is always kept: its derivation is DuckDB's JSON parser, so `_insert_documents`
+    compares it in SQL. Built where a batch is cleaned, this halves what a worker sends
+    back (an HTML page's bytes and text are the same ~176 KB twice), and the flow's
+    process gets one Arrow buffer instead of two Python objects per document.
+    """
+    return pa.table({
+        "doc_id": pa.array([d.doc_id for d in docs], pa.string()),
+        "raw_bytes": pa.array([d.raw_bytes for d in docs], pa.binary()),
+        "raw_text": pa.array(
+            [None if _derivable(d) else d.raw_text for d in docs], pa.string()
+        ),
+    })
+
+
+def _derivable(doc: RawDocument) -> bool:
+    if doc.format == "jsonl":
+        return False
+    try:
+        return doc.raw_bytes.decode("utf-8") == doc.raw_text
+    except UnicodeDecodeError:
+        return False
+
+
+def _first_rows(payloads: pa.Table) -> pa.Table:
+    """One row per document (the parts of a batch may each hold the same bytes)."""
+    ids = payloads.column("doc_id").to_pylist()
+    if len(set(ids)) == len(ids):
+        return payloads
+    first: dict[str, int] = {}
+    for i, doc_id in enumerate(ids):
+        first.setdefault(doc_id, i)
+    return payloads.take(sorted(first.values()))
+
+
+def _write_batch(
+    con: duckdb.DuckDBPyConnection, run_id: str, batch: Batch, payloads: pa.Table | None = None
+) -> LoadCounts:
     stamp = now_utc()
     docs = {d.doc_id: d for d in batch.documents}  # the same bytes twice in one batch
     known = _known_ids(con, list(docs))
     fresh = [d for d in docs.values() if d.doc_id not in known]
-    _insert_documents(con, run_id, stamp, fresh)
+    if payloads is None:
+        payloads = document_payloads(fresh)
+    _insert_documents(con, run_id, stamp, fresh, payloads)
     _insert(con, "sources", pa.table({
         "source_uri": pa.array([d.source_uri for d in batch.documents], pa.string()),
         "doc_id": pa.array([d.doc_id for d in batch.documents], pa.string()),
@@ -134,31 +185,47 @@ def _write_batch(con: duckdb.DuckDBPyConnection, run_id: str, batch: Batch) -> L
 
 
 def _insert_documents(
-    con: duckdb.DuckDBPyConnection, run_id: str, stamp: datetime, docs: Sequence[RawDocument]
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    stamp: datetime,
+    docs: Sequence[RawDocument],
+    payloads: pa.Table,
 ) -> None:
     """Insert new documents with their raw bytes once; keep the text only where needed.
 
     `documents.raw_text` is generated from `raw_bytes` (see `schemas/sql/005_*`). Where
     that derivation does not give back exactly the text the reader decoded (not UTF-8, a
-    BOM, a JSONL record DuckDB parses differently), the text is kept in `stored_text`.
-    The comparison runs in DuckDB over this batch only, with the table's own expression.
+    BOM, a JSONL record DuckDB parses differently), the text is kept in `stored_text`:
+    `payloads` carry the text of the documents that may need it (`document_payloads`),
+    and the comparison runs in DuckDB over those only, with the table's own expression.
+    `payloads` may hold rows of other documents (known ones, repeats): only `docs` are
+    inserted.
     """
     if not docs:
         return
-    table = to_arrow(docs, RawDocument, extra={
+    table = to_arrow(docs, RawDocument, exclude=("raw_bytes",), extra={
         "run_id": pa.array([run_id] * len(docs), pa.string()),
         "ingested_at": pa.array([stamp] * len(docs), pa.timestamp("us")),
     })
-    cols = ", ".join(table.column_names)
-    con.register("_docs", table.append_column("raw_text", pa.array(
-        [d.raw_text for d in docs], pa.string()
-    )))
-    con.execute(f"INSERT OR IGNORE INTO documents ({cols}) SELECT {cols} FROM _docs")
+    payloads = _first_rows(payloads)
+    missing = {d.doc_id for d in docs} - set(payloads.column("doc_id").to_pylist())
+    if missing:
+        raise ValueError(f"no raw input for {len(missing)} new documents, e.g. {min(missing)}")
+    cols = table.column_names
+    con.register("_docs", table)
+    con.register("_payloads", payloads)
+    con.execute(
+        f"INSERT OR IGNORE INTO documents ({', '.join(cols)}, raw_bytes) "
+        f"SELECT {', '.join('d.' + c for c in cols)}, p.raw_bytes "
+        "FROM _docs d JOIN _payloads p USING (doc_id)"
+    )
     kept = con.sql(
-        "SELECT doc_id, raw_text AS stored_text FROM _docs "
-        "WHERE raw_text IS DISTINCT FROM raw_text_of(format, markup, raw_bytes)"
+        "SELECT doc_id, p.raw_text AS stored_text FROM _docs d JOIN _payloads p USING (doc_id) "
+        "WHERE p.raw_text IS NOT NULL "
+        "AND p.raw_text IS DISTINCT FROM raw_text_of(d.format, d.markup, p.raw_bytes)"
     ).to_arrow_table()
     con.unregister("_docs")
+    con.unregister("_payloads")
     if kept.num_rows:
         con.register("_kept", kept)
         con.execute(

@@ -132,14 +132,35 @@ def test_stages_knows_no_storage_format() -> None:
     assert keyed == []  # no row["column"] lookups
 
 
-def test_a_cleaned_batch_comes_back_from_a_worker_as_it_left() -> None:
+def test_a_cleaned_batch_comes_back_from_a_worker_as_it_left(tmp_path: Path) -> None:
+    """The raw inputs travel beside the batch, each text only where the warehouse cannot
+    derive it; loading what arrives writes the same rows as loading the batch itself."""
     from collections import Counter
 
     from flows.tasks import pack_cleaned, unpack_cleaned
+    from tests.warehouse.test_storage import ALL, stored
 
     docs = [raw(p.read_text(), p.name) for p in SEED_TEXTS[:2]]
     bad = Reject("x.pdf", "binary", "PDF document", b"%PDF", "abc")
     batch = stages.clean_units([*docs, bad], set())
+    batch.documents.extend(ALL)  # not UTF-8, a byte-order mark, JSONL records
     assert batch.removed and batch.rejects
     skipped = Counter({"warc:request": 2})
-    assert unpack_cleaned(pack_cleaned(batch, skipped)) == (batch, skipped)
+    got = unpack_cleaned(pack_cleaned(batch, skipped))
+    assert got.skipped == skipped
+    assert got.batch.articles == batch.articles and got.batch.removed == batch.removed
+    assert got.batch.rejects == batch.rejects and got.batch.signatures == batch.signatures
+    assert [d.doc_id for d in got.batch.documents] == [d.doc_id for d in batch.documents]
+    assert not any(d.raw_bytes or d.raw_text for d in got.batch.documents)
+    payloads = got.payloads.to_pylist()
+    assert [p["raw_bytes"] for p in payloads] == [d.raw_bytes for d in batch.documents]
+    sent = {p["doc_id"] for p in payloads if p["raw_text"] is not None}
+    assert sent == {d.doc_id for d in ALL[1:]}  # the seeds' and UTF8's texts are derived
+
+    rows = []
+    for name, args in (("direct", (batch,)), ("packed", (got.batch, got.payloads))):
+        with Warehouse(tmp_path / f"{name}.duckdb") as wh:
+            wh.load_batch("r1", *args)
+            rows.append((stored(wh), wh.arrow("SELECT * EXCLUDE (ingested_at) FROM documents "
+                                              "ORDER BY doc_id").to_pylist()))
+    assert rows[0] == rows[1]
