@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from prefect import flow
 from prefect.context import FlowRunContext
 from prefect.futures import PrefectFuture
@@ -52,7 +53,7 @@ from schemas import Batch, RunSummary
 from warehouse import PresswashError, resolve_db, run_lock
 from warehouse.db import RUN_WAIT_SECONDS
 from warehouse.held import HeldWarehouse
-from warehouse.load import finish_run, start_run
+from warehouse.load import Packed, finish_run, start_run
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 """The bundled sample input, used when `run` gets no paths."""
@@ -238,7 +239,7 @@ def _run(
     stages = {"ingest": 0.0, "templates": 0.0, "dedup": 0.0}
     for cleaned, n_files in _cleaned(held, work, max_bytes, parallel):
         batch = cleaned.batch
-        tally.loaded(batch, tasks.load_batch(held, run_id, quote(batch), quote(cleaned.payloads)))
+        tally.loaded(batch, tasks.load_batch(held, run_id, quote(batch), quote(cleaned.packed)))
         tally.skipped.update(cleaned.skipped)
         done += n_files
         report_progress(listener, done, len(files))
@@ -326,15 +327,23 @@ def _files_ended(chunk: Sequence[Span]) -> int:
 
 
 def merge_cleaned(parts: Sequence[tasks.CleanedBatch]) -> tasks.CleanedBatch:
-    """One cleaned batch from the parts of a chunk, in order."""
+    """One cleaned batch from the parts of a chunk, in order (see `merge_batches`)."""
     if len(parts) == 1:
         return parts[0]
     skipped: Counter[str] = Counter()
     for part in parts:
         skipped.update(part.skipped)
+    batch = merge_batches([p.batch for p in parts])
+    removed, seen = [], set()
+    for part in parts:  # the removed lines of the article each document keeps
+        ids = {a.doc_id for a in part.batch.articles} - seen
+        seen |= ids
+        rows = part.packed.removed
+        keep = pa.array(sorted(ids), pa.string())
+        removed.append(rows.filter(pc.is_in(rows.column("doc_id"), keep)))
     return tasks.CleanedBatch(
-        merge_batches([p.batch for p in parts]),
-        pa.concat_tables([p.payloads for p in parts]),
+        batch,
+        Packed(pa.concat_tables([p.packed.payloads for p in parts]), pa.concat_tables(removed)),
         skipped,
     )
 

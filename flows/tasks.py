@@ -36,10 +36,10 @@ from prefect.cache_policies import NO_CACHE
 
 from flows import dedup, stages
 from flows.readers.spans import Span
-from schemas import Batch, LoadCounts, Reject, Removed
+from schemas import Batch, LoadCounts, Reject
 from warehouse import dedup as warehouse_dedup
 from warehouse.held import HeldWarehouse
-from warehouse.load import document_payloads
+from warehouse.load import Packed, pack_batch
 
 IO_RETRIES = 2
 IO_RETRY_DELAY_SECONDS = 1
@@ -81,47 +81,49 @@ def known_at(held: HeldWarehouse, spans: Sequence[Span]) -> set[str]:
 def pack_cleaned(batch: Batch, skipped: Counter[str]) -> bytes:
     """A clean task's result as one blob, so Prefect passes it on without looking inside.
 
-    The documents' raw inputs travel as one Arrow IPC buffer (`document_payloads`, which
-    also leaves out each text the warehouse derives from the bytes), which the flow reads
-    without a copy; unpickled, every page was two fresh Python objects of its size, and
-    their copies into Arrow were ~4 s of the flow's process for 1,500 files on two
-    workers (py-spy). The removed lines (~90 a page) travel as plain tuples: pickled as
-    frozen slotted dataclasses, each one is rebuilt through `_dataclass_setstate`,
-    ~12 us apiece; as tuples a batch of 500 pages is rebuilt in ~0.07 s.
+    The batch's bulky parts, the documents' raw inputs (each text only where the
+    warehouse cannot derive it) and the removed lines, travel as Arrow IPC buffers
+    (`warehouse.load.pack_batch`) that the flow reads without a copy: unpickled, every
+    page was two fresh Python objects of its size and ~90 removed-line records, all
+    copied into Arrow again by the load (~4 s of the flow's process for 1,500 files on
+    two workers, py-spy). The rest is pickled.
     """
-    payloads = document_payloads(batch.documents)
-    removed = [(doc_id, r.line_no, r.text, r.reason) for doc_id, r in batch.removed]
-    rest = replace(
-        batch,
-        documents=[replace(d, raw_bytes=b"", raw_text="") for d in batch.documents],
-        removed=[],
-    )
-    head = pickle.dumps((rest, removed, skipped), protocol=pickle.HIGHEST_PROTOCOL)
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, payloads.schema) as writer:
-        writer.write_table(payloads)
-    return len(head).to_bytes(8, "little") + head + sink.getvalue().to_pybytes()
+    rest, packed = pack_batch(batch)
+    head = pickle.dumps((rest, skipped), protocol=pickle.HIGHEST_PROTOCOL)
+    parts = [head, _ipc(packed.payloads), _ipc(packed.removed)]
+    sizes = b"".join(len(p).to_bytes(8, "little") for p in parts)
+    return sizes + b"".join(parts)
 
 
 def unpack_cleaned(blob: bytes) -> CleanedBatch:
-    """A `clean_files` result: the batch (documents without their raw input), the raw
-    inputs (`document_payloads`, read in place from `blob`) and the units skipped."""
-    size = int.from_bytes(blob[:8], "little")
+    """A `clean_files` result: the batch without its bulky parts, those parts (read in
+    place from `blob`), and the units skipped."""
     view = memoryview(blob)
-    # our own task's output, never outside data
-    batch, removed, skipped = pickle.loads(view[8 : 8 + size])
-    batch.removed = [(doc_id, Removed(*line)) for doc_id, *line in removed]
-    payloads = pa.ipc.open_stream(pa.py_buffer(view[8 + size :])).read_all()
-    return CleanedBatch(batch, payloads, skipped)
+    sizes = [int.from_bytes(view[i : i + 8], "little") for i in (0, 8, 16)]
+    starts = [24, 24 + sizes[0], 24 + sizes[0] + sizes[1]]
+    head, payloads, removed = (view[a : a + n] for a, n in zip(starts, sizes, strict=True))
+    batch, skipped = pickle.loads(head)  # our own task's output, never outside data
+    return CleanedBatch(batch, Packed(_table(payloads), _table(removed)), skipped)
+
+
+def _ipc(table: pa.Table) -> bytes:
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def _table(data: memoryview) -> pa.Table:
+    return pa.ipc.open_stream(pa.py_buffer(data)).read_all()
 
 
 @dataclass(slots=True)
 class CleanedBatch:
-    """A cleaned batch as the flow loads it: `batch` holds the documents without their
-    raw input, which `payloads` holds (see `pack_cleaned`)."""
+    """A cleaned batch as the flow loads it: `batch` without its bulky parts, which
+    `packed` holds (see `pack_cleaned`)."""
 
     batch: Batch
-    payloads: pa.Table
+    packed: Packed
     skipped: Counter[str]
 
 
@@ -146,9 +148,9 @@ def clean_files(spans: Sequence[Span], max_bytes: int, known: set[str]) -> bytes
 @task(name="load", cache_policy=NO_CACHE, retries=IO_RETRIES,
       retry_delay_seconds=IO_RETRY_DELAY_SECONDS)
 def load_batch(
-    held: HeldWarehouse, run_id: str, batch: Batch, payloads: pa.Table | None = None
+    held: HeldWarehouse, run_id: str, batch: Batch, packed: Packed | None = None
 ) -> LoadCounts:
-    return held.wh.load_batch(run_id, batch, payloads)
+    return held.wh.load_batch(run_id, batch, packed)
 
 
 @task(name="site-templates", cache_policy=NO_CACHE, retries=IO_RETRIES,

@@ -26,6 +26,8 @@ from warehouse.values import as_json
 if TYPE_CHECKING:
     import pyarrow as pa
 
+    from warehouse.load import Packed
+
 ExportFormat = Literal["jsonl", "parquet", "csv", "txt"]
 
 EXPORT_COLUMNS = ", ".join(
@@ -122,12 +124,12 @@ class Warehouse:
 
     # -- writing -----------------------------------------------------------------
     def load_batch(
-        self, run_id: str, batch: Batch, payloads: pa.Table | None = None
+        self, run_id: str, batch: Batch, packed: Packed | None = None
     ) -> LoadCounts:
         """Load one batch in one transaction (see `warehouse.load.load_batch`)."""
         from warehouse import load
 
-        return load.load_batch(self.con, run_id, batch, payloads)
+        return load.load_batch(self.con, run_id, batch, packed)
 
     def replace_clusters(self, rows: Sequence[ClusterRow]) -> None:
         from warehouse import load

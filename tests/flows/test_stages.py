@@ -133,8 +133,9 @@ def test_stages_knows_no_storage_format() -> None:
 
 
 def test_a_cleaned_batch_comes_back_from_a_worker_as_it_left(tmp_path: Path) -> None:
-    """The raw inputs travel beside the batch, each text only where the warehouse cannot
-    derive it; loading what arrives writes the same rows as loading the batch itself."""
+    """The raw inputs and removed lines travel beside the batch as tables, each text only
+    where the warehouse cannot derive it; loading what arrives writes the same rows as
+    loading the batch itself."""
     from collections import Counter
 
     from flows.tasks import pack_cleaned, unpack_cleaned
@@ -148,19 +149,50 @@ def test_a_cleaned_batch_comes_back_from_a_worker_as_it_left(tmp_path: Path) -> 
     skipped = Counter({"warc:request": 2})
     got = unpack_cleaned(pack_cleaned(batch, skipped))
     assert got.skipped == skipped
-    assert got.batch.articles == batch.articles and got.batch.removed == batch.removed
+    assert got.batch.articles == batch.articles and not got.batch.removed
+    assert got.packed.removed.to_pylist() == [
+        {"doc_id": doc, "line_no": r.line_no, "text": r.text, "reason": r.reason}
+        for doc, r in batch.removed
+    ]
     assert got.batch.rejects == batch.rejects and got.batch.signatures == batch.signatures
     assert [d.doc_id for d in got.batch.documents] == [d.doc_id for d in batch.documents]
     assert not any(d.raw_bytes or d.raw_text for d in got.batch.documents)
-    payloads = got.payloads.to_pylist()
+    payloads = got.packed.payloads.to_pylist()
     assert [p["raw_bytes"] for p in payloads] == [d.raw_bytes for d in batch.documents]
     sent = {p["doc_id"] for p in payloads if p["raw_text"] is not None}
     assert sent == {d.doc_id for d in ALL[1:]}  # the seeds' and UTF8's texts are derived
 
     rows = []
-    for name, args in (("direct", (batch,)), ("packed", (got.batch, got.payloads))):
+    for name, args in (("direct", (batch,)), ("packed", (got.batch, got.packed))):
         with Warehouse(tmp_path / f"{name}.duckdb") as wh:
             wh.load_batch("r1", *args)
-            rows.append((stored(wh), wh.arrow("SELECT * EXCLUDE (ingested_at) FROM documents "
-                                              "ORDER BY doc_id").to_pylist()))
+            rows.append((
+                stored(wh),
+                wh.arrow("SELECT * EXCLUDE (ingested_at) FROM documents ORDER BY doc_id"),
+                wh.arrow("SELECT * FROM removed_lines ORDER BY doc_id, line_no"),
+            ))
     assert rows[0] == rows[1]
+
+
+def test_a_document_cleaned_in_two_parts_of_a_batch_is_loaded_once(tmp_path: Path) -> None:
+    """The same bytes in two files that two workers cleaned: one article, its lines once."""
+    from collections import Counter
+
+    from flows.pipeline import merge_cleaned
+    from flows.tasks import pack_cleaned, unpack_cleaned
+
+    text = SEED_TEXTS[0].read_text()
+    parts = [
+        unpack_cleaned(pack_cleaned(stages.clean_units([raw(text, uri)], set()), Counter()))
+        for uri in ("a.txt", "b.txt")
+    ]
+    merged = merge_cleaned(parts)
+    assert len(merged.batch.articles) == 1
+    assert merged.packed.removed.num_rows == parts[0].packed.removed.num_rows > 0
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        wh.load_batch("r1", merged.batch, merged.packed)
+        lines = wh.arrow("SELECT count(*) AS n, count(DISTINCT line_no) AS d FROM removed_lines")
+        sources = wh.arrow("SELECT count(*) AS n FROM sources").to_pylist()
+    assert lines.to_pylist() == [{"n": parts[0].packed.removed.num_rows,
+                                  "d": parts[0].packed.removed.num_rows}]
+    assert sources == [{"n": 2}]
