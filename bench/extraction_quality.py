@@ -445,10 +445,11 @@ TARGETS = {
     "dev_cv_html": 0.966,
     "dev_cv_text": 0.91,
     "text_pages_per_s": 500.0,
-    "html_speed_ratio": 0.8,
+    "html_speed_ratio": 1.0,
 }
 """Issue 12's targets: F1 on the Readability pages and cross-validated on the article dev
-split, clean_text pages/s on one core, clean_html speed as a share of trafilatura's."""
+split, clean_text pages/s on one core, clean_html speed as a share of trafilatura's (the
+issue's "no slower than trafilatura standard mode": 1.0, not the 0.8 this line had)."""
 
 LANGUAGE_GROUP_PAGES = 10
 """Language groups this large must not have clean_html below trafilatura."""
@@ -511,6 +512,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     ap.add_argument("--per-page", type=Path, default=None, help="write per-page scores (JSON) here")
     args = ap.parse_args(argv)
+    print(f"started {_stamp()}")
     one_core()
     sets = args.data or [DEFAULT_DATA, READABILITY_DATA]
     all_pages: list[Page] = []
@@ -632,7 +634,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     print_targets(sets, set_scores, cv_scores, cv_pairs or scores, by_set, seen, speed)
     if args.per_page:
         args.per_page.write_text(json.dumps(per_page, indent=1))
+    print(f"finished {_stamp()}")
     return 0
+
+
+def _stamp() -> str:
+    """UTC time and load average: the machine is shared, so a figure carries its load."""
+    load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    return f"{time.strftime('%H:%M:%S', time.gmtime())} UTC, load average {load} (1/5/15 min)"
 
 
 def measure_speed(pages: Sequence[Page], data: Path) -> dict[str, float]:
@@ -643,6 +652,7 @@ def measure_speed(pages: Sequence[Page], data: Path) -> dict[str, float]:
 
     import trafilatura
 
+    load_before = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     text_rates = pass_rates(ours_text, pages, repeat=7)
     html_rates: list[float] = []
     traf_rates: list[float] = []
@@ -652,13 +662,15 @@ def measure_speed(pages: Sequence[Page], data: Path) -> dict[str, float]:
     ratios = sorted(h / t for h, t in zip(html_rates, traf_rates, strict=True))
     text_median = statistics.median(text_rates)
     ratio_median = statistics.median(ratios)
+    load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     print(
         f"speed (one core, CPU time, {data}): clean_text median {text_median:.0f} pages/s"
         f" over 7 passes (range {text_rates[-1]:.0f}-{text_rates[0]:.0f}); clean_html median"
         f" {statistics.median(html_rates):.1f} pages/s vs trafilatura.extract (standard mode)"
         f" {statistics.median(traf_rates):.1f} pages/s; ratio pass by pass: median"
         f" {ratio_median:.2f}x (range {ratios[0]:.2f}-{ratios[-1]:.2f};"
-        f" {', '.join(f'{r:.2f}' for r in ratios)})"
+        f" {', '.join(f'{r:.2f}' for r in ratios)}); load average {load_before} before,"
+        f" {load} after (1/5/15 min)"
     )
     return {"text_pages_per_s": text_median, "html_speed_ratio": ratio_median}
 
