@@ -54,7 +54,8 @@ PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
         r"|show more|load more|go|toggle navigation|navigation|all sections|index|edition"
         r"|english|español|français|deutsch|video|videos|photos|podcasts?|newsletters?|live"
         r"|opinion|world|politics|business|sports?|tech(?:nology)?|science|health"
-        r"|entertainment|lifestyle|culture|travel|weather|news|local|national|u\.?s\.?)$",
+        r"|entertainment|lifestyle|culture|travel|weather|news|local|national|u\.?s\.?"
+        r"|navigation menu|personal tools|not logged in)$",
         # A breadcrumb; "/" only spaced, or a path, a date or "POST /oauth HTTP/1.1" is one.
         r"^(?:[\w&.'’ -]{1,25})(?:(?:\s*[>»›|]\s*|\s+/\s+)[\w&.'’ -]{1,25}){2,}$",
         r"^(?:page \d+ of \d+|\d+ of \d+|page \d+)$",
@@ -68,7 +69,10 @@ PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
         r"|more (?:top )?(?:stories|news|headlines)|breaking news)"
         r"(?: (?:stories|news|articles|posts|videos|headlines|content|trending|now|this week"
         r"|today)){0,2}\s*:?$",
-        r"^(?:more|latest|other) (?:stories|news|articles) (?:from|on|in|by) .{1,40}$",
+        # "More stories from X", and a site's own river headings: "Popular on IndieWire",
+        # "Most read in Science", "Trending in Entertainment", "Next Up In Tech".
+        r"^(?:(?:more|latest|other) (?:stories|news|articles)|popular|most read|trending"
+        r"|next up) (?:from|on|in|by|at) [^.!?,]{1,40}$",
         r"^" + _AGO + r"$",
         r"^(?:updated |posted |published )?" + _AGO + r"\b.{0,40}$",
     ),
@@ -86,7 +90,8 @@ PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
     "share": _group(
         r"^(?:share|tweet|pin|pin it|email|e-mail|print|whatsapp|facebook|twitter|x|linkedin|reddit"
         r"|telegram|pinterest|flipboard|messenger|copy link|copy|link copied|save|comment"
-        r"|share this(?: article| story| page| post)?|share on \w+|share via \w+|email this|print this"  # noqa: E501
+        r"|share this(?: article| story| page| post)?|share(?: this)? on \w+|share via \w+"
+        r"|email this|print this"
         r"|share(?: this)? (?:article|story)|gift this article|share full article)\s*:?$",
         r"^(?:(?:share|tweet|pin|email|print|facebook|twitter|linkedin|whatsapp|reddit|telegram"
         r"|pinterest|messenger|copy link|save)\s*[,|•·]?\s*){2,}$",
@@ -114,6 +119,9 @@ PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
         r"^(?:show|view|load|hide|see) (?:all )?(?:\d+ )?comments?\b.{0,40}$",
         r"\bcomment(?:ing)? (?:policy|guidelines|rules)\b",
         r"^(?:be the first to comment|no comments yet|comments are closed)\b.{0,40}$",
+        r"^comment on this (?:story|article|post)\s*:?$",
+        # "34 responses to “Title”": the heading over a post's comments names it in quotes.
+        r"^\d+ (?:comments?|responses?|replies) (?:to|on) [“\"'‘«].{1,120}$",
         r"^(?:you must be logged in to post a comment|log in to comment)\b.{0,40}$",
     ),
     "advertising": _group(
@@ -152,6 +160,9 @@ PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
         r"^(?:photo|image|picture|credit|file photo|illustration)\s*:.{0,80}$",
         r"^(?:this (?:article|story|content) (?:was|is) (?:originally|first) (?:published|posted)).{0,120}$",  # noqa: E501
         r"\b(?:your browser does not support|enable javascript|ad ?blocker)\b",
+        # A wiki's maintenance categories ("Wikipedia articles with GND identifiers").
+        r"^(?:wikipedia )?articles (?:with|containing) [\w .'’-]{1,60}"
+        r" (?:identifiers|links|statements(?: from \d{4})?)$",
         # "Found a typo? Select it and press Ctrl+Enter" (a site feature, common on Russian
         # and Ukrainian sites in every language they publish in).
         r"^.{0,100}\b(?:ctrl|strg)\s*\+\s*enter\b.{0,60}$",
@@ -207,7 +218,10 @@ LOCALISED: dict[str, tuple[str, ...]] = {
         r"|powiązane artykuły|ez is érdekelheti|olvassa el (?:ezt )?is|kapcsolódó cikkek"
         r"|tovább olvasom|ajánljuk|čtěte (?:také|též|více)|přečtěte si (?:také|též)"
         r"|související články|mohlo by vás zajímat|читайте (?:также|тоже)|читать (?:также|далее)"
-        r"|смотрите также|по теме|похожие статьи|новости по теме)\s*:?$",
+        r"|смотрите также|по теме|похожие статьи|новости по теме"
+        # A tag list's heading ("Tags").
+        r"|schlagwörter|stichwörter|étiquettes|mots-clés|etiquetas|tagi|címkék|štítky|теги"
+        r"|метки)\s*:?$",
         r"^(?:lesen sie (?:auch|mehr)|auch interessant|mehr zum thema|à lire (?:aussi|également)"
         r"|lire aussi|voir aussi|lee (?:también|más)|lea (?:también|más)|leia (?:também|mais)"
         r"|veja também|leggi anche|czytaj (?:też|także|również|więcej)|zobacz (?:też|także)"

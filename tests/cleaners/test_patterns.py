@@ -6,7 +6,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cleaners.patterns import _ANCHORED, PATTERNS, _anchored, _group, _impossible, match_reason
+from cleaners.patterns import (
+    _ANCHORED,
+    PATTERNS,
+    _anchored,
+    _group,
+    _impossible,
+    match_lowered,
+    match_reason,
+)
 from schemas import REMOVAL_REASONS
 
 
@@ -40,6 +48,18 @@ def test_empty_group_is_refused() -> None:
         ("Print Article", "share"),
         ("Like this story? Share it with a friend!", "share"),
         ("An error has occurred, please try again later.", "boilerplate"),
+        ("Popular on IndieWire", "recent_stories"),
+        ("Most read in Science", "recent_stories"),
+        ("Next Up In Science & Health", "recent_stories"),
+        ("Trending in Entertainment", "recent_stories"),
+        ("Share this on WhatsApp", "share"),
+        ("Comment on this Story", "comments"),
+        ("34 responses to “Anthony Lynn: “We needed to win this game””", "comments"),
+        ("Теги", "related"),
+        ("Schlagwörter:", "related"),
+        ("Navigation menu", "navigation"),
+        ("Wikipedia articles with GND identifiers", "boilerplate"),
+        ("Articles containing potentially dated statements from 2015", "boilerplate"),
     ],
 )
 def test_match_reason(line: str, reason: str) -> None:
@@ -50,6 +70,24 @@ def test_prose_matches_nothing() -> None:
     assert (
         match_reason("The minister said on Tuesday that the talks would resume next week.") is None
     )
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Popular in the 1980s, the style returned.",
+        "Trending in the US is a new show about viral videos.",
+        "12 comments on the bill were filed in March and most of them were rejected.",
+        "Articles with errors will be corrected.",
+    ],
+)
+def test_headings_named_in_prose_are_not_chrome(line: str) -> None:
+    assert match_reason(line) is None
+
+
+def test_a_site_river_heading_opens_a_block() -> None:
+    assert match_lowered("popular on indiewire") == ("recent_stories", True)
+    assert match_lowered("теги") == ("related", True)
 
 
 def test_patterns_are_compiled_case_insensitive() -> None:
