@@ -360,6 +360,14 @@ def name_reasons(labels: Labels, options: CleanOptions = DEFAULT_OPTIONS) -> Non
             reason[j] = "boilerplate"
 
 
+GUARD_KEEPS_REMOVED = frozenset(["site_template", "metadata", "duplicate_title"])
+"""Reasons the guard does not undo: the site's template and the head found by `find_head`."""
+
+GIVEN_REASONS = GUARD_KEEPS_REMOVED | {"related"}
+"""Reasons set by evidence before revision (those above and the page's teaser cards): the
+guard's re-naming keeps them."""
+
+
 def _guard(labels: Labels, options: CleanOptions) -> tuple[Labels, tuple[str, ...]]:
     """Undo the classifier when it kept almost nothing of a page with a prose body.
 
@@ -381,8 +389,15 @@ def _guard(labels: Labels, options: CleanOptions) -> tuple[Labels, tuple[str, ..
     ):
         return labels, ()
     for j in np.flatnonzero(prose).tolist():
-        if labels.reason[j] not in ("site_template", "metadata", "duplicate_title"):
+        if labels.reason[j] not in GUARD_KEEPS_REMOVED:
             labels.keep[j], labels.reason[j] = True, None
+    # The other removed lines were named against a page with no body ("navigation" before
+    # its first body line); the body is now the prose kept above, so they are named again.
+    pattern_reasons = labels.page.reasons
+    for j in np.flatnonzero(~labels.keep).tolist():
+        if pattern_reasons[j] is None and labels.reason[j] not in GIVEN_REASONS:
+            labels.reason[j] = None
+    name_reasons(labels, options)
     note = (
         f"guard: line classifier kept {kept_chars} of {prose_chars} prose chars "
         f"(< {options.guard_min_kept_share:.2f}); kept every prose line instead"

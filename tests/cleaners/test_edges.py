@@ -221,3 +221,20 @@ def test_a_lead_that_quotes_a_short_title_or_a_lone_headline_stays() -> None:
     alone = _all_kept(["Water prices to rise by eight percent"])
     drop_kept_headline(alone, "Water prices to rise by eight percent")
     assert alone.keep.all()  # the only kept line is never removed
+
+
+def test_lines_inside_a_body_the_guard_restored_are_not_named_navigation() -> None:
+    """When the model keeps nothing and the guard restores the prose, the short lines between
+    the restored paragraphs (a list, "Step 1") sit inside the body, not before it: they are
+    not a menu. Only the lines above the first restored paragraph may be."""
+    lines = ["Home", "Crafts", "How to build a terrarium", LEAD, "What you need:", "Glass cloche"]
+    lines += ["Moss", BODY[0], "Step 1", BODY[1], "Step 2", BODY[2], "Share on Facebook"]
+    keeps_nothing = dataclasses.replace(DEFAULT_OPTIONS, model_threshold=1.1)
+    cleaned = clean_text("\n\n".join(lines), options=keeps_nothing)
+    assert cleaned.notes and cleaned.notes[0].startswith("guard:")
+    assert LEAD in cleaned.text and BODY[0] in cleaned.text
+    reasons = {r.text: r.reason for r in cleaned.removed}
+    for inside in ("What you need:", "Glass cloche", "Moss", "Step 1", "Step 2"):
+        assert reasons[inside] == "boilerplate", inside
+    assert reasons["Home"] == "navigation"
+    assert reasons["Share on Facebook"] == "share"
