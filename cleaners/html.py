@@ -53,11 +53,25 @@ _VOID = frozenset(
 PRUNE_TAGS = frozenset(["nav", "aside", "footer", "form"])
 """Elements dropped before extraction (`prune_chrome`): page chrome by their tag."""
 
-PRUNE_ROLES = frozenset(["navigation", "complementary", "contentinfo"])
-"""... by their ARIA `role` (the same chrome marked on a `div`)."""
+PRUNE_ROLES = frozenset(["navigation", "complementary", "contentinfo", "dialog", "alertdialog"])
+"""... by their ARIA `role` (the same chrome marked on a `div`; a dialog is a modal the page
+opens over itself: a sign-up box, a video player's caption settings)."""
 
-PRUNE_CLASS = re.compile("related|newsletter|share-|social|recommend|most-popular|trending")
-"""... by a part of their `class` (related stories, sign-up and share widgets, "most popular")."""
+PRUNE_CLASS = re.compile(
+    r"related|newsletter|share-|social|recommend|popular|trending|latest-news|most-read"
+    r"|more-stories|top-stories|\bvjs-|\bvideo-js\b|\bjw-",
+    re.IGNORECASE,
+)
+"""... by a part of their `class`: related stories, sign-up and share widgets, lists of
+other stories ("most popular", "latest news", "most read"), and a video player's controls
+and dialogs (video.js `vjs-`, JW Player `jw-`: "descriptions off, selected", "This is a
+modal window."). Any case: class names are often capitalised (`Newsletter-stateFail`)."""
+
+HOVER_CARD_CLASS = re.compile(r"rollover|popover|tooltip|hovercard|hover-card", re.IGNORECASE)
+"""A card that pops up over a link in the text (a person's name with their latest
+headlines, a term's definition). The innermost element of these classes that is not a link
+is dropped: the card, while the link it pops up from stays in its sentence ("Rep. Ilhan
+Omar (D-Minn.)", not "Rep. Ilhan OmarIlhan OmarHillicon Valley: ... (D-Minn.)")."""
 
 PRUNE_ID_PARTS = ("related",)
 """... by a part of their `id`."""
@@ -230,16 +244,35 @@ def _extract(html: Any, url: str | None) -> Any:
         return None
 
 
+HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+"""An inline `style` that hides an element: the page never shows it (a schema.org metadata
+block repeating the headline, dates and image URLs; a sign-up form's later states), as
+Mozilla Readability drops invisible nodes. The wrapper rule still keeps a hidden block with
+most of the page's text (an article a script reveals)."""
+
+
+def _hover_card(element: Any) -> bool:
+    css = element.get("class")
+    return css is not None and HOVER_CARD_CLASS.search(css) is not None
+
+
 def _chrome(element: Any) -> bool:
-    """Whether an element is a chrome block by its tag, role, class or id (`PRUNE_TAGS`...)."""
+    """Whether an element is a chrome block by its tag, role, class or id (`PRUNE_TAGS`...),
+    or the innermost element of a hover card (`HOVER_CARD_CLASS`)."""
     if element.tag in PRUNE_TAGS:
         return True
     get = element.get
     if get("role") in PRUNE_ROLES:
         return True
-    css = get("class")
-    if css is not None and PRUNE_CLASS.search(css):
+    style = get("style")
+    if style is not None and HIDDEN_STYLE.search(style):
         return True
+    css = get("class")
+    if css is not None:
+        if PRUNE_CLASS.search(css):
+            return True
+        if HOVER_CARD_CLASS.search(css) and element.tag != "a":  # the link stays
+            return not any(_hover_card(e) for e in element.iterdescendants(etree.Element))
     ident = get("id")
     return ident is not None and any(part in ident for part in PRUNE_ID_PARTS)
 
@@ -395,6 +428,53 @@ def drop_kept_headline(labels: Labels, title: str | None) -> None:
             return
 
 
+GALLERY_COUNTER = re.compile(
+    r"^[-–•*\s]*(?:(?:bild|foto|fotó|photo|image|picture|slide|фото)\s+)?"
+    r"(\d{1,3})\s*(?:/|of|von|de|di|sur|из|z|ze)\s*(\d{1,3})(?![/.\d])",
+    re.IGNORECASE,
+)
+"""A slideshow's counter opening a caption ("- 3/50 ...", "Bild 3 von 12", "Photo 3 of 12");
+not a date ("2/26/2015")."""
+
+GALLERY_MIN_SLIDES = 3
+"""Consecutive slides (counters k, k+1, ... of one total) that make a slideshow: one "1 / 5"
+line can be a pager or a list's heading."""
+
+
+def drop_gallery_captions(labels: Labels) -> None:
+    """Remove the captions of a slideshow that the extractor kept with the article, as
+    `boilerplate`.
+
+    Positive evidence, not a score: a run of at least `GALLERY_MIN_SLIDES` consecutive kept
+    lines that open with a slide counter (`GALLERY_COUNTER`) counting up by one to the same
+    total is a gallery widget's caption list ("- 1/50 United goin down ...", "- 2/50 ...").
+    When the runs are all that is kept (the page is the slideshow), nothing is removed.
+    Revises `labels` in place.
+    """
+    kept = np.flatnonzero(labels.keep).tolist()
+    texts = labels.page.texts
+    runs: list[list[int]] = []
+    run: list[int] = []
+    last: tuple[int, int] | None = None
+    for j in kept:
+        m = GALLERY_COUNTER.match(texts[j])
+        slide = (int(m[1]), int(m[2])) if m and 0 < int(m[1]) <= int(m[2]) else None
+        if slide and last and slide == (last[0] + 1, last[1]):
+            run.append(j)
+        else:
+            if len(run) >= GALLERY_MIN_SLIDES:
+                runs.append(run)
+            run = [j] if slide else []
+        last = slide
+    if len(run) >= GALLERY_MIN_SLIDES:
+        runs.append(run)
+    captions = [j for r in runs for j in r]
+    if not captions or len(captions) == len(kept):
+        return
+    for j in captions:
+        labels.keep[j], labels.reason[j] = False, "boilerplate"
+
+
 GENERIC_REASONS = frozenset(["navigation", "boilerplate"])
 """Reasons given for where a line sits rather than for what it says (see
 `cleaners.lines.name_reasons`): a more specific one may replace them."""
@@ -436,6 +516,7 @@ def clean_html(
     notes.extend(more)
     name_title_lines(labels, meta.title)
     drop_kept_headline(labels, meta.title)
+    drop_gallery_captions(labels)
     body, removed = assemble(labels)
     return Cleaned(
         text=body,

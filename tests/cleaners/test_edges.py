@@ -238,3 +238,30 @@ def test_lines_inside_a_body_the_guard_restored_are_not_named_navigation() -> No
         assert reasons[inside] == "boilerplate", inside
     assert reasons["Home"] == "navigation"
     assert reasons["Share on Facebook"] == "share"
+
+
+def test_a_slideshow_kept_after_the_article_is_boilerplate() -> None:
+    from cleaners.html import drop_gallery_captions
+
+    slides = [f"- {k}/12 Slide {k} shows the old pipes under the market square" for k in (1, 2, 3)]
+    labels = _all_kept([LEAD, *BODY, "Business news in pictures", *slides])
+    drop_gallery_captions(labels)
+    assert labels.keep.tolist() == [True] * (2 + len(BODY)) + [False] * 3
+    assert labels.reason[-3:] == ["boilerplate"] * 3
+    german = _all_kept([LEAD, *BODY, *(f"Bild {k} von 12: Das alte Rohr" for k in (4, 5, 6))])
+    drop_gallery_captions(german)
+    assert german.keep.sum() == 1 + len(BODY)
+
+
+def test_counters_that_do_not_run_up_or_a_page_that_is_the_slideshow_stay() -> None:
+    from cleaners.html import drop_gallery_captions
+
+    dates = ["2/26/2015 7:11 AM PST", "3/26/2015 8:00 AM PST", "4/26/2015 9:00 AM PST"]
+    pagers = ["1 / 5", "1 / 5", "1 / 5"]
+    for lines in ([LEAD, *dates, *BODY], [LEAD, *pagers, *BODY]):
+        labels = _all_kept(lines)
+        drop_gallery_captions(labels)
+        assert labels.keep.all()
+    only = _all_kept([f"{k}/3 Slide {k} of the flood in the old town" for k in (1, 2, 3)])
+    drop_gallery_captions(only)
+    assert only.keep.all()  # the page is the slideshow: nothing else would be left

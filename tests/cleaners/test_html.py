@@ -179,3 +179,61 @@ def test_an_article_in_a_chrome_classed_container_is_kept_though_link_lists_outw
     )
     lines, _notes, _teasers = extract_page(page, None, DEFAULT_OPTIONS)
     assert any("approved the budget" in line for line in lines)
+
+
+def test_a_hidden_block_is_not_extracted() -> None:
+    """A `display:none` schema.org block repeats the headline, dates and image URL after
+    the article; the page never shows it, so neither does the cleaner."""
+    hidden = (
+        "<div style='display: none;' itemscope itemtype='http://schema.org/NewsArticle'>"
+        "<h1 itemprop='name'>Budget passes</h1>"
+        "<div itemprop='datePublished'>2019-11-19T08:57:40+01:00</div>"
+        "<div itemprop='url'>https://static.daily.example/image/budget-passes.jpg</div></div>"
+    )
+    from cleaners.html import prune_chrome
+
+    page = PAGE.replace("</article>", hidden + "</article>")
+    tree = _tree(page)
+    assert prune_chrome(tree) == 3  # the nav, the footer and the hidden block
+    assert "2019-11-19T08:57:40" not in tree.text_content()  # type: ignore[attr-defined]
+    text = clean_html(page).text
+    assert "approved the budget" in text
+    assert "2019-11-19T08:57:40" not in text and "budget-passes.jpg" not in text
+
+
+def test_a_hover_card_is_dropped_and_the_link_it_pops_up_from_stays() -> None:
+    """A name in the text pops up a card with the person's latest headlines: the card is
+    not part of the sentence, the name is."""
+    card = (
+        "<span class='rollover-people'><a class='rollover-people-link' href='/people/jane-roe'>"
+        "Jane Roe</a><span class='rollover-people-block'><span class='rollover-block'>"
+        "<a class='name' href='/people/jane-roe'>Jane Roe</a><a href='/news/1'>Senators call "
+        "for a new security coordinator</a></span></span></span>"
+    )
+    para = f"The proposal by Rep. {card} (D-Minn.) was approved by the city council on Monday."
+    page = PAGE.replace("<h1>Budget passes</h1>", f"<h1>Budget passes</h1><p>{para}</p>")
+    text = clean_html(page).text
+    assert "The proposal by Rep. Jane Roe (D-Minn.) was approved" in text
+    assert "security coordinator" not in text
+
+
+def test_capitalised_chrome_classes_dialogs_and_video_controls_are_pruned() -> None:
+    from cleaners.html import prune_chrome
+
+    page = (
+        f"<html><body><article><p>{PARA}</p><p>{PARA}</p>"
+        "<div class='Newsletter-stateFail'><h3>Sorry!</h3>"
+        "<h4>There was an error processing your subscription.</h4></div>"
+        "<div role='dialog'><p>This is a modal window.</p></div>"
+        "<div class='video-js vjs-paused'><span class='vjs-control-text'>Chapters</span></div>"
+        "<ul class='vjs-menu'><li>subtitles off, selected</li></ul>"
+        "</article><div class='latest-news-box'><h3><a href='/s/1'>Gronk joins the dancers</a>"
+        "</h3><h4>He may have found his true calling</h4></div></body></html>"
+    )
+    tree = _tree(page)
+    assert prune_chrome(tree) == 5
+    text = tree.text_content()  # type: ignore[attr-defined]
+    assert "approved the budget" in text
+    chromes = ("Sorry!", "error processing", "modal window", "Chapters", "subtitles off", "Gronk")
+    for chrome in chromes:
+        assert chrome not in text
