@@ -65,10 +65,14 @@ big enough that task overhead (~20 ms) is noise, small enough that a killed run 
 little work and a batch's memory stays small (also at most `spans.BATCH_BYTES` of
 input)."""
 
-MIN_PARALLEL_FILES = 50
-MIN_PARALLEL_BYTES = 16 * 2**20
-"""Fewer files and bytes than these are cleaned in the flow's process: a worker process
-first spends 3-5 s of CPU importing Prefect and the cleaners, more than it would save."""
+MIN_PARALLEL_BATCHES = 3
+MIN_PARALLEL_BYTES = 128 * 2**20
+"""Fewer batches and bytes than these are cleaned in the flow's process. A worker first
+spends ~2 s starting and ~1 s loading the cleaners' tables, and pays that back only by
+cleaning the next batch while the flow loads one, or by cleaning big files side by side.
+Measured (bench/README.md, session 20; the benchmark's mixed pages, ~93 KB a file), a run
+in the flow's process against one and two workers: 100 files 2.1 / 5.6 / 5.6 s, 600 files
+(2 batches) 9.2 / 11.7 / 10.6 s, 1,200 files (3 batches) 17.3 / 17.7 / 13.7 s."""
 
 DEFAULT_MAX_BYTES = MAX_BYTES
 
@@ -234,7 +238,7 @@ def _run(
     unreadable = Batch(rejects=missing)
     tally.loaded(unreadable, tasks.load_batch(held, run_id, quote(unreadable)))
     work = plan_batches(files, batch_size)
-    parallel = workers if _uses_workers(files) else 0
+    parallel = workers if _uses_workers(work, files) else 0
     done = 0
     stages = {"ingest": 0.0, "templates": 0.0, "dedup": 0.0}
     for cleaned, n_files in _cleaned(held, work, max_bytes, parallel):
@@ -366,27 +370,25 @@ def merge_batches(batches: Sequence[Batch]) -> Batch:
     return out
 
 
-def _uses_workers(files: Sequence[Path]) -> bool:
+def _uses_workers(work: Sequence[Sequence[Span]], files: Sequence[Path]) -> bool:
     """Whether to clean on workers: always on Dask (asked for by name); in a process
     pool only when the inputs are worth starting it; never with threads."""
     context = FlowRunContext.get()
     if context is None or isinstance(context.task_runner, ThreadPoolTaskRunner):
         return False
     if isinstance(context.task_runner, ProcessPoolTaskRunner):
-        return _worth_workers(files)
+        return len(work) >= MIN_PARALLEL_BATCHES or _total_bytes(files) >= MIN_PARALLEL_BYTES
     return True
 
 
-def _worth_workers(files: Sequence[Path]) -> bool:
-    if len(files) >= MIN_PARALLEL_FILES:
-        return True
+def _total_bytes(files: Sequence[Path]) -> int:
     size = 0
     for path in files:
         try:
             size += os.stat(path).st_size
         except OSError:
             continue
-    return size >= MIN_PARALLEL_BYTES
+    return size
 
 
 def summary_counts(summary: RunSummary) -> dict[str, object]:

@@ -135,12 +135,13 @@ def jsonl_of_pages(texts: list[Path], folder: Path) -> Path:
 def test_tables_do_not_depend_on_batch_size_or_workers(
     prefect_server: None, tmp_path: Path
 ) -> None:
-    """In the flow's process or in a pool of 1 or 2 workers, 2 or 500 units a batch: the
-    same tables. 65 files (the seeds and 60 real pages) are enough to use the pool; a
+    """In the flow's process or in a pool of 1 or 2 workers, 500, 20 or 2 units a batch:
+    the same tables. 65 files (the seeds and 60 real pages) in batches of 20 or 2 are
+    enough batches to use the pool; a
     Parquet file of the 30 text pages is whole at 500 and in pieces of 2 rows, cut
     inside its row groups, at 2; a JSONL file of them is whole at 500 and in pieces of 2
     lines at 2, cut again between the 2 workers."""
-    from flows.pipeline import MIN_PARALLEL_FILES, pipeline, run_pipeline
+    from flows.pipeline import MIN_PARALLEL_BATCHES, pipeline, run_pipeline
     from flows.readers.spans import file_spans
 
     pages = Path(__file__).resolve().parents[1] / "data" / "extraction"
@@ -151,10 +152,10 @@ def test_tables_do_not_depend_on_batch_size_or_workers(
     lines = jsonl_of_pages(sorted((pages / "text").glob("*.txt")), tmp_path / "lines")
     assert len(file_spans(lines, 2)) == 15 and len(file_spans(lines, 500)) == 1
     inputs = [SEEDS, pages / "text", pages / "html", rows, lines]
-    assert len(list(pages.glob("*/*.*"))) + 5 >= MIN_PARALLEL_FILES
+    assert len(list(pages.glob("*/*.*"))) + 5 >= MIN_PARALLEL_BATCHES * 20
 
     here = pipeline(inputs, db=tmp_path / "here.duckdb", batch_size=500)
-    one = run_pipeline(inputs, db=tmp_path / "one.duckdb", workers=1, batch_size=500)
+    one = run_pipeline(inputs, db=tmp_path / "one.duckdb", workers=1, batch_size=20)
     two = run_pipeline(inputs, db=tmp_path / "two.duckdb", workers=2, batch_size=2)
     assert here.articles == one.articles == two.articles >= 60
     assert here.rejects_by_reason == one.rejects_by_reason == two.rejects_by_reason

@@ -31,7 +31,9 @@ def test_a_run_with_worker_processes_leaves_none_behind(
     mark = f"workers-{os.getpid()}-{tmp_path.name}"
     monkeypatch.setenv(MARK_VARIABLE, mark)  # inherited by the pool's processes
     pages = Path(__file__).resolve().parents[1] / "data" / "extraction"
-    summary = run_pipeline([pages / "text", pages / "html"], db=tmp_path / "w.duckdb", workers=2)
+    summary = run_pipeline(  # 10 files a batch: enough batches to start the pool
+        [pages / "text", pages / "html"], db=tmp_path / "w.duckdb", workers=2, batch_size=10
+    )
     assert summary.articles > 0
     deadline = time.monotonic() + 15
     while (left := [p for p in marked_processes(mark) if stray(p)]) and (
