@@ -59,19 +59,23 @@ opens over itself: a sign-up box, a video player's caption settings)."""
 
 PRUNE_CLASS = re.compile(
     r"related|newsletter|share-|social|recommend|popular|trending|latest-news|most-read"
-    r"|more-stories|top-stories|\bvjs-|\bvideo-js\b|\bjw-",
-    re.IGNORECASE,
+    r"|more-stories|top-stories|vjs-|video-js|jw-"
 )
 """... by a part of their `class`: related stories, sign-up and share widgets, lists of
 other stories ("most popular", "latest news", "most read"), and a video player's controls
 and dialogs (video.js `vjs-`, JW Player `jw-`: "descriptions off, selected", "This is a
-modal window."). Any case: class names are often capitalised (`Newsletter-stateFail`)."""
+modal window."). Matched in the lower-cased class: class names are often capitalised
+(`Newsletter-stateFail`)."""
 
-HOVER_CARD_CLASS = re.compile(r"rollover|popover|tooltip|hovercard|hover-card", re.IGNORECASE)
+HOVER_CARD_CLASS = re.compile(r"rollover|popover|tooltip|hovercard|hover-card")
 """A card that pops up over a link in the text (a person's name with their latest
 headlines, a term's definition). The innermost element of these classes that is not a link
 is dropped: the card, while the link it pops up from stays in its sentence ("Rep. Ilhan
-Omar (D-Minn.)", not "Rep. Ilhan OmarIlhan OmarHillicon Valley: ... (D-Minn.)")."""
+Omar (D-Minn.)", not "Rep. Ilhan OmarIlhan OmarHillicon Valley: ... (D-Minn.)"). Matched in the
+lower-cased class, as `PRUNE_CLASS`."""
+
+_CLASS_WORDS = re.compile(f"{PRUNE_CLASS.pattern}|{HOVER_CARD_CLASS.pattern}")
+"""Either kind of class word: one search rules out the classes of most elements."""
 
 PRUNE_ID_PARTS = ("related",)
 """... by a part of their `id`."""
@@ -244,16 +248,16 @@ def _extract(html: Any, url: str | None) -> Any:
         return None
 
 
-HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden")
 """An inline `style` that hides an element: the page never shows it (a schema.org metadata
 block repeating the headline, dates and image URLs; a sign-up form's later states), as
-Mozilla Readability drops invisible nodes. The wrapper rule still keeps a hidden block with
-most of the page's text (an article a script reveals)."""
+Mozilla Readability drops invisible nodes. Matched in the lower-cased style. The wrapper rule
+still keeps a hidden block with most of the page's text (an article a script reveals)."""
 
 
 def _hover_card(element: Any) -> bool:
     css = element.get("class")
-    return css is not None and HOVER_CARD_CLASS.search(css) is not None
+    return css is not None and HOVER_CARD_CLASS.search(css.lower()) is not None
 
 
 def _chrome(element: Any) -> bool:
@@ -265,13 +269,13 @@ def _chrome(element: Any) -> bool:
     if get("role") in PRUNE_ROLES:
         return True
     style = get("style")
-    if style is not None and HIDDEN_STYLE.search(style):
+    if style is not None and HIDDEN_STYLE.search(style.lower()):
         return True
     css = get("class")
-    if css is not None:
+    if css is not None and _CLASS_WORDS.search(css := css.lower()):
         if PRUNE_CLASS.search(css):
             return True
-        if HOVER_CARD_CLASS.search(css) and element.tag != "a":  # the link stays
+        if element.tag != "a" and HOVER_CARD_CLASS.search(css):  # the link stays
             return not any(_hover_card(e) for e in element.iterdescendants(etree.Element))
     ident = get("id")
     return ident is not None and any(part in ident for part in PRUNE_ID_PARTS)
