@@ -7,6 +7,9 @@ import json
 from pathlib import Path
 
 import duckdb
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from schemas import Article, Batch, RawDocument, Removed
 from warehouse import SCHEMA_VERSION, Warehouse, migrate
@@ -167,3 +170,25 @@ def test_story_frequencies_stay_one_row_per_key_without_an_index(db_path: Path) 
         assert dict(con.execute("SELECT sentence_key, df FROM story_sentences").fetchall()) == {
             7: 4
         }
+
+
+BYTES_AND_TEXT = st.one_of(
+    st.text().map(lambda t: (t.encode("utf-8"), t)),  # NUL and noncharacters included
+    st.binary().map(lambda b: (b, b.decode("utf-8", "replace"))),
+    st.text().map(lambda t: (("\ufeff" + t).encode("utf-8"), t)),  # a BOM the reader drops
+)
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(BYTES_AND_TEXT, min_size=1, max_size=8))
+def test_the_stored_text_is_always_what_the_reader_decoded(
+    tmp_path_factory: pytest.TempPathFactory, pages: list[tuple[bytes, str]]
+) -> None:
+    """The loader leaves a text out only where DuckDB derives the same one from the bytes
+    (`document_payloads`): whatever the bytes, `raw_text` reads back as decoded."""
+    docs = list({d.doc_id: d for d in (document(raw, text) for raw, text in pages)}.values())
+    with Warehouse(tmp_path_factory.mktemp("w") / "w.duckdb") as wh:
+        wh.load_batch("r1", Batch(documents=docs))
+        rows = stored(wh)
+    assert {d: text for d, (text, _) in rows.items()} == {d.doc_id: d.raw_text for d in docs}
