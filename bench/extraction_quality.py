@@ -3,7 +3,7 @@
 Usage:
     PYTHONPATH=. .venv/bin/python bench/extraction_quality.py [--data DIR ...] [--limit N]
         [--skip-peers] [--skip-templates] [--skip-speed] [--skip-metadata] [--skip-cv]
-        [--cv-preds FILE]
+        [--cv-preds FILE] [--metadata-only]
 
 By default both dev sets are run in one go: the article benchmark's dev split and the
 Readability pages (`../shared/bench/{extraction/dev,readability}`), then a per-language
@@ -348,9 +348,15 @@ def _same_url(ours: object, truth: object) -> bool:
     return bool(ours) and _url_key(ours) == _url_key(truth)
 
 
+def _same_key(ours: object, truth: object) -> bool:
+    """A site key against the host of the page's true URL: exactly the same key (a display
+    name, or a host spelt another way, is not the key)."""
+    return bool(ours) and ours == truth
+
+
 def _same_site(ours: object, truth: object) -> bool:
-    """A site key (host) or display name against the set's site name: the same letters, or
-    one inside the other ('theguardian.com' vs 'The Guardian')."""
+    """A display name against the set's site name: the same letters, or one inside the
+    other ('theguardian.com' vs 'The Guardian')."""
     a = re.sub(r"\W|_", "", str(ours or "").casefold())
     b = re.sub(r"\W|_", "", str(truth or "").casefold())
     a = a[3:] if a.startswith("www") else a
@@ -366,20 +372,21 @@ META_FIELDS: dict[str, tuple[str, Callable[[object, object], bool]]] = {
     "author": ("byline", _same_author),
     "date": ("publishedTime", _same_date),
     "url": ("url", _same_url),
-    "site": ("siteName", _same_site),
+    "site": ("siteKey", _same_key),
+    "site_name": ("siteName", _same_site),
     "language": ("lang", _same_language),
 }
 """Field -> (key in the set's ground truth, comparison)."""
 
 
 def truth_fields(page: Page) -> dict[str, object]:
-    """The metadata truth of a page; the article benchmark only gives the URL, and with it
-    the site (its host)."""
+    """The metadata truth of a page. `site` is scored as the key: the host of the page's
+    true URL (the article benchmark gives the URL only, the Readability set no URL, so no
+    key); `site_name` against the set's own site name (Readability's `siteName`)."""
     from cleaners.metadata import site_from_url
 
     meta = dict(page.meta or {})
-    if meta.get("url") and not meta.get("siteName"):
-        meta["siteName"] = site_from_url(str(meta["url"]))
+    meta["siteKey"] = site_from_url(str(meta["url"])) if meta.get("url") else None
     return {field: meta.get(key) for field, (key, _) in META_FIELDS.items()}
 
 
@@ -394,13 +401,17 @@ def ours_metadata(page: Page) -> dict[str, object]:
         "date": c.published_at,
         "url": c.url,
         "site": c.site,
+        "site_name": getattr(c, "site_name", None),  # None before issue 12's site_name
         "language": c.language,
     }
 
 
 def trafilatura_metadata(page: Page) -> dict[str, object]:
-    """trafilatura's own metadata pass on the same page (no URL given either)."""
+    """trafilatura's own metadata pass on the same page (no URL given either); its site
+    key is the host of the URL it found, else its `hostname`, read as presswash's."""
     import trafilatura
+
+    from cleaners.metadata import site_from_url
 
     doc = trafilatura.bare_extraction(page.html, with_metadata=True)
     if doc is None:
@@ -410,7 +421,8 @@ def trafilatura_metadata(page: Page) -> dict[str, object]:
         "author": doc.author,
         "date": doc.date,
         "url": doc.url,
-        "site": doc.sitename,
+        "site": site_from_url(doc.url) or site_from_url(doc.hostname),
+        "site_name": doc.sitename,
         "language": doc.language,
     }
 
@@ -432,6 +444,18 @@ def metadata_accuracy(pages: Sequence[Page]) -> dict[str, dict[str, tuple[int, i
                     counts[field][0] += bool(same(got[field], truth[field]))
         out[name] = {f: (r, n) for f, (r, n) in counts.items()}
     return out
+
+
+def print_metadata(by_set: dict[str, list[Page]]) -> None:
+    """Per-field metadata accuracy of each set, presswash beside trafilatura."""
+    for data, pages in by_set.items():
+        acc = metadata_accuracy(pages)
+        print(f"metadata on {data} (right / pages with a truth value; clean_html given no URL):")
+        for system, fields in acc.items():
+            cells = "  ".join(
+                f"{f} {r}/{n} ({r / n:.2f})" if n else f"{f} n/a" for f, (r, n) in fields.items()
+            )
+            print(f"  {system:22s} {cells}", flush=True)
 
 
 # ---------------------------------------------------------------- main
@@ -497,6 +521,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--skip-speed", action="store_true")
     ap.add_argument("--skip-metadata", action="store_true")
     ap.add_argument(
+        "--metadata-only",
+        action="store_true",
+        help="only the per-field metadata accuracy (presswash and trafilatura) on each set",
+    )
+    ap.add_argument(
         "--skip-cv",
         action="store_true",
         help="skip cross-validating the line models (5-fold by page over every set pooled, "
@@ -525,6 +554,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         by_set[str(data)] = pages
         all_pages += pages
         print(f"{len(pages)} pages from {data}")
+        if args.metadata_only:
+            continue
         systems: dict[str, Callable[[Page], str]] = {OURS[0]: ours_text, OURS[1]: ours_html}
         if not args.skip_peers:
             systems.update(peer_systems())
@@ -541,6 +572,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"  {name:40s} P {score.precision:.3f}  R {score.recall:.3f}  F1 {score.f1:.3f}  ({seconds:.1f}s)",  # noqa: E501
                 flush=True,
             )
+    if args.metadata_only:
+        print_metadata(by_set)
+        return 0
     print("per language (shipped models; all sets; F1 of the group's mean P and R):")
     print_language_table(by_set, scores)
     meta = model_meta()
@@ -605,17 +639,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("per language (cross-validated models, trafilatura as above):")
         print_language_table(by_set, cv_pairs)
     if not args.skip_metadata:
-        for data, pages in by_set.items():
-            acc = metadata_accuracy(pages)
-            print(
-                f"metadata on {data} (right / pages with a truth value; clean_html given no URL):"
-            )
-            for system, fields in acc.items():
-                cells = "  ".join(
-                    f"{f} {r}/{n} ({r / n:.2f})" if n else f"{f} n/a"
-                    for f, (r, n) in fields.items()
-                )
-                print(f"  {system:22s} {cells}")
+        print_metadata(by_set)
     dev_pages = by_set.get(str(sets[0]), all_pages)
     agree, total, seen_langs = language_agreement(dev_pages)
     print(

@@ -15,7 +15,7 @@ import numpy as np
 from lxml import etree
 
 from cleaners.lines import Labels, assemble, label_dump, normalise_text
-from cleaners.metadata import html_metadata, site_from_url
+from cleaners.metadata import html_metadata, site_key
 from cleaners.options import (
     DEFAULT_OPTIONS,
     MAX_HTML_DEPTH,
@@ -496,7 +496,8 @@ def clean_html(
     Args:
         html: the page markup.
         url: the page URL when known (helps trafilatura and fills `site`); else the
-            page's own canonical / og:url is used.
+            page's own canonical / og:url is used. `site` is `site_key` of that URL (a
+            name only without one); the page's own name for itself is `site_name`.
         options: thresholds; `CleanOptions()` when None.
         template_lines: keys of the site's chrome lines, removed as `site_template`.
     """
@@ -527,7 +528,8 @@ def clean_html(
         title=meta.title,
         author=meta.author,
         published_at=meta.published_at,
-        site=site_from_url(url) or meta.site,
+        site=site_key(url, meta.site_name),
+        site_name=meta.site_name,
         url=url,
         language=language,
         removed=removed,

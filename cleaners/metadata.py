@@ -99,6 +99,9 @@ class HeadInfo:
     author: str | None = None
     published_at: str | None = None
     site: str | None = None
+    """The site key (`site_key`): the URL's host, else a site the dump names."""
+    site_name: str | None = None
+    """The site's name as the dump gives it: its title's suffix, else its copyright footer's."""
     title_lines: frozenset[int] = frozenset()
     meta_lines: frozenset[int] = frozenset()
 
@@ -202,16 +205,54 @@ def _byline(text: str, iso: str | None) -> tuple[str | None, str | None]:
 
 
 def site_from_url(url: str | None) -> str | None:
-    """Host of the URL without 'www.', lower-cased; None for no or bad URLs."""
+    """Host of the URL without 'www.' (and a final dot), lower-cased; None for no or bad
+    URLs. The base of `site_key`."""
     if not url:
         return None
     try:
         host = urlsplit(url if "//" in url else "//" + url).hostname
     except ValueError:
         return None
+    host = (host or "").rstrip(".")
     if not host:
         return None
     return host[4:] if host.startswith("www.") else host
+
+
+_HOST_NAME = re.compile(r"(?:[^\W_](?:[\w-]*[^\W_])?\.)+[^\W\d_]{2,}\.?(?:[:/?#]\S*)?")
+"""A name that is itself a host, perhaps with a port or path ('Snopes.com', 'www.wsj.com/x');
+the last label is letters, so 'U.S.' or '3.5' are not hosts."""
+
+
+def site_from_name(name: str | None) -> str | None:
+    """A site's name as a site key: a name that is a URL or a host gives its host
+    (`site_from_url`: 'https://www.hawaiinewsnow.com' and 'CBSSports.com' -> 'hawaiinewsnow.com',
+    'cbssports.com'); any other name is kept as it is, lower-cased, its spaces collapsed
+    ('WSJ' -> 'wsj', '@AJENews' -> '@ajenews'). None for no or a blank name."""
+    text = " ".join((name or "").split())
+    if not text:
+        return None
+    if "://" in text or _HOST_NAME.fullmatch(text):
+        host = site_from_url(text)
+        if host:
+            return host
+    return text.lower()
+
+
+def site_key(url: str | None, *names: str | None) -> str | None:
+    """The one site key of a page: what `documents.site` and `articles.site` hold, what site
+    templates and `group by site` go by. Readers, cleaners and the article stage all call this.
+
+    The rule, decided here only:
+      1. the host of the article's URL (`url`: the input's own, a JSONL/Parquet `url` or a
+         WARC target, else the page's canonical / og:url), lower-cased, `www.` dropped
+         (`site_from_url`);
+      2. only when no URL is known (or it has no host), the first of `names` that is given,
+         in the caller's order of trust (the input's own site field first, then what the
+         page names), read by `site_from_name`.
+    A display name is never the key while a URL is known: it goes to `site_name`.
+    """
+    return site_from_url(url) or next(filter(None, map(site_from_name, names)), None)
 
 
 def split_site_suffix(title: str) -> tuple[str, str | None]:
@@ -306,15 +347,19 @@ def find_head(
     rows = [*scan, *tail]
     # Bylines and titles are matched on whitespace-normalised lines.
     texts = list(map(normalise_line, map(lines.__getitem__, rows)))
-    site = site_from_url(url)
-    author, published, meta, dateline_site = _bylines(lines, rows, texts, want_site=site is None)
+    url_site = site_from_url(url)
+    author, published, meta, dateline_site = _bylines(
+        lines, rows, texts, want_site=url_site is None
+    )
     head = {i: text for i, text in zip(scan, texts, strict=False) if text}  # blank: no title
     title, title_lines, suffix_site = _title(lines, head, body_start, meta, exclude)
+    footer_site = None if suffix_site else site_from_footer(lines)
     return HeadInfo(
         title=title,
         author=author,
         published_at=published,
-        site=site or dateline_site or suffix_site or site_from_footer(lines),
+        site=site_key(url, dateline_site, suffix_site, footer_site),
+        site_name=suffix_site or footer_site,
         title_lines=frozenset(title_lines),
         meta_lines=frozenset(meta - set(title_lines)),
     )
@@ -481,10 +526,14 @@ META_KEYS: dict[str, tuple[str, ...]] = {
         "article:published_time", "datepublished", "pubdate", "publishdate", "date",
         "dc.date", "dc.date.issued", "sailthru.date", "parsely-pub-date", "og:published_time",
     ),
-    "site": ("og:site_name", "application-name", "twitter:site"),
+    "site_name": ("og:site_name", "application-name"),
     "url": ("og:url", "twitter:url"),
 }  # fmt: skip
 """Which <meta name/property/itemprop> values fill which field, in order of trust."""
+
+HANDLE_KEYS = ("twitter:site",)
+"""Meta tags naming the site by a handle ('@AJENews'): its `site_name` only when neither a
+`META_KEYS` tag nor the <title>'s suffix names it (a handle is how a site signs, not its name)."""
 
 
 def _iso_date(value: str) -> str | None:
@@ -504,7 +553,9 @@ class PageMeta:
     title: str | None = None
     author: str | None = None
     published_at: str | None = None
-    site: str | None = None
+    site_name: str | None = None
+    """The site's display name: og:site_name, else the <title>'s suffix ('... - WSJ'), else
+    its twitter:site handle. Never the site key (`site_key` takes it only without a URL)."""
     language: str | None = None
     url: str | None = None
     """The page's own address: its `<link rel="canonical">`, else its og:url."""
@@ -542,7 +593,8 @@ def canonical_url(head: str, metas: dict[str, str]) -> str | None:
 
 
 def html_metadata(html: str) -> PageMeta:
-    """title, author, published_at, site and language from a page's meta tags and JSON-LD.
+    """title, author, published_at, site name, language and URL from a page's meta tags,
+    JSON-LD and <title>.
 
     Why not trafilatura's metadata pass: on the dev pages it costs as much as the
     extraction itself; meta tags, JSON-LD and <time> give these fields for far less.
@@ -564,12 +616,15 @@ def html_metadata(html: str) -> PageMeta:
         author = (m[1] or m[2]) if m else None
     if author:
         author = _BY_PREFIX.sub("", author).strip() or None
-    title = found["title"]
-    if not title:
-        m = _TITLE_TAG.search(head)
-        title = " ".join(htmllib.unescape(_TAGS.sub(" ", m[1])).split()) if m else None
+    m = _TITLE_TAG.search(head)
+    title_tag = " ".join(htmllib.unescape(_TAGS.sub(" ", m[1])).split()) if m else None
+    suffix = split_site_suffix(title_tag)[1] if title_tag else None
+    title = found["title"] or title_tag
     if title:
         title = split_site_suffix(title)[0] or None
+    site_name = (
+        found["site_name"] or suffix or next((metas[k] for k in HANDLE_KEYS if metas.get(k)), None)
+    )
     date = found["published_at"]
     if not date:
         m = _LD_DATE.search(head) or _TIME_TAG.search(head)
@@ -579,7 +634,7 @@ def html_metadata(html: str) -> PageMeta:
         title=title,
         author=author,
         published_at=_iso_date(date) if date else None,
-        site=found["site"],
+        site_name=site_name,
         language=lang[1].lower() if lang else None,
         url=canonical_url(head, metas),
     )

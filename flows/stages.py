@@ -13,6 +13,7 @@ from pathlib import Path
 
 from cleaners import clean
 from cleaners.dedup import signatures
+from cleaners.metadata import site_key
 from cleaners.templates import (
     TEMPLATE_SAMPLE_PAGES,
     find_template_lines,
@@ -55,20 +56,24 @@ def read_files(
     return units, tally.skipped
 
 
-SUPPLIED_FIELDS = ("title", "published_at", "site", "url")
+SUPPLIED_FIELDS = ("title", "published_at", "site_name", "url")
 """Article fields an input can supply itself (JSONL fields, WARC headers): what the input
-says wins over what the cleaner guessed from the page."""
+says wins over what the cleaner guessed from the page. The site key is not among them: it
+follows from the URL (`cleaners.metadata.site_key`), see `to_article`."""
 
 
 def to_article(doc: RawDocument, cleaned: Cleaned) -> Article:
     """The cleaner's findings under the metadata the input supplied (JSONL/WARC fields).
 
     Every `Article` field the cleaner also reports is taken from it by name, so a new field
-    in both records needs no edit here.
+    in both records needs no edit here. The site is `site_key` of the article's URL (the
+    input's, else the page's canonical); without one, the input's own site name (`doc.site`
+    holds its key), else the cleaner's.
     """
     found = {f.name: getattr(cleaned, f.name) for f in fields(Article) if hasattr(cleaned, f.name)}
     supplied = {name: getattr(doc, name) for name in SUPPLIED_FIELDS}
     found.update({name: value for name, value in supplied.items() if value})
+    found.update(site=site_key(doc.url or cleaned.url, doc.site, cleaned.site))
     return Article(
         **found,
         doc_id=doc.doc_id,

@@ -80,6 +80,10 @@ class RawDocument:
     encoding: str
     url: str | None = None
     site: str | None = None
+    """The site key (`cleaners.metadata.site_key`): the host of `url`, else of the site
+    name the input supplied, else None."""
+    site_name: str | None = None
+    """The site's name as the input supplied it (a JSONL/Parquet `site` field), as given."""
     title: str | None = None
     """As the input supplied it (a JSONL field), never the cleaner's guess."""
     published_at: str | None = None
@@ -107,6 +111,9 @@ class Cleaned:
     author: str | None = None
     published_at: str | None = None
     site: str | None = None
+    """The site key (`cleaners.metadata.site_key`): the URL's host, a name only without one."""
+    site_name: str | None = None
+    """The site's display name as the page gives it (og:site_name, a title suffix, ...)."""
     url: str | None = None
     language: str | None = None
     removed: tuple[Removed, ...] = ()
@@ -124,12 +131,16 @@ class Article:
     author: str | None = None
     published_at: str | None = field(default=None, metadata=TIMESTAMP)
     site: str | None = None
+    """The site key, what `group by site` and site templates go by (`site_key`)."""
     url: str | None = None
     language: str | None = None
     text: str
     n_words: int = 0
     cleaner: str = field(default="", metadata=NOT_EXPORTED)
     removed_lines: int = field(default=0, metadata=NOT_EXPORTED)
+    site_name: str | None = None
+    """The site's display name: the input's own (JSONL/Parquet `site`), else the page's.
+    Last: schema version 12 added the column."""
 
 
 @dataclass(slots=True, frozen=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from cleaners.decode import Failure, check_nesting, decode
-from cleaners.metadata import site_from_url
+from cleaners.metadata import site_key
 from flows.readers.limits import MAX_DETAIL_CHARS, Budget, Limits, nesting_refusal
 from schemas import Batch, ContainerFormat, LoadCounts, Markup, RawDocument, Reject, RunSummary
 from schemas.timestamps import iso_timestamp
@@ -192,15 +192,16 @@ def document(
     url: str | None = None,
     title: str | None = None,
     published_at: str | None = None,
-    site: str | None = None,
+    site_name: str | None = None,
     language: str | None = None,
     text: str | None = None,
     encoding: str | None = None,
 ) -> Record:
     """Decode (unless `text` is given) and check one unit, then build its record.
 
-    The site is the one site key, `cleaners.metadata.site_from_url`, unless the input
-    names it; `published_at` (a WARC-Date, a `date` field) is read by the one timestamp
+    `site` is the one site key, `cleaners.metadata.site_key`: the host of `url`, else of
+    the `site_name` the input supplies (a JSONL/Parquet `site` field, kept as given in
+    `site_name`); `published_at` (a WARC-Date, a `date` field) is read by the one timestamp
     parser, `schemas.timestamps.iso_timestamp`: UTC, or None when it is not a date.
     """
     if text is None or encoding is None:
@@ -221,7 +222,8 @@ def document(
         raw_text=text,
         encoding=encoding,
         url=url,
-        site=site or site_from_url(url),
+        site=site_key(url, site_name),
+        site_name=site_name,
         title=title,
         published_at=iso_timestamp(published_at),
         language=language,

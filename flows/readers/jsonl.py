@@ -163,7 +163,7 @@ def record_document(
         url=str_or_none(obj.get("url")),
         title=str_or_none(obj.get("title")),
         published_at=str_or_none(obj.get("date")),
-        site=str_or_none(obj.get("site")),
+        site_name=str_or_none(obj.get("site")),
         text=str(fields[markup]),
         encoding=encoding,
     )

@@ -8,7 +8,9 @@ from cleaners.metadata import (
     html_metadata,
     parse_date,
     site_from_footer,
+    site_from_name,
     site_from_url,
+    site_key,
     split_site_suffix,
 )
 
@@ -48,6 +50,55 @@ def test_site_helpers() -> None:
     assert split_site_suffix("So Many Ways to Play - WSJ") == ("So Many Ways to Play", "WSJ")
 
 
+def test_one_site_key_the_urls_host_a_name_only_without_a_url() -> None:
+    """The spellings `site` mixed (issue 12): a URL's host wins over every name."""
+    for url in ("https://www.wsj.com/articles/x", "http://WWW.WSJ.com:80/a?b#c", "www.wsj.com."):
+        assert site_key(url, "WSJ", "@WSJ") == "wsj.com"
+    assert site_key(None, "WSJ") == "wsj"
+    assert site_key("", None, "  ", "The  Verge ") == "the verge"  # the first name given
+    assert site_key(None) is None
+
+
+def test_a_site_name_that_is_a_host_or_url_gives_its_host() -> None:
+    assert site_from_name("https://www.hawaiinewsnow.com") == "hawaiinewsnow.com"
+    assert site_from_name("CBSSports.com") == "cbssports.com"
+    assert site_from_name("www.albawaba.com") == "albawaba.com"
+    assert site_from_name("Express.co.uk") == "express.co.uk"
+    # any other name is kept as it is, lower-cased
+    assert site_from_name("@AJENews") == "@ajenews"
+    assert site_from_name("nj") == "nj"
+    assert site_from_name("U.S.") == "u.s."
+    assert site_from_name("Le Monde.fr") == "le monde.fr"
+    assert site_from_name(" ") is None
+    # a key is its own key: the article stage may pass one again
+    for name in ("https://www.hawaiinewsnow.com", "@AJENews", "Le Monde.fr", "Aktuálně.cz"):
+        key = site_from_name(name)
+        assert site_from_name(key) == key
+
+
+def test_a_page_names_its_site_in_site_name_never_in_the_key() -> None:
+    head = """<html><head><title>Storm Hits Coast Tonight - WSJ</title>
+    <meta name="twitter:site" content="@WSJ">{}</head><body></body></html>"""
+    assert html_metadata(head.format("")).site_name == "WSJ"  # the <title>'s suffix
+    og = '<meta property="og:site_name" content="The Wall Street Journal">'
+    assert html_metadata(head.format(og)).site_name == "The Wall Street Journal"
+    bare = '<html><head><meta name="twitter:site" content="@WSJ"></head></html>'
+    assert html_metadata(bare).site_name == "@WSJ"  # a handle, when nothing else names it
+
+
+def test_a_dump_names_its_site_by_its_title_suffix_or_footer() -> None:
+    lines = [
+        "Big Storm Hits The Coast Tonight - The Daily",
+        "The storm reached the coast on Monday night and it was the worst in years, officials said.",  # noqa: E501
+        "Copyright © 2023 www.DailyNews.com. All rights reserved.",
+    ]
+    head = find_head(lines, 1)
+    assert (head.site, head.site_name) == ("the daily", "The Daily")
+    assert find_head(lines, 1, "https://www.daily.example/storm").site == "daily.example"
+    head = find_head(lines[1:], 0)
+    assert (head.site, head.site_name) == ("dailynews.com", "www.dailynews.com")
+
+
 def test_find_head_prefers_repeated_headline() -> None:
     lines = [
         "Menu",
@@ -74,7 +125,7 @@ def test_html_metadata_from_meta_tags_and_json_ld() -> None:
         title="Storm Hits Coast Tonight",
         author="Ann Lee",
         published_at="2023-06-08T09:00:00",
-        site="The Daily",
+        site_name="The Daily",
         language="en",
     )
 

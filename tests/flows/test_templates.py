@@ -46,7 +46,7 @@ def text_doc(i: int, **kw: str) -> RawDocument:
 def jsonl_doc(i: int) -> RawDocument:
     text = page(i)
     record = {"url": f"https://{SITE}/{i}", "title": f"Supplied title {i}",
-              "date": f"2024-05-{i + 1:02d}", "text": text}
+              "date": f"2024-05-{i + 1:02d}", "site": "The Gazette", "text": text}
     data = json.dumps(record).encode()
     return RawDocument(
         doc_id=hashlib.sha256(data).hexdigest(),
@@ -58,6 +58,7 @@ def jsonl_doc(i: int) -> RawDocument:
         encoding="utf-8",
         url=record["url"],
         site=SITE,
+        site_name=record["site"],
         title=record["title"],
         published_at=record["date"],
     )
@@ -115,7 +116,7 @@ def test_documents_of_a_killed_run_get_their_template_in_the_next_run(
     assert chrome_removals(db) == {d.doc_id: 2 for d in docs}
 
 
-def test_supplied_title_and_date_survive_recleaning(db_path: Path) -> None:
+def test_supplied_title_date_and_site_name_survive_recleaning(db_path: Path) -> None:
     docs = [jsonl_doc(i) for i in range(5)]
     load(db_path, "r1", docs)
     assert check_templates(db_path) == len(docs)
@@ -125,6 +126,7 @@ def test_supplied_title_and_date_survive_recleaning(db_path: Path) -> None:
         article = articles[doc.doc_id]
         assert CHROME not in article.text
         assert (article.title, article.url) == (doc.title, doc.url)
+        assert (article.site, article.site_name) == (SITE, "The Gazette")
         assert article.published_at == f"{doc.published_at}T00:00:00"
 
 

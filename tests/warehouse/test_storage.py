@@ -192,3 +192,53 @@ def test_the_stored_text_is_always_what_the_reader_decoded(
         wh.load_batch("r1", Batch(documents=docs))
         rows = stored(wh)
     assert {d: text for d, (text, _) in rows.items()} == {d.doc_id: d.raw_text for d in docs}
+
+
+def test_a_version_11_warehouse_gains_site_name_with_the_inputs_own_site(db_path: Path) -> None:
+    """v12 adds `site_name` to documents and articles; a JSONL or Parquet record's own
+    `site` (a display name, stored as the key until v11) is recovered from its bytes."""
+    db_path.parent.mkdir(parents=True)
+    con = duckdb.connect(str(db_path))
+    assert migrate(con, target=11) == 11
+    named = document(
+        jsonl_record(url="https://www.wsj.com/a", site=" WSJ ", text="Markets rose."),
+        "Markets rose.", fmt="jsonl", url="https://www.wsj.com/a", site="WSJ",
+    )
+    row = document(  # a Parquet row's bytes are its sorted-key JSON
+        jsonl_record(site="Daily", text="Rain fell.", url="https://daily.example/r"),
+        "Rain fell.", fmt="parquet", url="https://daily.example/r", site="Daily",
+    )
+    unnamed = [UTF8, RECORD, DUPLICATE_KEY]
+    for d in [named, row, *unnamed]:
+        con.execute(
+            "INSERT INTO documents (doc_id, source_uri, format, markup, site, url, encoding, "
+            "raw_bytes, run_id, ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'r0', now())",
+            [d.doc_id, d.source_uri, d.format, d.markup, d.site, d.url, d.encoding, d.raw_bytes],
+        )
+        con.execute(
+            "INSERT INTO articles (doc_id, site, url, text, n_words, cleaner, removed_lines) "
+            "VALUES (?, ?, ?, ?, 2, 't/1', 0)",
+            [d.doc_id, d.site, d.url, d.raw_text],
+        )
+    con.close()
+    with Warehouse(db_path) as wh:
+        assert wh.arrow("SELECT max(version) FROM schema_version").column(0)[0].as_py() == (
+            SCHEMA_VERSION
+        )
+        for table in ("documents", "articles"):
+            names = wh.arrow(f"SELECT doc_id, site_name FROM {table}").to_pylist()
+            assert {r["doc_id"]: r["site_name"] for r in names} == {
+                named.doc_id: "WSJ", row.doc_id: "Daily", **dict.fromkeys(
+                    (d.doc_id for d in unnamed), None
+                )
+            }
+        # the records read back carry it, and a new one is written with it
+        assert {a.doc_id: a.site_name for a in wh.articles()}[named.doc_id] == "WSJ"
+        new = document(b"fresh page\n", "fresh page\n", site="wsj.com", site_name="WSJ")
+        article = Article(doc_id=new.doc_id, text="fresh page", site="wsj.com", site_name="WSJ")
+        wh.load_batch("r1", Batch(documents=[new], articles=[article]))
+        got = wh.arrow(
+            "SELECT d.site_name AS supplied, a.site, a.site_name FROM documents d "
+            "JOIN articles a USING (doc_id) WHERE doc_id = ?", [new.doc_id]
+        ).to_pylist()
+        assert got == [{"supplied": "WSJ", "site": "wsj.com", "site_name": "WSJ"}]

@@ -41,7 +41,11 @@ def test_jsonl_lines_become_documents_with_hints(tmp_path) -> None:
     )
     assert one.raw_text == PAGE
     assert one.doc_id == hashlib.sha256(data.split(b"\n")[0]).hexdigest()
-    assert (two.markup, two.site, two.raw_text) == ("text", "B News", "plain text body")
+    # the record's own site is its display name; the key is its URL's host
+    assert (two.markup, two.site, two.site_name, two.raw_text) == (
+        "text", "b.org", "B News", "plain text body"
+    )
+    assert one.site_name is None
 
 
 def test_malformed_jsonl_lines_are_rejected_with_line_numbers(tmp_path) -> None:

@@ -43,7 +43,9 @@ def test_rows_become_documents_with_hints(tmp_path) -> None:
         "T",
         "2023-06-08T09:00:00",
     )
-    assert (two.markup, two.site, two.raw_text) == ("text", "B News", "plain text body")
+    assert (two.markup, two.site, two.site_name, two.raw_text) == (
+        "text", "b.org", "B News", "plain text body"
+    )
     assert three.source_uri.endswith("#row-2")  # across row groups (two rows per group)
     assert len({one.doc_id, two.doc_id, three.doc_id}) == 3
     assert tally.units == 3
