@@ -239,6 +239,8 @@ def _run(
     tally.loaded(unreadable, tasks.load_batch(held, run_id, quote(unreadable)))
     work = plan_batches(files, batch_size)
     parallel = workers if _uses_workers(work, files) else 0
+    if parallel and _local_pool():
+        held.share_cores(parallel)
     done = 0
     stages = {"ingest": 0.0, "templates": 0.0, "dedup": 0.0}
     for cleaned, n_files in _cleaned(held, work, max_bytes, parallel):
@@ -379,6 +381,12 @@ def _uses_workers(work: Sequence[Sequence[Span]], files: Sequence[Path]) -> bool
     if isinstance(context.task_runner, ProcessPoolTaskRunner):
         return len(work) >= MIN_PARALLEL_BATCHES or _total_bytes(files) >= MIN_PARALLEL_BYTES
     return True
+
+
+def _local_pool() -> bool:
+    """Whether the workers are processes of this machine (not a Dask cluster's)."""
+    context = FlowRunContext.get()
+    return context is not None and isinstance(context.task_runner, ProcessPoolTaskRunner)
 
 
 def _total_bytes(files: Sequence[Path]) -> int:

@@ -67,6 +67,9 @@ class HeldWarehouse:
         self._last_checkpoint = 0.0
         self._free_until = 0.0
         self.releases = 0
+        self.threads: int | None = None
+        """DuckDB's threads on the held connection (None: DuckDB's default, one a core);
+        see `share_cores`."""
         self._lock = threading.RLock()  # opening and closing: the stop watchdog's thread too
 
     def __enter__(self) -> HeldWarehouse:
@@ -89,9 +92,20 @@ class HeldWarehouse:
                     time.sleep(max(0.0, self._free_until - time.monotonic()))
                     wh = Warehouse(self.path)
                     wh.con.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
+                    if self.threads is not None:
+                        wh.con.execute(f"SET threads = {int(self.threads)}")
                     self._wh = wh
                     self._opened_at = time.monotonic()
         return self._wh
+
+    def share_cores(self, workers: int) -> None:
+        """Leave the cores that `workers` local cleaning processes use to them: DuckDB
+        runs on the rest, at least one thread. With two workers on two cores, DuckDB's
+        second thread only contended with them (3,000 files: the flow's CPU 10.4 s ->
+        9.2 s, 0.88x -> 0.91x of the bare loop, two runs each)."""
+        self.threads = max(1, (os.cpu_count() or 1) - workers)
+        if self._wh is not None:
+            self._wh.con.execute(f"SET threads = {self.threads}")
 
     def idle(self) -> None:
         """Between batches: let go of the file if a reader waits or it is time to."""
