@@ -501,6 +501,7 @@ def clean_text(
         author=head.author,
         published_at=head.published_at,
         site=head.site,
+        site_name=head.site_name,
         url=url,
         language=language,
         removed=removed,

@@ -134,3 +134,17 @@ def test_site_from_the_copyright_footer() -> None:
     lines = ["Story", "Body text.", "Copyright © 1999-2023, «PRAVDA.Ru».", "Privacy Policy"]
     assert site_from_footer(lines) == "pravda.ru"
     assert site_from_footer(["Read more at example.com", "Ends here"]) is None
+
+
+def test_a_cleaned_dump_carries_the_site_name_its_head_found() -> None:
+    from cleaners import clean
+
+    dump = "\n\n".join([
+        "Big Storm Hits The Coast Tonight - The Daily",
+        "The storm reached the coast on Monday night and it was the worst in years, "
+        "officials said on Tuesday morning after the first count of the damage.",
+        "Crews worked through the night to clear the roads, and schools stayed shut "
+        "across the county while the power came back street by street.",
+    ])
+    cleaned = clean(dump, fmt="text")
+    assert (cleaned.site, cleaned.site_name) == ("the daily", "The Daily")
