@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
 import duckdb
@@ -242,3 +243,27 @@ def test_a_version_11_warehouse_gains_site_name_with_the_inputs_own_site(db_path
             "JOIN articles a USING (doc_id) WHERE doc_id = ?", [new.doc_id]
         ).to_pylist()
         assert got == [{"supplied": "WSJ", "site": "wsj.com", "site_name": "WSJ"}]
+
+
+def test_a_warehouse_killed_before_its_first_checkpoint_opens_again(tmp_path: Path) -> None:
+    """A run killed right after creating (migrating) the file leaves the migrations in the
+    log; replaying it must not need an extension (schema v12 rebuilds `documents` rather
+    than altering it: an ALTER bound its JSON-using generated column during replay)."""
+    import subprocess
+    import sys
+
+    db = tmp_path / "killed.duckdb"
+    root = Path(__file__).resolve().parents[2]
+    create = f"import os; from warehouse import Warehouse; w = Warehouse({str(db)!r}); os._exit(0)"
+    subprocess.run([sys.executable, "-c", create], cwd=root, check=True,
+                   env={**os.environ, "PYTHONPATH": str(root)})
+    assert db.with_name(db.name + ".wal").exists()
+    con = duckdb.connect(str(db), read_only=True)  # any client, extensions or not
+    try:
+        assert con.execute("SELECT max(version) FROM schema_version").fetchall() == [
+            (SCHEMA_VERSION,)
+        ]
+    finally:
+        con.close()
+    with Warehouse(db) as wh:
+        assert wh.arrow("SELECT count(*) AS n FROM documents").to_pylist() == [{"n": 0}]
