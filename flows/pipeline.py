@@ -239,7 +239,7 @@ def _run(
     tally.loaded(unreadable, tasks.load_batch(held, run_id, quote(unreadable)))
     work = plan_batches(files, batch_size)
     parallel = workers if _uses_workers(work, files) else 0
-    if parallel and _local_pool():
+    if parallel and isinstance(_task_runner(), ProcessPoolTaskRunner):  # not Dask's workers
         held.share_cores(parallel)
     done = 0
     stages = {"ingest": 0.0, "templates": 0.0, "dedup": 0.0}
@@ -333,60 +333,45 @@ def _files_ended(chunk: Sequence[Span]) -> int:
 
 
 def merge_cleaned(parts: Sequence[tasks.CleanedBatch]) -> tasks.CleanedBatch:
-    """One cleaned batch from the parts of a chunk, in order (see `merge_batches`)."""
+    """One cleaned batch from the parts of a chunk, in order; a document cleaned in two
+    parts (the same bytes in two files) keeps its first article and that article's
+    removed lines, as one clean would."""
     if len(parts) == 1:
         return parts[0]
-    skipped: Counter[str] = Counter()
-    for part in parts:
-        skipped.update(part.skipped)
-    batch = merge_batches([p.batch for p in parts])
-    removed, seen = [], set()
-    for part in parts:  # the removed lines of the article each document keeps
-        ids = {a.doc_id for a in part.batch.articles} - seen
-        seen |= ids
-        rows = part.packed.removed
-        keep = pa.array(sorted(ids), pa.string())
-        removed.append(rows.filter(pc.is_in(rows.column("doc_id"), keep)))
-    return tasks.CleanedBatch(
-        batch,
-        Packed(pa.concat_tables([p.packed.payloads for p in parts]), pa.concat_tables(removed)),
-        skipped,
-    )
-
-
-def merge_batches(batches: Sequence[Batch]) -> Batch:
-    """One batch from the parts of a chunk, in order; a document cleaned in two parts
-    (the same bytes in two files) keeps its first article, as one clean would."""
-    if len(batches) == 1:
-        return batches[0]
     out = Batch()
+    removed: list[pa.Table] = []
+    skipped: Counter[str] = Counter()
     seen: set[str] = set()
-    for batch in batches:
+    for part in parts:
+        batch = part.batch
         out.documents.extend(batch.documents)
         out.rejects.extend(batch.rejects)
         new = {a.doc_id for a in batch.articles} - seen
         out.articles.extend(a for a in batch.articles if a.doc_id in new)
-        out.removed.extend(r for r in batch.removed if r[0] in new)
         out.signatures.extend(s for s in batch.signatures if s.doc_id in new)
+        rows = part.packed.removed
+        kept = pc.is_in(rows.column("doc_id"), pa.array(sorted(new), pa.string()))
+        removed.append(rows.filter(kept))
+        skipped.update(part.skipped)
         seen |= new
-    return out
+    payloads = pa.concat_tables([p.packed.payloads for p in parts])
+    return tasks.CleanedBatch(out, Packed(payloads, pa.concat_tables(removed)), skipped)
 
 
 def _uses_workers(work: Sequence[Sequence[Span]], files: Sequence[Path]) -> bool:
     """Whether to clean on workers: always on Dask (asked for by name); in a process
     pool only when the inputs are worth starting it; never with threads."""
-    context = FlowRunContext.get()
-    if context is None or isinstance(context.task_runner, ThreadPoolTaskRunner):
+    runner = _task_runner()
+    if runner is None or isinstance(runner, ThreadPoolTaskRunner):
         return False
-    if isinstance(context.task_runner, ProcessPoolTaskRunner):
+    if isinstance(runner, ProcessPoolTaskRunner):
         return len(work) >= MIN_PARALLEL_BATCHES or _total_bytes(files) >= MIN_PARALLEL_BYTES
     return True
 
 
-def _local_pool() -> bool:
-    """Whether the workers are processes of this machine (not a Dask cluster's)."""
+def _task_runner() -> TaskRunner[Any] | None:
     context = FlowRunContext.get()
-    return context is not None and isinstance(context.task_runner, ProcessPoolTaskRunner)
+    return context.task_runner if context is not None else None
 
 
 def _total_bytes(files: Sequence[Path]) -> int:

@@ -191,7 +191,7 @@ def _write_batch(
     known = _known_ids(con, list(docs))
     fresh = [d for d in docs.values() if d.doc_id not in known]
     if packed is None:
-        packed = Packed(document_payloads(fresh), removed_table(batch.removed))
+        packed = pack_batch(batch)[1]
     _insert_documents(con, run_id, stamp, fresh, packed.payloads)
     _insert(con, "sources", pa.table({
         "source_uri": pa.array([d.source_uri for d in batch.documents], pa.string()),
