@@ -112,7 +112,8 @@ def read_zip(stream: BinaryIO, source: Source, ctx: Context) -> Iterator[Record]
             detail = f"{len(members)} members > limit {ctx.limits.max_members}"
             yield reject(source, "archive_bomb", detail, None)
             return
-        files = [info for info in members if not info.is_dir()]
+        # not `ZipInfo.is_dir()`: it indexes the name, and a damaged entry's name is empty
+        files = [info for info in members if not info.filename.endswith("/")]
         links = [info for info in files if stat.S_ISLNK(info.external_attr >> 16)]
         if links:  # a link's "content" is its target path: never followed, not a page
             ctx.tally.skipped["zip:symlink"] += len(links)
@@ -169,7 +170,10 @@ def _zip_refusal(info: zipfile.ZipInfo, ctx: Context) -> Failure | None:
 
 
 def _member_refusal(name: str) -> Failure | None:
-    """Refuse archive member names that could escape the archive (`..`, absolute)."""
+    """Refuse archive member names that could escape the archive (`..`, absolute), or
+    name nothing (a damaged entry)."""
+    if not name:
+        return Failure("parse_error", "member has no name (damaged archive entry)")
     normalized = name.replace("\\", "/")
     parts = PurePosixPath(normalized).parts
     if normalized.startswith("/") or (len(name) > 1 and name[1] == ":") or ".." in parts:

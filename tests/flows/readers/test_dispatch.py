@@ -187,3 +187,15 @@ def test_a_date_field_that_is_no_date_is_dropped_not_kept_raw(tmp_path) -> None:
     data = jsonl({"url": "http://a.com/j", "text": "t", "date": "last Tuesday"})
     [doc] = read_file(write(tmp_path / "d.jsonl", data))
     assert isinstance(doc, RawDocument) and doc.published_at is None
+
+
+def test_a_zip_entry_whose_name_was_damaged_away_is_a_reject() -> None:
+    name, data = _zip_sample()
+    damaged = bytearray(data)
+    entry = data.rindex(b"PK\x01\x02")  # the last central-directory entry (d.jsonl)
+    damaged[entry + 46] = 0  # its name's first byte: zipfile cuts a name at a NUL, to ''
+    records = list(read_stream(io.BytesIO(bytes(damaged)), name, limits=Limits(), tally=Tally()))
+    rejects = [r for r in records if isinstance(r, Reject)]
+    assert [r.reason for r in rejects] == ["parse_error"]
+    assert "no name" in rejects[0].detail
+    assert [r.source_uri for r in records if isinstance(r, RawDocument)] == ["a.zip!p.html"]
