@@ -439,7 +439,11 @@ def label_dump(
         kind=kind,
         table=table,
     )
-    body_idx = labels.index[labels.keep & table.page.prose].tolist()
+    # With no body line kept, the guard below restores the page's prose: the head ends
+    # where that prose starts, else a body paragraph could be taken for the headline.
+    body_idx = labels.index[labels.keep & table.page.prose].tolist() or (
+        labels.index[table.page.prose].tolist()
+    )
     first_body = body_idx[0] if body_idx else len(lines)
     if find_metadata:
         chrome = set(labels.index[[r == "site_template" for r in labels.reason]].tolist())

@@ -126,6 +126,28 @@ def test_a_short_article_never_comes_out_empty(chrome: int) -> None:
     assert "Police closed the bridge" in clean_html(page).text
 
 
+
+def test_a_short_article_the_guard_restores_keeps_its_headline_as_title() -> None:
+    """When the model keeps no line and the guard restores the prose, the head ends where
+    that prose starts: no body paragraph is taken for the headline (`duplicate_title`)."""
+    paragraphs = [
+        "The town council voted on Tuesday evening to approve a new footbridge across the "
+        "river, ending a dispute that had lasted for nearly three years among residents.",
+        "Construction is expected to begin next spring and will cost about four million "
+        "euros, according to the mayor.",
+    ]
+    headline = "Council approves new bridge over the river after a long debate"
+    dump = "\n".join([
+        "Home | News | Sport | Weather", "Sign in", headline, *paragraphs,
+        "Share on Facebook", "Share on Twitter", "Copyright 2024 Example Media",
+    ])
+    cleaned = clean_text(dump)
+    assert any(note.startswith("guard:") for note in cleaned.notes)  # the case under test
+    assert cleaned.text == "\n\n".join(paragraphs)
+    assert cleaned.title == headline
+    reasons = {r.text: r.reason for r in cleaned.removed}
+    assert reasons[headline] == "duplicate_title"
+
 def _dump() -> str:
     return "\n\n".join(
         [
