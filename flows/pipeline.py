@@ -314,7 +314,8 @@ def _cleaned(
         while in_flight < parallel + 1 and (chunk := next(queue, None)) is not None:
             known = tasks.known_at(held, quote(chunk))
             futures = [
-                tasks.clean_files.submit(part, max_bytes, known) for part in divide(chunk, parallel)
+                tasks.clean_files.submit(quote(part), max_bytes, quote(known))
+                for part in divide(chunk, parallel)
             ]
             pending.append((_files_ended(chunk), futures))
             in_flight += len(futures)
