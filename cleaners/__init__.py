@@ -11,6 +11,7 @@ line model, most of a second of start-up.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib import import_module
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -68,6 +69,7 @@ def clean(
     url: str | None = None,
     options: CleanOptions | None = None,
     template_lines: frozenset[str] = frozenset(),
+    site_template: Callable[[Cleaned], frozenset[str]] | None = None,
 ) -> Cleaned:
     """Clean a page whatever its markup: `fmt="auto"` sniffs HTML vs text.
 
@@ -80,6 +82,8 @@ def clean(
         url: the page URL when known.
         options: thresholds; `CleanOptions()` when None.
         template_lines: keys of the site's chrome lines, removed as `site_template`.
+        site_template: text dumps (whose lines site templates are learned from): the
+            template to clean the page with once its site is known (`clean_text`).
     """
     from cleaners.decode import Failure, decode, sniff_markup
     from cleaners.html import clean_html
@@ -95,4 +99,7 @@ def clean(
     kind = sniff_markup(text) if fmt == "auto" else fmt
     if kind == "html":
         return clean_html(text, url=url, options=options, template_lines=template_lines)
-    return clean_text(text, url=url, options=options, template_lines=template_lines)
+    return clean_text(
+        text, url=url, options=options, template_lines=template_lines,
+        site_template=site_template,
+    )

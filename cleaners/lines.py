@@ -12,7 +12,7 @@ with `line_no` 1-based in the dump as split by `split_lines` (on \\n, \\r\\n or 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import compress
 
@@ -428,9 +428,14 @@ def label_dump(
     find_metadata: bool = True,
     kind: str = "text",
     language_hint: str | None = None,
+    table: LineTable | None = None,
 ) -> tuple[Labels, HeadInfo, tuple[str, ...], str | None]:
-    """Classify, revise and guard the lines of one dump; find its head metadata and language."""
-    table = tabulate(lines, options, language, language_hint)
+    """Classify, revise and guard the lines of one dump; find its head metadata and language.
+
+    `table` is `tabulate(lines, options, language, language_hint)` when the caller has it
+    (labelling the same lines again with another template); it is only read.
+    """
+    table = table if table is not None else tabulate(lines, options, language, language_hint)
     labels = classify_lines(
         lines,
         options,
@@ -482,6 +487,7 @@ def clean_text(
     url: str | None = None,
     options: CleanOptions | None = None,
     template_lines: frozenset[str] = frozenset(),
+    site_template: Callable[[Cleaned], frozenset[str]] | None = None,
 ) -> Cleaned:
     """Clean an innerText-style dump of a news page into its article body and metadata.
 
@@ -490,13 +496,33 @@ def clean_text(
         url: the page URL when known (fills `url` and `site`).
         options: thresholds; `CleanOptions()` when None.
         template_lines: keys of the site's chrome lines, removed as `site_template`.
+        site_template: for a page whose site is only known once it is cleaned: given the
+            page cleaned with `template_lines`, the template to clean it with instead
+            (empty: that result stands). The lines are then labelled again from the same
+            line table, most of a clean's cost (the result is `clean_text` with that
+            template, `test_labelling_again_with_a_template_is_cleaning_with_it`).
     """
     options = options or DEFAULT_OPTIONS
     if not isinstance(text, str):
         text = str(text)
     lines = split_lines(normalise_text(text))
+    table = tabulate(lines, options, options.language)
+    cleaned = _cleaned_dump(lines, table, options, template_lines, url)
+    if site_template is not None and (template := site_template(cleaned)):
+        cleaned = _cleaned_dump(lines, table, options, template, url)
+    return cleaned
+
+
+def _cleaned_dump(
+    lines: Sequence[str],
+    table: LineTable,
+    options: CleanOptions,
+    template_lines: frozenset[str],
+    url: str | None,
+) -> Cleaned:
     labels, head, notes, language = label_dump(
-        lines, options, language=options.language, template_lines=template_lines, url=url
+        lines, options, language=options.language, template_lines=template_lines, url=url,
+        table=table,
     )
     body, removed = assemble(labels)
     return Cleaned(

@@ -13,7 +13,7 @@ import os
 import time
 import uuid
 from collections import Counter, deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
@@ -243,13 +243,18 @@ def _run(
         held.share_cores(parallel)
     done = 0
     stages = {"ingest": 0.0, "templates": 0.0, "dedup": 0.0}
-    for cleaned, n_files in _cleaned(held, work, max_bytes, parallel):
+    sites: set[str] = set()
+    templates = tasks.cleaning_templates(held, sites) if work else {}
+    newest = lambda: templates  # noqa: E731  (late binding: the newest templates)
+    for cleaned, n_files in _cleaned(held, work, max_bytes, parallel, newest):
         batch = cleaned.batch
         tally.loaded(batch, tasks.load_batch(held, run_id, quote(batch), quote(cleaned.packed)))
         tally.skipped.update(cleaned.skipped)
         done += n_files
         report_progress(listener, done, len(files))
         _finish_loaded(held, run_id, stages)
+        sites.update(a.site for a in batch.articles if a.site)
+        templates = tasks.cleaning_templates(held, quote(sites))  # a new dict: sent ones stay
     if not work:  # nothing new: finish what a killed run may have left
         _finish_loaded(held, run_id, stages)
     with _timed(stages, "dedup"):
@@ -289,9 +294,16 @@ def _timed(stages: dict[str, float], stage: str) -> Iterator[None]:
 
 
 def _cleaned(
-    held: HeldWarehouse, work: list[list[Span]], max_bytes: int, parallel: int
+    held: HeldWarehouse,
+    work: list[list[Span]],
+    max_bytes: int,
+    parallel: int,
+    templates: Callable[[], Mapping[str, frozenset[str]]],
 ) -> Iterator[tuple[tasks.CleanedBatch, int]]:
     """Clean each batch of pieces, in order: (the cleaned batch, files it finished).
+
+    Each batch is cleaned with the site templates `templates()` gives when it is sent
+    (`tasks.cleaning_templates`, refreshed by the flow after each batch's template check).
 
     With `parallel` workers, each batch is split between them, so they finish it
     together and the flow can load it at once (whole batches, one per worker, left one
@@ -304,7 +316,7 @@ def _cleaned(
         for chunk in work:
             held.idle()
             known = tasks.known_at(held, quote(chunk))
-            blob = tasks.clean_files(quote(chunk), max_bytes, quote(known))
+            blob = tasks.clean_files(quote(chunk), max_bytes, quote(known), quote(templates()))
             yield tasks.unpack_cleaned(blob), _files_ended(chunk)
         return
     pending: deque[tuple[int, list[PrefectFuture[bytes]]]] = deque()
@@ -313,8 +325,10 @@ def _cleaned(
     while True:
         while in_flight < parallel + 1 and (chunk := next(queue, None)) is not None:
             known = tasks.known_at(held, quote(chunk))
+            sent = templates()
             futures = [
-                tasks.clean_files.submit(quote(part), max_bytes, quote(known))
+                # not quoted: Dask's runner passes a `quote` on to the task as it is
+                tasks.clean_files.submit(part, max_bytes, known, sent)
                 for part in divide(chunk, parallel)
             ]
             pending.append((_files_ended(chunk), futures))

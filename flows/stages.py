@@ -7,7 +7,7 @@ a whole batch: per-document overhead would otherwise dominate.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import fields, replace
 from pathlib import Path
 
@@ -25,7 +25,7 @@ from cleaners.wordcount import count_words
 from flows import readers
 from flows.dedup import forget_articles, signature_scheme
 from flows.readers.spans import Span
-from schemas import Article, Batch, Cleaned, RawDocument, Reject, Signature
+from schemas import Article, Batch, Cleaned, PageKeys, RawDocument, Reject, Signature
 from warehouse import Warehouse, dedup
 from warehouse import templates as templates_db
 from warehouse.templates import CheckedPage
@@ -73,7 +73,7 @@ def to_article(doc: RawDocument, cleaned: Cleaned) -> Article:
     found = {f.name: getattr(cleaned, f.name) for f in fields(Article) if hasattr(cleaned, f.name)}
     supplied = {name: getattr(doc, name) for name in SUPPLIED_FIELDS}
     found.update({name: value for name, value in supplied.items() if value})
-    found.update(site=site_key(doc.url or cleaned.url, doc.site, cleaned.site))
+    found.update(site=article_site(doc, cleaned))
     return Article(
         **found,
         doc_id=doc.doc_id,
@@ -82,14 +82,34 @@ def to_article(doc: RawDocument, cleaned: Cleaned) -> Article:
     )
 
 
+def article_site(doc: RawDocument, cleaned: Cleaned) -> str | None:
+    """The site key of the article a document cleans to (see `to_article`)."""
+    return site_key(doc.url or cleaned.url, doc.site, cleaned.site)
+
+
 def clean_documents(
-    docs: Sequence[RawDocument], template_lines: frozenset[str] = frozenset()
-) -> tuple[list[tuple[RawDocument, Article, Cleaned]], list[Reject]]:
-    """Clean each document; one with no article text left is a `no_content` reject."""
+    docs: Sequence[RawDocument],
+    template_lines: frozenset[str] = frozenset(),
+    templates: Mapping[str, frozenset[str]] | None = None,
+) -> tuple[list[tuple[RawDocument, Article, Cleaned]], list[Reject], list[PageKeys]]:
+    """Clean each document; one with no article text left is a `no_content` reject.
+
+    With `templates` (site -> stored template keys; the first cleaning of new documents),
+    a text page is cleaned with its site's template once its site is known, and its
+    `PageKeys` are returned for the template check; else every page is cleaned with
+    `template_lines` (the check's own re-cleaning) and no keys are returned.
+    """
     kept: list[tuple[RawDocument, Article, Cleaned]] = []
     rejects: list[Reject] = []
+    found: list[PageKeys] = []
     for doc in docs:
-        cleaned = clean(doc.raw_text, fmt=doc.markup, url=doc.url, template_lines=template_lines)
+        if templates is None or doc.markup != "text":
+            keys = None
+            cleaned = clean(
+                doc.raw_text, fmt=doc.markup, url=doc.url, template_lines=template_lines
+            )
+        else:
+            cleaned, keys = _clean_text_page(doc, templates)
         if not cleaned.text.strip():
             rejects.append(Reject(
                 source_uri=doc.source_uri,
@@ -99,8 +119,29 @@ def clean_documents(
                 content_sha256=doc.doc_id,
             ))
             continue
-        kept.append((doc, to_article(doc, cleaned), cleaned))
-    return kept, rejects
+        article = to_article(doc, cleaned)
+        kept.append((doc, article, cleaned))
+        if keys is not None and article.site:
+            found.append(keys)
+    return kept, rejects, found
+
+
+def _clean_text_page(
+    doc: RawDocument, templates: Mapping[str, frozenset[str]]
+) -> tuple[Cleaned, PageKeys]:
+    """Clean a new text page with the template of its site, found by cleaning it (the
+    lines are labelled again, `cleaners.lines.clean_text`), when the page holds any of
+    that template's keys; and its keys, for the template check."""
+    keys = short_line_keys(doc.raw_text)
+    applied: set[str] = set()
+
+    def site_template(cleaned: Cleaned) -> frozenset[str]:
+        template = templates.get(article_site(doc, cleaned) or "", frozenset())
+        applied.update(keys & template)
+        return template if applied else frozenset()
+
+    cleaned = clean(doc.raw_text, fmt="text", url=doc.url, site_template=site_template)
+    return cleaned, PageKeys(doc.doc_id, key_hashes(keys), key_hashes(applied))
 
 
 def sign_texts(doc_ids: Sequence[str], texts: Sequence[str]) -> list[Signature]:
@@ -115,8 +156,16 @@ def sign_articles(articles: Sequence[Article]) -> list[Signature]:
     return sign_texts([a.doc_id for a in articles], [a.text for a in articles])
 
 
-def clean_units(units: Sequence[RawDocument | Reject], known: set[str]) -> Batch:
-    """Turn read units into one loadable batch; documents already loaded are not cleaned."""
+def clean_units(
+    units: Sequence[RawDocument | Reject],
+    known: set[str],
+    templates: Mapping[str, frozenset[str]] | None = None,
+) -> Batch:
+    """Turn read units into one loadable batch; documents already loaded are not cleaned.
+
+    `templates`: the stored templates of sites these pages may be from; a text page of
+    one is cleaned with it (the template check then has nothing to redo for it).
+    """
     batch = Batch()
     todo: dict[str, RawDocument] = {}
     for unit in units:
@@ -126,7 +175,9 @@ def clean_units(units: Sequence[RawDocument | Reject], known: set[str]) -> Batch
             batch.documents.append(unit)
         else:
             todo.setdefault(unit.doc_id, unit)
-    kept, rejects = clean_documents(list(todo.values()))
+    kept, rejects, batch.page_keys = clean_documents(
+        list(todo.values()), templates=templates or {}
+    )
     rejected = {r.content_sha256: r for r in rejects}
     for unit in units:
         if not isinstance(unit, RawDocument) or unit.doc_id not in todo:
@@ -153,23 +204,25 @@ def apply_templates(wh: Warehouse) -> int:
     A site's template is learned from a bounded sample of its text pages (the
     `TEMPLATE_SAMPLE_PAGES` smallest doc_ids), so it does not depend on arrival order and
     learning costs the same however big the site is. A pending page is re-cleaned only if
-    it holds a template line, and when the template changes, only the checked pages holding
-    a line that was added or dropped are; both are found from stored line-key hashes.
+    the template holds other of its lines than those it was cleaned with (a worker cleans
+    a page with its site's template as it knew it, `clean_documents`), and when the
+    template changes, only the checked pages holding a line that was added or dropped
+    are; both are found from line-key hashes (the pending page's from its cleaning).
     """
     con = wh.con
-    by_site: dict[str, list[str]] = {}
+    by_site: dict[str, list[templates_db.PendingCheck]] = {}
     nothing_to_do: list[str] = []
     for check in templates_db.pending_checks(con):
         if check.site and check.markup == "text":
-            by_site.setdefault(check.site, []).append(check.doc_id)
+            by_site.setdefault(check.site, []).append(check)
         else:
             nothing_to_do.append(check.doc_id)
     if nothing_to_do:
         templates_db.finish_checks(con, nothing_to_do)
     n = 0
-    for site, ids in by_site.items():
-        for start in range(0, len(ids), TEMPLATE_CHECK_CHUNK):
-            n += _check_site(wh, site, ids[start : start + TEMPLATE_CHECK_CHUNK])
+    for site, checks in by_site.items():
+        for start in range(0, len(checks), TEMPLATE_CHECK_CHUNK):
+            n += _check_site(wh, site, checks[start : start + TEMPLATE_CHECK_CHUNK])
     return n
 
 
@@ -191,20 +244,33 @@ def mark_template_checked(wh: Warehouse, docs: Sequence[RawDocument]) -> None:
     templates_db.finish_checks(wh.con, [d.doc_id for d in docs], pages=checked_pages(docs))
 
 
-def _check_site(wh: Warehouse, site: str, pending: Sequence[str]) -> int:
+def _check_site(wh: Warehouse, site: str, pending: Sequence[templates_db.PendingCheck]) -> int:
     con = wh.con
-    rows = {d.doc_id: d for d in templates_db.raw_documents(con, pending)}
-    page_keys = {doc_id: short_line_keys(d.raw_text) for doc_id, d in rows.items()}
+    ids = [c.doc_id for c in pending]
+    rows = {d.doc_id: d for d in templates_db.raw_documents(
+        con, [c.doc_id for c in pending if c.line_hashes is None]  # rows of older runs
+    )}
+    page_hashes = {
+        c.doc_id: c.line_hashes if c.line_hashes is not None
+        else key_hashes(short_line_keys(rows[c.doc_id].raw_text))
+        for c in pending
+    }
     old_sample = templates_db.sample_ids(con, site, TEMPLATE_SAMPLE_PAGES)
-    sample = template_sample([*old_sample, *rows])
+    sample = template_sample([*old_sample, *ids])
     old_keys = templates_db.site_template(con, site)
     keys = old_keys
     if sample != old_sample:
         missing = [doc_id for doc_id in sample if doc_id not in rows]
-        texts = {**rows, **{d.doc_id: d for d in templates_db.raw_documents(con, missing)}}
-        keys = set(find_template_lines([texts[doc_id].raw_text for doc_id in sample]))
+        rows.update({d.doc_id: d for d in templates_db.raw_documents(con, missing)})
+        keys = set(find_template_lines([rows[doc_id].raw_text for doc_id in sample]))
     changed = keys ^ old_keys
-    todo = [doc_id for doc_id in rows if page_keys[doc_id] & keys]
+    template = set(key_hashes(keys))
+    # cleaned with the template's lines it holds, else again (a hash may collide: that
+    # only re-cleans a page to the same article)
+    todo = [
+        c.doc_id for c in pending
+        if set(c.applied or ()) != template.intersection(page_hashes[c.doc_id])
+    ]
     if changed:
         hits = templates_db.pages_holding(con, site, key_hashes(changed))
         for d in templates_db.raw_documents(con, hits):  # a hash may collide: check the keys
@@ -212,19 +278,20 @@ def _check_site(wh: Warehouse, site: str, pending: Sequence[str]) -> int:
                 rows[d.doc_id] = d
                 todo.append(d.doc_id)
     todo = list(dict.fromkeys(todo))
-    kept, _ = clean_documents([rows[doc_id] for doc_id in todo], frozenset(keys))
+    missing = [doc_id for doc_id in todo if doc_id not in rows]
+    rows.update({d.doc_id: d for d in templates_db.raw_documents(con, missing)})
+    kept, _, _ = clean_documents([rows[doc_id] for doc_id in todo], frozenset(keys))
     batch = Batch(articles=[a for _, a, _ in kept])
     for _doc, article, cleaned in kept:
         batch.removed.extend((article.doc_id, r) for r in cleaned.removed)
     batch.signatures = sign_articles(batch.articles)
-    pages = [CheckedPage(doc_id, site, key_hashes(keys)) for doc_id, keys in page_keys.items()]
+    pages = [CheckedPage(doc_id, site, hashes) for doc_id, hashes in page_hashes.items()]
     templates_db.finish_checks(
         con,
-        [str(doc_id) for doc_id in pending],
+        ids,
         pages=pages,
         recleaned=batch,
         template=(site, keys) if changed else None,
         forget=forget_articles,
     )
     return len(batch.articles)
-

@@ -26,7 +26,7 @@ import signal
 import threading
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -38,6 +38,7 @@ from flows import dedup, stages
 from flows.readers.spans import Span
 from schemas import Batch, LoadCounts, Reject
 from warehouse import dedup as warehouse_dedup
+from warehouse import templates as templates_db
 from warehouse.held import HeldWarehouse
 from warehouse.load import Packed, pack_batch
 
@@ -76,6 +77,13 @@ def discover_inputs(
 def known_at(held: HeldWarehouse, spans: Sequence[Span]) -> set[str]:
     """Documents the warehouse already holds from these pieces: their cleaning is skipped."""
     return held.wh.known_at_sources([uri for span in spans for uri in span.sources()])
+
+
+@task(name="templates", cache_policy=NO_CACHE, retries=IO_RETRIES,
+      retry_delay_seconds=IO_RETRY_DELAY_SECONDS)
+def cleaning_templates(held: HeldWarehouse, sites: set[str]) -> dict[str, frozenset[str]]:
+    """Site templates to clean new text pages with (see `warehouse.templates`)."""
+    return templates_db.cleaning_templates(held.wh.con, sites)
 
 
 def pack_cleaned(batch: Batch, skipped: Counter[str]) -> bytes:
@@ -128,16 +136,22 @@ class CleanedBatch:
 
 
 @task(name="clean", cache_policy=NO_CACHE)
-def clean_files(spans: Sequence[Span], max_bytes: int, known: set[str]) -> bytes:
+def clean_files(
+    spans: Sequence[Span],
+    max_bytes: int,
+    known: set[str],
+    templates: Mapping[str, frozenset[str]] | None = None,
+) -> bytes:
     """Read, clean and sign these files or pieces where the task runs; returns the
     loadable batch and the units the readers skipped by design, by kind (`warc:request`),
     packed as one blob (`unpack_cleaned`).
 
     Documents in `known` are not cleaned, and travel back without their payload: the
-    warehouse has it already and keeps the stored copy.
+    warehouse has it already and keeps the stored copy. Text pages of a site in
+    `templates` are cleaned with its template (`stages.clean_units`).
     """
     units, skipped = stages.read_files(spans, max_bytes=max_bytes)
-    batch = stages.clean_units(units, known)
+    batch = stages.clean_units(units, known, templates)
     batch.documents = [
         replace(d, raw_bytes=b"", raw_text="") if d.doc_id in known else d
         for d in batch.documents

@@ -219,6 +219,24 @@ class Batch:
     removed: list[tuple[str, Removed]] = field(default_factory=list)
     signatures: list[Signature] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
+    page_keys: list[PageKeys] = field(default_factory=list)
+    """Of the text pages cleaned here whose article has a site: what the site-template
+    check needs (`flows.stages.apply_templates`)."""
+
+
+@dataclass(slots=True, frozen=True)
+class PageKeys:
+    """A text page's line-key hashes, found where it was cleaned, for its template check.
+
+    `line_hashes`: `cleaners.templates.key_hashes` of its short line keys. `applied`: those
+    of the keys of its site's template that it was cleaned with and holds (empty: cleaned
+    without one). The check then re-cleans it only if its site's template, as it stands
+    once the check runs, holds other of its keys.
+    """
+
+    doc_id: str
+    line_hashes: tuple[int, ...]
+    applied: tuple[int, ...] = ()
 
 
 @dataclass(slots=True, frozen=True)

@@ -19,6 +19,7 @@ from schemas import (
     Batch,
     ClusterRow,
     LoadCounts,
+    PageKeys,
     RawDocument,
     Reject,
     Removed,
@@ -193,6 +194,7 @@ def _write_batch(
     if packed is None:
         packed = pack_batch(batch)[1]
     _insert_documents(con, run_id, stamp, fresh, packed.payloads)
+    _insert_pending_checks(con, fresh, batch.page_keys)
     _insert(con, "sources", pa.table({
         "source_uri": pa.array([d.source_uri for d in batch.documents], pa.string()),
         "doc_id": pa.array([d.doc_id for d in batch.documents], pa.string()),
@@ -272,8 +274,21 @@ def _insert_documents(
             "WHERE documents.doc_id = k.doc_id"
         )
         con.unregister("_kept")
-    # the template stage checks each new document once, even if this run dies before it
-    _insert(con, "template_pending", pa.table({"doc_id": pa.array([d.doc_id for d in docs])}))
+
+
+def _insert_pending_checks(
+    con: duckdb.DuckDBPyConnection, docs: Sequence[RawDocument], keys: Sequence[PageKeys]
+) -> None:
+    """Every new document waits for its template check, even if this run dies before it,
+    with the line-key hashes its cleaning found (NULL where it found none)."""
+    found = {k.doc_id: k for k in keys}
+    rows = [found.get(d.doc_id) for d in docs]
+    hashes = pa.list_(pa.uint64())
+    _insert(con, "template_pending", pa.table({
+        "doc_id": pa.array([d.doc_id for d in docs], pa.string()),
+        "line_hashes": pa.array([list(k.line_hashes) if k else None for k in rows], hashes),
+        "applied": pa.array([list(k.applied) if k else None for k in rows], hashes),
+    }))
 
 
 def _insert_removed(

@@ -8,7 +8,7 @@ change touches are found without reading the site's pages (see `schemas/sql/005_
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
@@ -23,11 +23,14 @@ from warehouse.records import column_names, from_rows, select_list
 
 @dataclass(slots=True, frozen=True)
 class PendingCheck:
-    """A document waiting for its template check: its article's site and its markup."""
+    """A document waiting for its template check: its article's site, its markup, and what
+    its cleaning found (`schemas.PageKeys`; None: not known, a row of an older run)."""
 
     doc_id: str
     site: str | None
     markup: str | None
+    line_hashes: tuple[int, ...] | None = None
+    applied: tuple[int, ...] | None = None
 
 
 @dataclass(slots=True, frozen=True)
@@ -43,14 +46,52 @@ def pending_checks(con: duckdb.DuckDBPyConnection) -> list[PendingCheck]:
     """Every document still waiting for its check, whichever run loaded it."""
     rows = con.execute(
         """
-        SELECT p.doc_id, a.site, d.markup
+        SELECT p.doc_id, a.site, d.markup, p.line_hashes, p.applied
         FROM template_pending p
         LEFT JOIN articles a USING (doc_id)
         LEFT JOIN documents d USING (doc_id)
         ORDER BY a.site NULLS FIRST, p.doc_id
         """
     ).fetchall()
-    return [PendingCheck(*r) for r in rows]
+    return [
+        PendingCheck(doc_id, site, markup, _tuple(hashes), _tuple(applied))
+        for doc_id, site, markup, hashes, applied in rows
+    ]
+
+
+def _tuple(values: list[int] | None) -> tuple[int, ...] | None:
+    return None if values is None else tuple(values)
+
+
+MAX_SENT_TEMPLATE_KEYS = 20_000
+"""Up to this many stored template keys (~1 MB), every site's template goes with each
+batch to be cleaned; past it, only those of the sites a run has loaded pages of."""
+
+
+def cleaning_templates(
+    con: duckdb.DuckDBPyConnection, sites: Iterable[str]
+) -> dict[str, frozenset[str]]:
+    """The stored templates to clean new text pages with (`flows.stages.clean_units`):
+    every site's while there are at most `MAX_SENT_TEMPLATE_KEYS` keys, else those of
+    `sites`. Only a matter of speed: the template check re-cleans what they miss."""
+    (total,) = con.execute("SELECT count(*) FROM site_templates").fetchone() or (0,)
+    if total <= MAX_SENT_TEMPLATE_KEYS:
+        rows = con.execute(
+            "SELECT site, list(line_key) FROM site_templates GROUP BY site"
+        ).fetchall()
+        return {site: frozenset(keys) for site, keys in rows}
+    wanted = sorted(set(sites))
+    if not wanted:
+        return {}
+    con.register("_sites", pa.table({"site": pa.array(wanted, pa.string())}))
+    try:
+        rows = con.execute(
+            "SELECT site, list(line_key) FROM site_templates JOIN _sites USING (site) "
+            "GROUP BY site"
+        ).fetchall()
+    finally:
+        con.unregister("_sites")
+    return {site: frozenset(keys) for site, keys in rows}
 
 
 def sample_ids(con: duckdb.DuckDBPyConnection, site: str, size: int) -> list[str]:

@@ -1,7 +1,12 @@
 """Site templates: recurring short lines across a site's pages."""
 
+from pathlib import Path
+
+import pytest
+
 from cleaners import clean_text
-from cleaners.templates import find_template_lines, line_key
+from cleaners.templates import find_template_lines, line_key, short_line_keys
+from schemas import Cleaned
 
 BODY = "The council voted on Monday to approve the new budget, which had been delayed for months."
 
@@ -45,3 +50,25 @@ def test_copies_of_one_article_count_once() -> None:
     assert line_key("Menu") in keys
     assert line_key("A short subheading") not in keys
     assert line_key("1 hours ago") not in keys
+
+
+DUMPS = sorted((Path(__file__).parents[1] / "data").glob("*/text/*.txt"))
+
+
+@pytest.mark.parametrize("dump", DUMPS[::3], ids=lambda p: p.stem[:12])
+def test_labelling_again_with_a_template_is_cleaning_with_it(dump: Path) -> None:
+    """`site_template` labels the page again from its line table: the same as cleaning
+    with that template from the start, and as no template when it names none."""
+    text = dump.read_text(encoding="utf-8")
+    template = frozenset(sorted(short_line_keys(text))[::3])
+    asked: list[str] = []
+
+    def site_template(cleaned: Cleaned) -> frozenset[str]:
+        asked.append(cleaned.text)
+        return template
+
+    assert clean_text(text, site_template=site_template) == clean_text(
+        text, template_lines=template
+    )
+    assert asked == [clean_text(text).text]  # asked once, with the page cleaned without one
+    assert clean_text(text, site_template=lambda _: frozenset()) == clean_text(text)

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from cleaners.templates import line_key
 from flows import stages
 from schemas import RawDocument
 from tests.conftest import SEEDS
 from warehouse import Warehouse
+from warehouse import templates as templates_db
 
 CHROME = "The Daily Gazette Evening Edition Online"
 SITE = "gazette.example"
@@ -179,3 +182,76 @@ def test_pages_marked_checked_by_a_direct_loader_count_in_the_sample(db_path: Pa
     # the one new page completes a sample in which the chrome recurs: all six are cleaned
     assert check_templates(db_path) == 6
     assert state(db_path)[1] and chrome_removals(db_path) == {d.doc_id: 2 for d in docs}
+
+
+def _newcomer_and_learned_site(
+    db: Path, monkeypatch: pytest.MonkeyPatch, extra: str = ""
+) -> RawDocument:
+    """A warehouse whose site has its template; returns a new page of the site above its
+    sample (so the template stays), with `extra` lines after its opening chrome line."""
+    monkeypatch.setattr(stages, "TEMPLATE_SAMPLE_PAGES", 4)
+    docs = sorted((text_doc(i) for i in range(8)), key=lambda d: d.doc_id)
+    load(db, "r1", docs[:6])
+    assert check_templates(db) == 6
+    text = docs[-1].raw_text.replace(f"{CHROME}\n", f"{CHROME}\n{extra}", 1)
+    data = text.encode()
+    return replace(docs[-1], doc_id=hashlib.sha256(data).hexdigest(), raw_bytes=data,
+                   raw_text=text)
+
+
+def _load_cleaned_with(db: Path, doc: RawDocument, templates: dict[str, frozenset[str]]) -> None:
+    with Warehouse(db) as wh:
+        wh.load_batch("r2", stages.clean_units([doc], set(), templates))
+
+
+def _article_rows(db: Path) -> tuple[dict[str, str], list[tuple[str, int, str, str]]]:
+    with Warehouse(db, read_only=True) as wh:
+        removed = wh.con.execute(
+            "SELECT doc_id, line_no, text, reason FROM removed_lines ORDER BY ALL"
+        ).fetchall()
+    return state(db)[0], removed
+
+
+@pytest.mark.parametrize("older_row", [False, True], ids=["keys-stored", "older-run-row"])
+def test_a_page_cleaned_with_its_sites_template_is_not_cleaned_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, older_row: bool
+) -> None:
+    with_template, without = tmp_path / "with.duckdb", tmp_path / "without.duckdb"
+    newcomer = _newcomer_and_learned_site(with_template, monkeypatch)
+    _newcomer_and_learned_site(without, monkeypatch)
+    with Warehouse(with_template) as wh:
+        templates = templates_db.cleaning_templates(wh.con, set())
+    assert templates == {SITE: frozenset({line_key(CHROME)})}
+    _load_cleaned_with(with_template, newcomer, templates)
+    _load_cleaned_with(without, newcomer, {})
+    if older_row:  # a row an older presswash left: its keys come from the raw text
+        with Warehouse(with_template) as wh:
+            wh.con.execute("UPDATE template_pending SET line_hashes = NULL, applied = NULL")
+    assert check_templates(without) == 1
+    assert check_templates(with_template) == (1 if older_row else 0)
+    assert _article_rows(with_template) == _article_rows(without)
+    assert CHROME not in state(with_template)[0][newcomer.doc_id]
+
+
+def test_a_page_cleaned_with_a_stale_template_is_cleaned_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker's template can be older than the one the check learns: the page held a
+    line of it that the site's template no longer has, so it is cleaned again."""
+    stale, fresh = tmp_path / "stale.duckdb", tmp_path / "fresh.duckdb"
+    newcomer = _newcomer_and_learned_site(stale, monkeypatch, extra="Breaking news\n")
+    _newcomer_and_learned_site(fresh, monkeypatch, extra="Breaking news\n")
+    old_template = frozenset({line_key(CHROME), line_key("Breaking news")})
+    _load_cleaned_with(stale, newcomer, {SITE: old_template})
+    _load_cleaned_with(fresh, newcomer, {})
+    assert reasons_of(stale, "Breaking news") == ["site_template"]  # as the worker cleaned it
+    assert check_templates(stale) == 1
+    assert check_templates(fresh) == 1
+    assert _article_rows(stale) == _article_rows(fresh)
+    assert "site_template" not in reasons_of(stale, "Breaking news")  # no longer its template
+
+
+def reasons_of(db: Path, line: str) -> list[str]:
+    with Warehouse(db, read_only=True) as wh:
+        rows = wh.con.execute("SELECT reason FROM removed_lines WHERE text = ?", [line])
+        return [r[0] for r in rows.fetchall()]
