@@ -356,6 +356,9 @@ _NEIGHBOUR_COLUMNS = np.array([LINE_FEATURES.index(k) for k in NEIGHBOUR_KEYS], 
 _NEIGHBOUR_OFFSETS = np.array(NEIGHBOUR_OFFSETS, dtype=np.int64)
 _LOG_SPAN_COLUMN = _N_LINE + CONTEXT_FEATURES.index("dist_prose_span")
 _HEADLINE_COLUMN = _N_LINE + CONTEXT_FEATURES.index("title_overlap")
+HEADLINE_DISTANCE_COLUMN = _HEADLINE_COLUMN + 1
+"""The `after_headline` column: 0 on a line that repeats the page's headline (and on the
+first line, the <title> itself), else the log distance below the last such line."""
 
 
 @njit(cache=True, nogil=True)

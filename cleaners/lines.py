@@ -18,7 +18,7 @@ from itertools import compress
 
 import numpy as np
 
-from cleaners.features import PageLines, features, page_stats
+from cleaners.features import HEADLINE_DISTANCE_COLUMN, PageLines, features, page_stats
 from cleaners.metadata import HeadInfo, find_head
 from cleaners.model import STAGE1_DECIDED, current_model
 from cleaners.options import (
@@ -77,6 +77,9 @@ class Labels:
     """Body probability per row from the model (None under the rule fallback)."""
     kind: str = "text"
     """"text" for dump lines, "html" for extractor-output lines."""
+    headline: np.ndarray | None = None
+    """Rows that repeat the page's headline (its <title>, the dump's first line; see
+    `cleaners.features` `title_overlap`), from the model's features (None under the rules)."""
 
 
 def normalise_text(text: str) -> str:
@@ -165,10 +168,14 @@ def classify_lines(
     if model is not None and n:
         # HTML pages have 7x fewer lines: nothing to gain there, so their scores stay exact.
         decided = STAGE1_DECIDED if kind == "text" else 0.0
-        scores = model.predict_proba(features(page), needed=~page.matched, decided=decided)
+        x = features(page)
+        scores = model.predict_proba(x, needed=~page.matched, decided=decided)
+        headline = x[:, HEADLINE_DISTANCE_COLUMN] == 0.0
+        headline[:1] = False  # the <title> itself
         threshold = options.model_threshold
     else:
         scores = _rule_scores(page, options)
+        headline = None
         threshold = 1.0
     by_model = model is not None
     # Positive evidence of chrome besides the patterns: the site's template lines and the
@@ -205,6 +212,7 @@ def classify_lines(
         by_rules=not by_model,
         score=scores if by_model else None,
         kind=kind,
+        headline=headline,
     )
 
 
@@ -277,6 +285,53 @@ def keep_edge_sentences(labels: Labels, options: CleanOptions) -> None:
             keep[j] = True
 
 
+LEAD_SCAN_LINES = 4
+"""Lines looked at below a repeat of the page's headline for the article's first sentence
+(a byline, a date, a photo credit or a "Filed Under" line can sit in between)."""
+
+LEAD_MIN_SENTENCES = 2
+"""Sentences in a row below the headline that make an article's opening. One alone is as
+often the standfirst (a summary the article bodies of both dev sets leave out) or a site's
+description as it is the lead."""
+
+
+def keep_lead_after_headline(labels: Labels, options: CleanOptions) -> None:
+    """Keep the article's opening paragraphs just below a repeat of its headline.
+
+    An article starts right below its headline and byline. When the model keeps a teaser
+    river elsewhere and drops the article, the opening is a run of full sentences (see
+    `sentence_lines`) below the headline that nothing but a weak score removed. So within
+    `LEAD_SCAN_LINES` lines below each headline repeat (`Labels.headline`), the first
+    sentence opens a run of consecutive sentences with no pattern, template or head verdict
+    and a score of at least `EDGE_MIN_SCORE`; a run of `LEAD_MIN_SENTENCES` or more is kept.
+    Nothing happens where a kept line or another headline comes first (the body already
+    starts there). Revises `labels` in place.
+    """
+    keep, reason, score, headline = labels.keep, labels.reason, labels.score, labels.headline
+    if score is None or headline is None or not headline.any():
+        return
+    sentence = sentence_lines(labels.page, options)
+    n = len(keep)
+    for h in np.flatnonzero(headline).tolist():
+        for j in range(h + 1, min(n, h + 1 + LEAD_SCAN_LINES)):
+            if keep[j] or headline[j]:
+                break
+            if not sentence[j]:
+                continue
+            end = j
+            while (
+                end < n
+                and sentence[end]
+                and not keep[end]
+                and reason[end] is None
+                and score[end] >= EDGE_MIN_SCORE
+            ):
+                end += 1
+            if end - j >= LEAD_MIN_SENTENCES:
+                keep[j:end] = True
+            break
+
+
 def _close_teaser_blocks(labels: Labels, options: CleanOptions) -> None:
     """Rules only: under a section heading, only long prose reopens the body."""
     header: str | None = None
@@ -309,6 +364,7 @@ def revise_labels(labels: Labels, options: CleanOptions = DEFAULT_OPTIONS) -> La
         _close_teaser_blocks(labels, options)
     elif labels.kind == "text":
         keep_edge_sentences(labels, options)
+        keep_lead_after_headline(labels, options)
     name_reasons(labels, options)
     return labels
 

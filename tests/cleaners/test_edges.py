@@ -10,10 +10,11 @@ from __future__ import annotations
 import dataclasses
 import unicodedata
 
+import numpy as np
 import pytest
 
 from cleaners import clean_html, clean_text
-from cleaners.lines import sentence_lines, tabulate
+from cleaners.lines import Labels, keep_lead_after_headline, sentence_lines, tabulate
 from cleaners.options import DEFAULT_OPTIONS, MAX_LINE_CHARS
 
 LEAD = (
@@ -287,3 +288,51 @@ def test_counters_that_do_not_run_up_or_a_page_that_is_the_slideshow_stay() -> N
     only = _all_kept([f"{k}/3 Slide {k} of the flood in the old town" for k in (1, 2, 3)])
     drop_gallery_captions(only)
     assert only.keep.all()  # the page is the slideshow: nothing else would be left
+
+
+def _labels_below_headline(lines: list[str], kept: set[int], headline: int) -> Labels:
+    """Labels of `lines` as the model might leave them: `kept` rows kept (score 0.7), the
+    rest removed on a weak score (0.3), row `headline` a repeat of the page's headline."""
+    table = tabulate(lines)
+    n = len(table.page.texts)
+    keep = np.array([j in kept for j in range(n)])
+    return Labels(
+        table.index,
+        table.page,
+        keep,
+        [None] * n,
+        np.ones(n, dtype=bool),
+        score=np.where(keep, 0.7, 0.3),
+        headline=np.arange(n) == headline,
+    )
+
+
+TEASERS = [
+    "Customers Leave Without Paying Their Bill A party of six left a steakhouse without "
+    "paying their bill after a fight with the staff, the police said.",
+    "Mayor Says Move For Health Benefits Will Not Stand The mayor says it was underhanded "
+    "for the city council to vote on the plan without a public hearing.",
+]
+
+
+def test_the_opening_paragraphs_below_the_headline_are_kept() -> None:
+    # The model kept the teaser river at the top and dropped the article below its headline.
+    lines = ["Water prices to rise - Daily", *TEASERS, "Water prices to rise", "By Maria Keller"]
+    lines += [LEAD, BODY[0], "© 2024 The Daily. All rights reserved."]
+    labels = _labels_below_headline(lines, kept={1, 2}, headline=3)
+    keep_lead_after_headline(labels, DEFAULT_OPTIONS)
+    kept = [t for t, k in zip(labels.page.texts, labels.keep.tolist(), strict=True) if k]
+    assert kept == [*TEASERS, LEAD, BODY[0]]
+
+
+def test_a_lone_sentence_below_the_headline_is_not_taken_for_the_opening() -> None:
+    # One sentence is as often the standfirst or a site's description; and where a kept
+    # line comes first, the body already starts there.
+    lines = ["Water prices to rise - Daily", *TEASERS, "Water prices to rise", LEAD, "Share"]
+    labels = _labels_below_headline(lines, kept={1, 2}, headline=3)
+    keep_lead_after_headline(labels, DEFAULT_OPTIONS)
+    assert labels.keep.tolist() == [False, True, True, False, False, False]
+    lines = ["Water prices to rise - Daily", "Water prices to rise", LEAD, *BODY[:2]]
+    labels = _labels_below_headline(lines, kept={3}, headline=1)
+    keep_lead_after_headline(labels, DEFAULT_OPTIONS)
+    assert labels.keep.tolist() == [False, False, False, True, False]
