@@ -78,7 +78,7 @@ PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
     ),
     "related": _group(
         r"^related(?: topics?| stories| articles?| posts?| news| coverage| content| links?| reading"
-        r"| videos?| tags?)?\s*:?$",
+        r"| videos?| tags?)?(?: (?:from|on|in|at|about) [^.!?]{1,60})?\s*:?$",
         r"^(?:see|read) also\b.{0,120}$",
         r"^(?:read|see) more\b.{0,120}$",
         r"^(?:read next|up next|what to read next|further reading|recommended(?: for you| stories)?"
@@ -169,6 +169,10 @@ PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
         # A widget's error message ("An error has occurred, please try again later.").
         r"^(?:an error has occurred|an error occurred|something went wrong)[,.!]?"
         r"\s*(?:please try again(?: later)?[.!]?)?$",
+        # The markup of a tracking pixel or an embed (a <noscript> fallback) that a dump kept
+        # as text: '<img src="//b.scorecardresearch.com/p?c1=2" />', '<div><iframe src=...'.
+        r"^(?:<(?:div|span|p|noscript)\b[^<>]*>\s*)*<(?:img|iframe|script|noscript|link|meta"
+        r"|style|embed|object|source)\b[^<>]*(?:>.*)?$",
     ),
 }
 """reason -> patterns; a line matching any pattern of a group is removed for that reason."""
@@ -193,7 +197,13 @@ LOCALISED: dict[str, tuple[str, ...]] = {
         r"|wróć|następny|poprzedni|főoldal|címlap|keresés|bejelentkezés|regisztráció|vissza"
         r"|következő|előző|úvod|hlavní strana|hledat|vyhledávání|přihlásit(?: se)?|registrace"
         r"|zpět|další|předchozí|главная|поиск|найти|войти|вход|регистрация|личный кабинет"
-        r"|назад|далее|вперед|вперёд|предыдущая|следующая|наверх)$",
+        r"|назад|далее|вперед|вперёд|предыдущая|следующая|наверх"
+        # "more" / "show all" links
+        r"|mehr|mehr anzeigen|alle anzeigen|alle artikel|voir plus|voir tout|ver más|ver todo"
+        r"|ver mais|vedi tutto|więcej|zobacz wszystkie|tovább|továbbiak|více|zobrazit vše|ещё"
+        r"|еще|показать ещё|показать еще|все новости)$",
+        r"^(?:seite \d+ (?:von|aus) \d+|page \d+ sur \d+|página \d+ de \d+|pagina \d+ di \d+"
+        r"|strona \d+ z \d+|strana \d+ z \d+|страница \d+ из \d+)$",
     ),
     "recent_stories": (
         r"^(?:meistgelesen|meistgelesene artikel|am meisten gelesen|neueste artikel"
@@ -204,7 +214,12 @@ LOCALISED: dict[str, tuple[str, ...]] = {
         r"|últimas notícias"
         r"|i più letti|più letti|ultime notizie|najczęściej czytane|najnowsze|najpopularniejsze"
         r"|legolvasottabb|legfrissebb|friss hírek|nejčtenější|nejnovější|nejnovější zprávy"
-        r"|самое (?:читаемое|популярное)|популярное|последние новости|новости дня)\s*:?$",
+        r"|самое (?:читаемое|популярное)|популярное|последние новости|новости дня"
+        r"|mehr aus (?:dem |der |den )?[^\s.!?,:;]+(?: [^\s.!?,:;]+){0,2}"
+        r"|weitere (?:nachrichten|meldungen)"
+        r"|neueste nachrichten|top-nachrichten|beliebte artikel|plus d'actualités"
+        r"|autres actualités|más noticias|mais notícias|altre notizie|więcej wiadomości"
+        r"|další zprávy|další články|további hírek|другие новости|главное|главные новости)\s*:?$",
     ),
     "related": (
         r"^(?:lesen sie (?:auch|mehr)|auch interessant|das könnte sie (?:auch )?interessieren"
@@ -213,24 +228,40 @@ LOCALISED: dict[str, tuple[str, ...]] = {
         r"|articles similaires|lire la suite|en savoir plus|lee (?:también|más)|lea (?:también|más)"
         r"|(?:también )?te puede interesar|noticias relacionadas|artículos relacionados|leer más"
         r"|más información|leia (?:também|mais)|veja também|saiba mais|notícias relacionadas"
-        r"|leggi (?:anche|di più)|potrebbe interessarti|articoli correlati|per saperne di più"
+        r"|leggi (?:anche|di più)|(?:ti )?potrebbe interessar(?:ti|e)|articoli correlati"
+        r"|per saperne di più"
         r"|czytaj (?:też|także|również|więcej)|zobacz (?:też|także|również)|polecamy"
         r"|powiązane artykuły|ez is érdekelheti|olvassa el (?:ezt )?is|kapcsolódó cikkek"
         r"|tovább olvasom|ajánljuk|čtěte (?:také|též|více)|přečtěte si (?:také|též)"
         r"|související články|mohlo by vás zajímat|читайте (?:также|тоже)|читать (?:также|далее)"
         r"|смотрите также|по теме|похожие статьи|новости по теме"
+        r"|ähnliche (?:artikel|beiträge|themen)|verwandte themen|passend zum thema"
+        r"|weitere beiträge zum thema|articles liés|à voir aussi|dans la même rubrique"
+        r"|artigos relacionados|matérias relacionadas|relacionad[oa]s|correlati|powiązane"
+        r"|kapcsolódó|související|похожие(?: новости| материалы)?"
+        # "Recommended" (as the English group has it)
+        r"|empfehlungen|unsere empfehlungen|nos recommandations|te recomendamos"
+        r"|recomendados para (?:ti|usted|você)|consigliati per te|polecane|ajánlott cikkek"
+        r"|doporučujeme|рекомендуем"
         # A tag list's heading ("Tags").
-        r"|schlagwörter|stichwörter|étiquettes|mots-clés|etiquetas|tagi|címkék|štítky|теги"
-        r"|метки)\s*:?$",
+        r"|schlagwörter|schlagworte|stichwörter|stichworte|themen|étiquettes|mots-clés|etiquetas"
+        r"|tagi|címkék|štítky|теги|метки)\s*:?$",
         r"^(?:lesen sie (?:auch|mehr)|auch interessant|mehr zum thema|à lire (?:aussi|également)"
         r"|lire aussi|voir aussi|lee (?:también|más)|lea (?:también|más)|leia (?:também|mais)"
         r"|veja também|leggi anche|czytaj (?:też|także|również|więcej)|zobacz (?:też|także)"
         r"|ez is érdekelheti|čtěte (?:také|též)|přečtěte si (?:také|též)|читайте (?:также|тоже)"
         r"|смотрите также)\s*[:|»›>-].{1,120}$",
+        # A tag line ("Mehr: Tag A Tag B", "Themen: Politik, Wirtschaft").
+        r"^(?:mehr|themen|schlagworte|schlagwörter|stichworte|stichwörter|mots-clés|thèmes|temas"
+        r"|etiquetas|argomenti|tematy|tagi|címkék|témák|témata|štítky|теги|темы|метки)\s*:\s*\S.{0,200}$",
+        # A link to another article ("read more", as the English group has it).
+        r"^(?:zum artikel|jetzt lesen|lire l'article|leer (?:el )?artículo|leia a matéria"
+        r"|leggi l'articolo|czytaj dalej|tovább a cikkhez|číst dál|читать дальше)\s*[»›>]?$",
     ),
     "share": (
         r"^(?:teilen|artikel teilen|beitrag teilen|auf (?:facebook|twitter|whatsapp|x) teilen"
-        r"|per e-mail (?:teilen|versenden)|drucken|partager(?: cet article| sur \w+)?|imprimer"
+        r"|per e-mail (?:teilen|versenden)|(?:artikel |per mail )?versenden|(?:artikel )?merken"
+        r"|drucken|partager(?: cet article| sur \w+)?|imprimer"
         r"|compartir(?: en \w+| esta noticia)?|imprimir|compartilhar(?: no \w+)?|partilhar"
         r"|condividi(?: su \w+)?|stampa|udostępnij(?: na \w+)?|drukuj|megosztás|megosztom"
         r"|nyomtatás|sdílet(?: na \w+)?|tisk|vytisknout|поделиться(?: в \w+)?|распечатать"
@@ -240,6 +271,8 @@ LOCALISED: dict[str, tuple[str, ...]] = {
         r"^(?:jetzt )?(?:abonnieren|abonnez-vous|s'abonner|suscr[íi]bete|suscribirse|assine(?: já)?"
         r"|assinar|abbonati|iscriviti|zaprenumeruj|subskrybuj|feliratkozás|iratkozzon fel"
         r"|předplaťte si|přihlaste se k odběru|подпишитесь|подписаться)\b.{0,80}$",
+        r"^(?:folgen sie uns|suivez-nous|síguenos|siga-nos|seguici|obserwuj nas|kövess minket"
+        r"|sledujte nás|подписывайтесь на нас|мы в соцсетях)\b.{0,60}$",
     ),
     "comments": (
         r"^(?:\d+\s*)?(?:kommentare?|leserkommentare|kommentieren|diskussion|commentaires?"
@@ -267,7 +300,7 @@ LOCALISED: dict[str, tuple[str, ...]] = {
         r"|contenu sponsorisé|publicidad|anuncio|contenido patrocinado|publicidade|patrocinado"
         r"|pubblicità|contenuto sponsorizzato|reklama|artykuł sponsorowany|hirdetés"
         r"|szponzorált tartalom|sponzorovaný obsah|реклама|на правах рекламы"
-        r"|партн[её]рский материал)[-–—\s]*:?$",
+        r"|партн[её]рский материал|новости партн[её]ров)[-–—\s]*:?$",
         r"\b(?:affiliate[- ]links?|provisionslinks?|partnerlinks?|liens? d'affiliation"
         r"|enlaces? de afiliados|links? de afiliados|link di affiliazione|linki afiliacyjne"
         r"|партн[её]рские ссылки)\b",
@@ -277,6 +310,8 @@ LOCALISED: dict[str, tuple[str, ...]] = {
         r"|todos os direitos reservados|tutti i diritti riservati|wszelkie prawa zastrzeżone"
         r"|minden jog fenntartva|všechna práva vyhrazena|все права защищены)\b",
         r"^(?:datenschutz(?:erklärung|hinweise|einstellungen)?|nutzungsbedingungen|agb|kontakt"
+        r"|cookie-(?:einstellungen|richtlinie)|paramètres des cookies|configuración de cookies"
+        r"|preferenze cookie|ustawienia (?:plików )?cookies"
         r"|über uns|mediadaten|barrierefreiheit|mentions légales|politique de confidentialité"
         r"|gestion des cookies|nous contacter|qui sommes-nous\s*\??|aviso legal"
         r"|política de (?:privacidad|cookies)|contacto|contáctenos|quiénes somos"
@@ -302,6 +337,19 @@ LOCALISED: dict[str, tuple[str, ...]] = {
         r"|o|a) autor(?:a)?"
         r"|l'autore|o autorze|o autorce|a szerzőről|o autorovi|o autorce|об авторе)\s*:?$",
         r"^(?:foto|bild|photo|fotó|фото)\s*:.{0,80}$",
+        # A media player's or a gallery's controls ("play video", "listen to this article",
+        # "view gallery" in the English group).
+        r"^(?:bildergalerie|zur bildergalerie|fotostrecke|video abspielen|video ansehen"
+        r"|artikel (?:vorlesen(?: lassen)?|anhören)|vorlesen|anhören|audio anhören"
+        r"|écouter(?: cet article)?|voir la vidéo|galerie photos|diaporama"
+        r"|escuchar(?: (?:la )?noticia| (?:el )?artículo)?|ver v[íi]deo|galería(?: de fotos)?"
+        r"|ouvir(?: (?:a )?notícia)?|galeria de fotos|ascolta(?: l'articolo)?|guarda il video"
+        r"|fotogallery|galleria fotografica|posłuchaj|odsłuchaj|zobacz wideo|galeria zdjęć"
+        r"|meghallgatom|galéria|poslechnout|přehrát video|fotogalerie|слушать|смотреть видео"
+        r"|фотогалерея)\s*:?$",
+        # "Report an error" (a site feature).
+        r"^(?:fehler (?:melden|gefunden\??)|signaler une erreur|reportar (?:un )?error"
+        r"|segnala(?: un)? errore|zgłoś błąd|nahlásit chybu|сообщить об ошибке)\s*:?$",
     ),
 }
 """Non-English chrome, by reason (see the comment above): the same removal vocabulary."""

@@ -66,6 +66,61 @@ def test_match_reason(line: str, reason: str) -> None:
     assert match_reason(line) == reason
 
 
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("Related coverage from How to Do Everything: Money:", "related"),
+        ('<img src="//b.scorecardresearch.com/p?c1=2&c2=6770184&cv=2.0&cj=1" />', "boilerplate"),
+        ('<div><iframe src="//www.googletagmanager.com/ns.html?id=GTM-K">', "boilerplate"),
+        ("Mehr anzeigen", "navigation"),
+        ("Seite 1 von 3", "navigation"),
+        ("Mehr aus dem Ressort", "recent_stories"),
+        ("Weitere Nachrichten", "recent_stories"),
+        ("Más noticias", "recent_stories"),
+        ("Ähnliche Artikel", "related"),
+        ("Související", "related"),
+        ("Unsere Empfehlungen", "related"),
+        ("Ti potrebbe interessare", "related"),
+        ("Mehr: How to retire early Early retirement Retiring early", "related"),
+        ("Themen: Politik, Wirtschaft", "related"),
+        ("Zum Artikel", "related"),
+        ("Artikel versenden", "share"),
+        ("Folgen Sie uns auf Facebook", "subscribe"),
+        ("Suivez-nous sur Twitter", "subscribe"),
+        ("Cookie-Einstellungen", "footer"),
+        ("Новости партнеров", "advertising"),
+        ("Zur Bildergalerie", "boilerplate"),
+        ("Artikel vorlesen lassen", "boilerplate"),
+        ("Fehler melden", "boilerplate"),
+    ],
+)
+def test_localised_and_leaked_chrome_keeps_its_reason(line: str, reason: str) -> None:
+    assert match_reason(line) == reason
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Mehr als 100 Menschen wurden am Montag verletzt.",
+        "Mehr aus Angst blieb er zu Hause.",
+        "Themen der Woche waren Politik und Sport.",
+        "Weitere Nachrichten folgen am Abend.",
+        "Empfehlungen der Kommission wurden umgesetzt.",
+        "Relacionados con el caso, dos detenidos.",
+        "Related to this, the mayor said the bridge would reopen.",
+        "Главное — не паниковать.",
+        "<ul> List of <img>",
+    ],
+)
+def test_prose_naming_localised_chrome_is_not_chrome(line: str) -> None:
+    assert match_reason(line) is None
+
+
+def test_a_localised_related_heading_opens_a_block() -> None:
+    assert match_lowered("ähnliche artikel") == ("related", True)
+    assert match_lowered("mehr aus politik") == ("recent_stories", True)
+
+
 def test_prose_matches_nothing() -> None:
     assert (
         match_reason("The minister said on Tuesday that the talks would resume next week.") is None
