@@ -384,7 +384,8 @@ def name_reasons(labels: Labels, options: CleanOptions = DEFAULT_OPTIONS) -> Non
 
     A line with no pattern reason takes the reason of the block it sits in: the section
     heading above it ("Recent Stories" -> recent_stories) until a kept line or a line of
-    another kind (`BLOCK_ENDING_REASONS`) ends the block; after the body, a footer line
+    another kind (`BLOCK_ENDING_REASONS`) ends the block (a comments heading above the body
+    is a count or a link, and opens none); after the body, a footer line
     (copyright, privacy links) opens the page's footer, and what follows is `footer`.
     Outside any block it is `navigation` before the first body line of a dump unless it is
     a full sentence (a menu is not prose) or a table row, else `boilerplate`. A sentence
@@ -406,7 +407,9 @@ def name_reasons(labels: Labels, options: CleanOptions = DEFAULT_OPTIONS) -> Non
             continue
         own = reason[j]
         if headers[j] is not None:
-            block = headers[j]
+            # Above the body, "2 responses" or "Comments (3)" is the byline's count or a link
+            # to the comments, which come after the article: it opens no comments block.
+            block = None if headers[j] == "comments" and j < first_body else headers[j]
         elif own in BLOCK_ENDING_REASONS and own != block:
             block = "footer" if own == "footer" and j > last_body else None
         if own is None:

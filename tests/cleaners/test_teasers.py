@@ -145,3 +145,20 @@ def test_footer_link_rows_and_switchers_have_their_reasons() -> None:
     assert reasons["РусскийDeutschFrançaisPortuguese"] == "navigation"
     assert reasons["Advertising Sitemap Archive About Authors"] == "footer"
     assert reasons["Select spelling error with mouse and press Ctrl+Enter"] == "boilerplate"
+
+
+def test_a_comment_count_above_the_body_opens_no_comments_block() -> None:
+    # "2 responses" in the byline links to the comments below the article: the lines
+    # between it and the body are not comments.
+    dump = "\n\n".join(
+        ["Water prices to rise", "Jan Novak, 12 March 2024", "2 responses", "Highlights",
+         "Tap water", *BODY, "2 responses", "Great article, thanks!"]
+    )
+    reasons = {r.line_no: r.reason for r in clean_text(dump).removed}
+    lines = dump.split("\n")
+    by_text = {lines[n - 1]: why for n, why in reasons.items()}
+    assert by_text["2 responses"] == "comments"
+    assert by_text.get("Highlights") != "comments"
+    assert by_text.get("Tap water") != "comments"
+    assert "Great article, thanks!" not in clean_text(dump).text
+    assert by_text["Great article, thanks!"] == "comments"
