@@ -520,6 +520,7 @@ def label_dump(
             url,
             body_end=body_idx[-1] if body_idx else None,
             exclude=frozenset(labels.index[table.page.matched].tolist()),
+            headlines=labels.index[labels.headline].tolist() if labels.headline is not None else (),
         )
     else:
         head = HeadInfo()

@@ -320,6 +320,7 @@ def find_head(
     *,
     body_end: int | None = None,
     exclude: frozenset[int] = frozenset(),
+    headlines: Sequence[int] = (),
 ) -> HeadInfo:
     """Find title, byline, dateline and site around the body (the site also in the footer).
 
@@ -331,6 +332,10 @@ def find_head(
         body_end: index of the last body line; bylines right after it count too
             ("Author's name Marina Lebedeva" under the article).
         exclude: indexes of lines already matched by a boilerplate pattern (never a title).
+        headlines: indexes of lines that repeat the page's <title> (the line features'
+            headline test), looked at wherever they sit before the body: a long menu can
+            push the headline past the first lines, and the last line before the body is
+            then taken for it.
     """
     # imported here: the readers import this module for `site_from_url`, and compiling
     # the boilerplate patterns is a fifth of a second a run with nothing to clean spares
@@ -340,7 +345,8 @@ def find_head(
     # The first lines, and those just before the body: [0, top) and [near, head_end).
     top = min(head_end, HEAD_SCAN_LINES)
     near = max(0, body_start - HEAD_SCAN_LINES // 2)
-    scan = [*range(top), *range(max(top, near), head_end)]
+    scan = [*range(top), *(i for i in headlines if top <= i < near)]
+    scan += range(max(top, near), head_end)
     tail = (
         range(body_end + 1, min(len(lines), body_end + TAIL_SCAN_LINES)) if body_end else range(0)
     )

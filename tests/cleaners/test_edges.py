@@ -336,3 +336,30 @@ def test_a_lone_sentence_below_the_headline_is_not_taken_for_the_opening() -> No
     labels = _labels_below_headline(lines, kept={3}, headline=1)
     keep_lead_after_headline(labels, DEFAULT_OPTIONS)
     assert labels.keep.tolist() == [False, False, False, True, False]
+
+
+def test_a_headline_below_a_long_menu_is_the_title() -> None:
+    # A category menu longer than the head scan pushes the headline down the page; the line
+    # just before the body (a list's heading) must not be taken for the title and removed.
+    menu = [f"Category {name}" for name in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"]
+    menu += [f"Topic {name}" for name in "ABCDEFGHIJKLMNOPQRST"]
+    dump = "\n\n".join(
+        [
+            "How to Build a Terrarium | Crafts Daily",
+            *menu,
+            "How to Build a Terrarium",
+            "By Lucy Akins",
+            *["Pin", "Share", "Tweet", "Found This Helpful", "Other People Are Reading"],
+            *["Plant Terrarium Ideas", "How to Build a Bottle Garden", "What You'll Need:"],
+            *["Glass cloche", "Floral foam", "Moss", "Tweezers"],
+            "Other small decorative items (optional)",
+            LEAD,
+            *BODY,
+            CLOSING,
+        ]
+    )
+    cleaned = clean_text(dump)
+    assert cleaned.title == "How to Build a Terrarium"
+    removed = {r.text: r.reason for r in cleaned.removed}
+    assert removed.get("How to Build a Terrarium") == "duplicate_title"
+    assert removed.get("Other small decorative items (optional)") != "duplicate_title"
