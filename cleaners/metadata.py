@@ -255,12 +255,31 @@ def site_key(url: str | None, *names: str | None) -> str | None:
     return site_from_url(url) or next(filter(None, map(site_from_name, names)), None)
 
 
+SECTION_SUFFIX_WORDS = 3
+"""A part between the headline and the site ('Headline | World | News | Express.co.uk') is a
+section name of at most this many words."""
+
+SECTION_SUFFIXES = 2
+"""Section parts stripped after the site at most."""
+
+
 def split_site_suffix(title: str) -> tuple[str, str | None]:
-    """'Headline - WSJ' -> ('Headline', 'WSJ'); titles without a suffix come back unchanged."""
+    """'Headline - WSJ' -> ('Headline', 'WSJ'); titles without a suffix come back unchanged.
+
+    Section names between the headline and the site, set off by the site's own separator,
+    go too: 'Headline | Afghanistan News | Al Jazeera' -> ('Headline', 'Al Jazeera').
+    """
     m = _SITE_SUFFIX.search(title)
-    if m and len(title[: m.start()].split()) >= 3 and len(m["site"].split()) <= 4:
-        return title[: m.start()].strip(), m["site"].strip()
-    return title, None
+    if not (m and len(title[: m.start()].split()) >= 3 and len(m["site"].split()) <= 4):
+        return title, None
+    head, site = title[: m.start()].strip(), m["site"].strip()
+    separator = f" {m[0].strip()[0]} "
+    for _ in range(SECTION_SUFFIXES):
+        rest, sep, section = head.rpartition(separator)
+        if not sep or len(section.split()) > SECTION_SUFFIX_WORDS or len(rest.split()) < 3:
+            break
+        head = rest.strip()
+    return head, site
 
 
 def _fold(text: str) -> str:
@@ -425,8 +444,9 @@ def _title(
 ) -> tuple[str | None, list[int], str | None]:
     """(title, indexes of the lines that are it, site named by the <title> line's suffix).
 
-    Prefer a head line that repeats (headline + <title>), else the last title-shaped line
-    before the first byline/dateline/body line. `head`: the scanned non-blank lines,
+    Prefer a head line that repeats (headline + <title>), else a first line with a site
+    suffix (the <title>), else the last title-shaped line before the first
+    byline/dateline/body line. `head`: the scanned non-blank lines,
     normalised, by index.
     """
     # Memoised per call: the title checks key the same head lines more than once.
@@ -472,6 +492,11 @@ def _title(
     # Prefer a headline line over the page's <title> line (the dump's first line), whose
     # " - Site" suffix is stripped; a headline keeps its dash ("X – Y").
     first_line = next((i for i, line in enumerate(lines) if line.strip()), -1)
+    if not repeated and first_line in bares and _SUFFIX_SEPARATOR.search(head[first_line]):
+        # Nothing repeats, and the dump opens with a "Title - Site" line: that is the page's
+        # <title>, a surer title than the last short line before the body, which on such
+        # pages is a section heading, a caption or a menu item ("History [ edit ]").
+        title_idx = [first_line]
     chosen = next((i for i in title_idx if i != first_line), title_idx[0])
     title, site = head[chosen], None
     if chosen == first_line:

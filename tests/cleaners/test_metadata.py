@@ -50,6 +50,45 @@ def test_site_helpers() -> None:
     assert split_site_suffix("So Many Ways to Play - WSJ") == ("So Many Ways to Play", "WSJ")
 
 
+def test_section_names_before_the_site_suffix_go_too() -> None:
+    assert split_site_suffix(
+        "US service members killed in helicopter crash | Afghanistan News | Al Jazeera"
+    ) == ("US service members killed in helicopter crash", "Al Jazeera")
+    title = "China deploys troops: SURRENDER is the only option | World | News | Express.co.uk"
+    assert split_site_suffix(title) == (
+        "China deploys troops: SURRENDER is the only option", "Express.co.uk"
+    )
+    # another separator, or a part too long for a section name, stays in the headline
+    assert split_site_suffix("Water prices - what the rise means | The Daily") == (
+        "Water prices - what the rise means", "The Daily"
+    )
+    assert split_site_suffix("Storm hits | the north coast of the island hard | Daily") == (
+        "Storm hits | the north coast of the island hard", "Daily"
+    )
+
+
+def test_a_dump_opening_with_its_title_tag_takes_it_when_no_headline_repeats() -> None:
+    from cleaners import clean_text
+
+    body = [
+        "The regional water authority will raise prices by eight percent next year, its board "
+        "decided on Thursday after a long and heated meeting.",
+        "The increase is the first in six years, and the authority said it needed the money "
+        "to replace pipes that were laid more than a century ago in the old town.",
+        "Several council members had asked for a smaller rise spread over three years, but "
+        "the board rejected the proposal by seven votes to four after two hours of debate.",
+    ]
+    dump = "\n\n".join(
+        ["Water authority raises prices - The Daily", "Home", "News", "History of the utility",
+         *body]
+    )
+    cleaned = clean_text(dump)
+    assert cleaned.title == "Water authority raises prices"
+    assert "duplicate_title" not in {
+        r.reason for r in cleaned.removed if r.text == "History of the utility"
+    }
+
+
 def test_one_site_key_the_urls_host_a_name_only_without_a_url() -> None:
     """The spellings `site` mixed (issue 12): a URL's host wins over every name."""
     for url in ("https://www.wsj.com/articles/x", "http://WWW.WSJ.com:80/a?b#c", "www.wsj.com."):
