@@ -1,4 +1,5 @@
 """Bylines, datelines and titles from the head of a dump."""
+import pytest
 
 from cleaners.metadata import (
     PageMeta,
@@ -187,3 +188,32 @@ def test_a_cleaned_dump_carries_the_site_name_its_head_found() -> None:
     ])
     cleaned = clean(dump, fmt="text")
     assert (cleaned.site, cleaned.site_name) == ("the daily", "The Daily")
+
+
+@pytest.mark.parametrize(
+    ("markup", "author"),
+    [
+        ('<span itemprop="author"><a href="/a"><span>Dan Goodin</span></a></span> <time>',
+         "Dan Goodin"),
+        ('<div class="byline">By <a href="/s">Scott Cunningham</a></div>', "Scott Cunningham"),
+        ('<a rel="author" href="/n">Nathaliya Vasilyeva</a>', "Nathaliya Vasilyeva"),
+        ('<p class="article-author-name">BY GILLIAN MOHNEY<br>March 3, 2015</p>', "GILLIAN MOHNEY"),
+    ],
+)
+def test_an_author_named_only_in_the_byline_markup_is_found(markup: str, author: str) -> None:
+    page = f"<html><head><title>Storm - Daily</title></head><body>{markup}<p>Text.</p></body>"
+    assert html_metadata(page).author == author
+
+
+def test_a_comment_authors_markup_and_a_menu_name_no_author() -> None:
+    page = (
+        '<html><body><span class="author-label">Follow</span>'
+        '<div class="comment-author">Jane Reader</div></body></html>'
+    )
+    assert html_metadata(page).author is None
+
+
+def test_a_json_ld_author_is_unescaped() -> None:
+    page = '<script type="application/ld+json">{"author": {"name": "Ale\\u0161 V\\u00e1vra"}}'
+
+    assert html_metadata(page).author == "Aleš Vávra"
