@@ -217,3 +217,14 @@ def test_a_json_ld_author_is_unescaped() -> None:
     page = '<script type="application/ld+json">{"author": {"name": "Ale\\u0161 V\\u00e1vra"}}'
 
     assert html_metadata(page).author == "Aleš Vávra"
+
+
+def test_a_json_ld_date_at_the_end_of_a_long_page_is_found() -> None:
+    # MediaWiki writes its JSON-LD after the article, past the head that is scanned first.
+    page = (
+        "<html><head><title>New Zealand - Wikipedia</title></head><body>"
+        + "<p>Text of the article.</p>" * 20_000
+        + '<script type="application/ld+json">{"datePublished":"2001-10-29T01:59:14Z"}</script>'
+        "</body></html>"
+    )
+    assert html_metadata(page).published_at == "2001-10-29T01:59:14"
