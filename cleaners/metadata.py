@@ -183,17 +183,42 @@ def byline(line: str) -> tuple[str | None, str | None]:
     text = " ".join(line.split())
     if not text or len(text.split()) > BYLINE_MAX_LINE_WORDS:
         return None, None
-    return _byline(text, parse_date(text)[0])
+    return _byline(text, *parse_date(text))
 
 
-def _byline(text: str, iso: str | None) -> tuple[str | None, str | None]:
-    """`byline` of a whitespace-normalised, short enough line, given its `parse_date` ISO."""
+_LEADING_MARKS = "/-–—•·|>» "
+"""Marks a byline can open with ("// By Jane Doe • Nov 11, 2020")."""
+
+_NAME_ENDS_AT_DATE = re.compile(
+    r"\s+(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d|\d)", re.I
+)
+"""Where a "By" name runs into an undated-year date ("By Jane Doe March 18 at 3:57 PM")."""
+
+_NAME_DATE_SEPARATOR = re.compile(r"^(?P<name>.+?)\s*(?:\s[-–—|•·]\s*|\s)$")
+"""A name before its date, set off by a dash, a bar, a bullet or a space (not a comma: "Los
+Angeles, Dec. 3" is a dateline)."""
+
+_NOT_A_NAME_START = frozenset(
+    ["the", "a", "an", "our", "last", "first", "photo", "image", "posted", "published",
+     "updated", "news", "home", "page", "issue", "volume", "edition"]
+)
+"""First words of a capitalised line before a date that is not a person ("The Daily")."""
+
+NAME_DATE_MAX_WORDS = 4
+"""A bare name before a date ("Mike Conley December 18, 2020") has at most this many words."""
+
+
+def _byline(
+    text: str, iso: str | None, date: re.Match[str] | None = None
+) -> tuple[str | None, str | None]:
+    """`byline` of a whitespace-normalised, short enough line, given its `parse_date`."""
+    text = text.lstrip(_LEADING_MARKS)
     m = _BYLINE_LEAD.match(text)
     if m:
         name = re.split(
             r"\s*(?:[|,;•·]|\bpublished\b|\bupdated\b|\bon\b)\s*", m["name"], maxsplit=1, flags=re.I
         )[0]
-        name = name.strip(" .:")
+        name = _NAME_ENDS_AT_DATE.split(name, maxsplit=1)[0].strip(" .:")
         if name and len(name.split()) <= BYLINE_MAX_WORDS and not parse_date(name)[0]:
             return name, iso
         return None, None
@@ -201,6 +226,21 @@ def _byline(text: str, iso: str | None) -> tuple[str | None, str | None]:
     if m:
         name = m["name"].strip(" .,:|")
         if _NAME.match(name) and len(name.split()) <= BYLINE_MAX_WORDS:
+            return name, iso
+    if iso and date is not None:
+        # "Dan Goodin - Apr 16, 2015 8:02 pm UTC", "Mike Conley December 18, 2020"
+        at = date.start() - (len(date.string) - len(text))
+        m = _NAME_DATE_SEPARATOR.match(text[:at]) if at > 0 else None
+        name = m["name"] if m else ""
+        words = name.split()
+        # a capitalised name, not a dateline's city in capitals ("NEW YORK December 3") nor
+        # a site or a label ("The Daily March 3", "Last Updated ...")
+        if (
+            _NAME.match(name)
+            and not name.isupper()
+            and 2 <= len(words) <= NAME_DATE_MAX_WORDS
+            and words[0].lower() not in _NOT_A_NAME_START
+        ):
             return name, iso
     return None, None
 
@@ -417,7 +457,7 @@ def _bylines(
         elif not _ANY_YEAR.search(text):
             continue
         date = parse_date(text)
-        name, iso = _byline(text, date[0])
+        name, iso = _byline(text, *date)
         if name:
             author = author or name
             published = _better_date(published, iso)

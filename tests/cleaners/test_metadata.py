@@ -228,3 +228,24 @@ def test_a_json_ld_date_at_the_end_of_a_long_page_is_found() -> None:
         "</body></html>"
     )
     assert html_metadata(page).published_at == "2001-10-29T01:59:14"
+
+
+@pytest.mark.parametrize(
+    ("line", "author"),
+    [
+        ("Dan Goodin - Apr 16, 2015 8:02 pm UTC", "Dan Goodin"),
+        ("Mike Conley December 18, 2020", "Mike Conley"),
+        ("// By Arun Sai Krishnan • Nov 11, 2020", "Arun Sai Krishnan"),
+        ("By Erin Cunningham March 18 at 3:57 PM Follow @erinmcunningham", "Erin Cunningham"),
+    ],
+)
+def test_a_name_before_its_date_is_a_byline(line: str, author: str) -> None:
+    assert byline(line)[0] == author
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Los Angeles, Dec. 3, 2020", "NEW YORK December 3, 2020", "The Daily March 3, 2024"],
+)
+def test_a_dateline_or_a_site_before_a_date_is_no_byline(line: str) -> None:
+    assert byline(line)[0] is None
