@@ -225,7 +225,11 @@ def _byline(
     m = _BEFORE_PUBLISHED.match(text) if iso else None
     if m:
         name = m["name"].strip(" .,:|")
-        if _NAME.match(name) and len(name.split()) <= BYLINE_MAX_WORDS:
+        if (
+            _NAME.match(name)
+            and len(name.split()) <= BYLINE_MAX_WORDS
+            and name.split()[0].lower() not in _NOT_A_NAME_START  # "Last Updated ..."
+        ):
             return name, iso
     if iso and date is not None:
         # "Dan Goodin - Apr 16, 2015 8:02 pm UTC", "Mike Conley December 18, 2020"

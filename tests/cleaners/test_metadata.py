@@ -245,7 +245,12 @@ def test_a_name_before_its_date_is_a_byline(line: str, author: str) -> None:
 
 @pytest.mark.parametrize(
     "line",
-    ["Los Angeles, Dec. 3, 2020", "NEW YORK December 3, 2020", "The Daily March 3, 2024"],
+    [
+        "Los Angeles, Dec. 3, 2020",
+        "NEW YORK December 3, 2020",
+        "The Daily March 3, 2024",
+        "Last Updated January 7, 2025",
+    ],
 )
 def test_a_dateline_or_a_site_before_a_date_is_no_byline(line: str) -> None:
     assert byline(line)[0] is None
