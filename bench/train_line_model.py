@@ -245,14 +245,14 @@ def _run_fold(
 ) -> tuple[list[str], list[str]]:
     """Train one fold's models and clean its held-out pages (runs in a worker process).
 
-    With `saved` (a file prefix), the fold's models are read from `{saved}_{kind}.json` when
+    With `saved` (a path prefix), the fold's models are read from `{saved}_{kind}.json` when
     there, else trained and written there (`--fold-models`)."""
     from cleaners import clean_html, clean_text
 
     rows, held_out, params, stages, saved = job
     models = {}
     for kind in KINDS:
-        path = saved.with_name(f"{saved.name}_{kind}.json") if saved else None
+        path = Path(f"{saved}_{kind}.json") if saved else None
         if path is not None and path.exists():
             data = json.loads(path.read_text())
         else:

@@ -15,6 +15,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import islice
 from urllib.parse import urlsplit
 
 from cleaners.options import HEAD_SCAN_LINES, TITLE_MAX_WORDS
@@ -223,30 +224,26 @@ def _byline(
             return name, iso
         return None, None
     m = _BEFORE_PUBLISHED.match(text) if iso else None
-    if m:
-        name = m["name"].strip(" .,:|")
-        if (
-            _NAME.match(name)
-            and len(name.split()) <= BYLINE_MAX_WORDS
-            and name.split()[0].lower() not in _NOT_A_NAME_START  # "Last Updated ..."
-        ):
-            return name, iso
+    if m and _is_person(name := m["name"].strip(" .,:|"), BYLINE_MAX_WORDS):  # "X Published"
+        return name, iso
     if iso and date is not None:
-        # "Dan Goodin - Apr 16, 2015 8:02 pm UTC", "Mike Conley December 18, 2020"
-        at = date.start() - (len(date.string) - len(text))
-        m = _NAME_DATE_SEPARATOR.match(text[:at]) if at > 0 else None
-        name = m["name"] if m else ""
-        words = name.split()
-        # a capitalised name, not a dateline's city in capitals ("NEW YORK December 3") nor
-        # a site or a label ("The Daily March 3", "Last Updated ...")
-        if (
-            _NAME.match(name)
-            and not name.isupper()
-            and 2 <= len(words) <= NAME_DATE_MAX_WORDS
-            and words[0].lower() not in _NOT_A_NAME_START
-        ):
-            return name, iso
+        # "Dan Goodin - Apr 16, 2015 8:02 pm UTC", "Mike Conley December 18, 2020"; a city
+        # in capitals before its date is a dateline ("NEW YORK December 3")
+        m = _NAME_DATE_SEPARATOR.match(date.string[: date.start()].lstrip(_LEADING_MARKS))
+        if m and not m["name"].isupper() and _is_person(m["name"], NAME_DATE_MAX_WORDS, 2):
+            return m["name"], iso
     return None, None
+
+
+def _is_person(name: str, max_words: int, min_words: int = 1) -> bool:
+    """Whether `name` reads as a person's name: capitalised words (`_NAME`), not a site or a
+    label ("The Daily", "Last Updated"), `min_words` to `max_words` of them."""
+    words = name.split()
+    return (
+        min_words <= len(words) <= max_words
+        and words[0].lower() not in _NOT_A_NAME_START
+        and _NAME.match(name) is not None
+    )
 
 
 def site_from_url(url: str | None) -> str | None:
@@ -745,6 +742,9 @@ AUTHOR_TEXT_CHARS = 400
 MARKUP_AUTHOR_TRIES = 5
 """Author elements looked at; a page's first ones are its byline (comments come later)."""
 
+_FIRST_TEXT = re.compile(r"^(?:\s*<[^>]*>)*\s*([^<>]+?)\s*<")
+"""The first text inside an element's markup."""
+
 
 def markup_author(html: str) -> str | None:
     """The author a page's byline markup names, when its meta tags and JSON-LD name none.
@@ -754,9 +754,7 @@ def markup_author(html: str) -> str | None:
     the markup, like the rest of `html_metadata`: trafilatura's author XPaths cost ~5 ms a
     page on the dev pages, a fifth of a whole `clean_html`.
     """
-    for n, m in enumerate(_AUTHOR_ELEMENT.finditer(html)):
-        if n >= MARKUP_AUTHOR_TRIES:
-            break
+    for m in islice(_AUTHOR_ELEMENT.finditer(html), MARKUP_AUTHOR_TRIES):
         if "comment" in m["attrs"].lower():
             continue
         inner = html[m.end() : m.end() + AUTHOR_TEXT_CHARS]
@@ -774,16 +772,9 @@ def markup_author(html: str) -> str | None:
     return None
 
 
-_FIRST_TEXT = re.compile(r"^(?:\s*<[^>]*>)*\s*([^<>]+?)\s*<")
-
-
 def _author_name(text: str) -> str | None:
     """The name in a byline ("By Dan Goodin") or a bare name ("Dan Goodin"), of 2+ words."""
-    if not text or len(text.split()) > BYLINE_MAX_LINE_WORDS:
-        return None
-    name = byline(text)[0]
-    if name is None and _NAME.match(text) and len(text.split()) <= BYLINE_MAX_WORDS:
-        name = text
+    name = byline(text)[0] or (text if _is_person(text, BYLINE_MAX_WORDS) else None)
     return name if name and len(name.split()) >= 2 else None
 
 
